@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.database.base import Base, BigId, TimestampMixin
+from shared.database.types import Money, UTCDateTime
+
+
+class Order(TimestampMixin, Base):
+    """The sale of one inventory item on one platform.
+
+    `purchase_price` and `product_id` are copied from the item at sale time: the cost basis
+    of a sale is a fact of the sale, and it lets every period metric read one table.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index(
+            "ix_orders_sold_at",
+            "sold_at",
+            postgresql_include=["sale_price", "payout", "purchase_price", "platform", "product_id"],
+        ),
+        Index("ix_orders_product_id_sold_at", "product_id", "sold_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inventory_item_id: Mapped[int] = mapped_column(
+        ForeignKey("inventory_items.id"), unique=True, nullable=False
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    platform: Mapped[str] = mapped_column(String(20), nullable=False)
+    sale_price: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    platform_fee: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    processing_fee: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    shipping_cost: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    payout: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    purchase_price: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    sold_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    external_ref: Mapped[str | None] = mapped_column(String(100))

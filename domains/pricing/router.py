@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shared.api.schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix="/pricing", tags=["pricing"], responses=ERROR_RESPONSES)

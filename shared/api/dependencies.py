@@ -1,0 +1,71 @@
+"""Request-scoped dependencies as Annotated aliases: DbSession, CurrentUser, PageParams."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.config.settings import Settings
+from shared.error_handling.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from domains.auth.models import User
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit once on success, roll back on any error."""
+    sessionmaker = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db_session)]
+
+_oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+async def get_current_user(
+    request: Request, session: DbSession, token: Annotated[str | None, Depends(_oauth2)]
+) -> User:
+    from domains.auth.service import AuthService
+
+    if not token:
+        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'")
+    return await AuthService(session, request.app.state.settings).user_from_token(token)
+
+
+CurrentUser = Annotated["User", Depends(get_current_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def get_page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size (max 500)")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+Pagination = Annotated[PageParams, Depends(get_page_params)]

@@ -1,0 +1,126 @@
+"""Application settings: one validated object, read from the environment and `.env`.
+
+Names from the owner's integration plan (MEMORI_*, AI_*) are kept as they are so an
+existing `.env` keeps working.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "soleflip.db"
+
+ProviderName = Literal["auto", "builtin", "openai", "anthropic"]
+MemoryBackend = Literal["sql", "memori"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    # --- service -------------------------------------------------------------------
+    APP_NAME: str = "SoleFlip API"
+    ENVIRONMENT: Literal["development", "test", "production"] = "development"
+    LOG_LEVEL: str = "INFO"
+    LOG_JSON: bool = True
+    DATABASE_URL: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+    DATABASE_POOL_SIZE: int = Field(default=10, ge=1, le=200)
+    DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0, le=200)
+    AUTO_MIGRATE: bool = True
+    REDIS_URL: str | None = None
+    CURRENCY: str = Field(default="EUR", min_length=3, max_length=3)
+    MAX_BODY_BYTES: int = Field(default=1_000_000, ge=1024)
+    CORS_ORIGINS: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+
+    # --- auth ----------------------------------------------------------------------
+    # Empty means: generate one and keep it in var/jwt_secret (fine for a single machine).
+    JWT_SECRET: SecretStr = SecretStr("")
+    JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    JWT_AUDIENCE: str = "soleflip-api"
+    JWT_ISSUER: str = "soleflip"
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=12 * 60, ge=1)
+    DEMO_USER_EMAIL: str = "demo@soleflip.dev"
+    DEMO_USER_PASSWORD: SecretStr = SecretStr("soleflip-demo")
+
+    # --- business rules ------------------------------------------------------------
+    DEAD_STOCK_DAYS: int = Field(default=60, ge=1, le=3650)
+    TARGET_MARGIN_PCT: float = Field(default=20.0, ge=0, le=95)
+
+    # --- AI assistant (names from the integration plan) ------------------------------
+    AI_ASSISTANT_ENABLED: bool = True
+    MEMORI_PROVIDER: ProviderName = "auto"
+    MEMORI_MODEL: str = ""
+    MEMORI_ENABLED: bool = False
+    MEMORI_USER_TRACKING: bool = True
+    AI_MEMORY_BACKEND: MemoryBackend = "sql"
+    OPENAI_API_KEY: SecretStr = SecretStr("")
+    OPENAI_BASE_URL: str | None = None
+    ANTHROPIC_API_KEY: SecretStr = SecretStr("")
+    ANTHROPIC_BASE_URL: str | None = None
+    AI_MAX_TOKENS: int = Field(default=4096, ge=64, le=200_000)
+    AI_TEMPERATURE: float = Field(default=0.7, ge=0, le=2)
+    AI_CONTEXT_WINDOW_SIZE: int = Field(default=10, ge=0, le=200)
+    AI_REQUEST_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0, le=600)
+    AI_MAX_RETRIES: int = Field(default=2, ge=0, le=10)
+    AI_MAX_TOOL_STEPS: int = Field(default=6, ge=1, le=20)
+    AI_DAILY_TOKEN_BUDGET: int = Field(default=200_000, ge=0)
+    AI_RATE_LIMIT_PER_MINUTE: int = Field(default=30, ge=0)
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # People paste sync URLs from other tools; map them to the async drivers we use.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError(
+                "DATABASE_URL must be a postgresql+asyncpg:// or sqlite+aiosqlite:// URL"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _memori_flag(self) -> Settings:
+        # The plan's MEMORI_ENABLED=true switches the memory backend to Memori.
+        if self.MEMORI_ENABLED:
+            self.AI_MEMORY_BACKEND = "memori"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        raw = self.DATABASE_URL.split(":///", 1)[1]
+        return None if raw in ("", ":memory:") else Path(raw)
+
+    def jwt_secret(self) -> str:
+        """The signing key; generated once and kept beside the app when not configured."""
+        configured = self.JWT_SECRET.get_secret_value()
+        if configured:
+            return configured
+        key_file = PROJECT_ROOT / "var" / "jwt_secret"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,19 @@
+"""Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
+
+from domains.auth.models import User
+from domains.inventory.models import InventoryItem
+from domains.orders.models import Order
+from domains.pricing.models import FeeSchedule, MarketPrice
+from domains.products.models import Brand, Product
+from shared.database.base import Base
+
+__all__ = [
+    "Base",
+    "Brand",
+    "FeeSchedule",
+    "InventoryItem",
+    "MarketPrice",
+    "Order",
+    "Product",
+    "User",
+]
