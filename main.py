@@ -110,9 +110,7 @@ def _add_operational_routes(app: FastAPI, registry: CollectorRegistry) -> None:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver error means "not ready", never a 500
             logger.warning("readiness_failed", error=type(exc).__name__)
-            body = error_body(
-                request, code="database_unavailable", message="Database is not reachable"
-            )
+            body = error_body(request, code="database_unavailable", message="Database is not reachable")
             return JSONResponse(body, status_code=503)
         return {"status": "ready", "database": request.app.state.engine.dialect.name}
 

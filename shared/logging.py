@@ -21,18 +21,14 @@ def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return _KEY_SHAPES.sub("[redacted]", _BEARER.sub(r"\1[redacted]", value))
     if isinstance(value, dict):
-        return {
-            k: "[redacted]" if _SECRET_KEYS.search(str(k)) else _redact(v) for k, v in value.items()
-        }
+        return {k: "[redacted]" if _SECRET_KEYS.search(str(k)) else _redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redact(v) for v in value]
     return value
 
 
 def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: "[redacted]" if _SECRET_KEYS.search(k) else _redact(v) for k, v in event_dict.items()
-    }
+    return {k: "[redacted]" if _SECRET_KEYS.search(k) else _redact(v) for k, v in event_dict.items()}
 
 
 def configure_logging(*, level: str = "INFO", json: bool = True) -> None:

@@ -40,9 +40,7 @@ def _reset_postgres(url: str) -> None:
     try:
         conn = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:  # CI must fail here, not skip
-        raise RuntimeError(
-            f"TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}"
-        ) from exc
+        raise RuntimeError(f"TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}") from exc
     with conn:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
@@ -101,9 +99,7 @@ async def _seeded_rows(app: FastAPI) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def clean_app(
-    app: FastAPI, _seeded_rows: dict[str, list[dict[str, Any]]]
-) -> AsyncIterator[FastAPI]:
+async def clean_app(app: FastAPI, _seeded_rows: dict[str, list[dict[str, Any]]]) -> AsyncIterator[FastAPI]:
     """The app, with every table emptied (and seeded rows restored) after the test."""
     yield app
     engine = app.state.engine

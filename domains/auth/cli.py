@@ -29,9 +29,7 @@ async def _create(email: str, password: str, owner: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    create = sub.add_parser(
-        "create-user", help="create a user, or reset the password of an existing one"
-    )
+    create = sub.add_parser("create-user", help="create a user, or reset the password of an existing one")
     create.add_argument("email")
     create.add_argument("--owner", action="store_true", help="may create other users")
     args = parser.parse_args()

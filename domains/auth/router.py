@@ -19,9 +19,7 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession, settings: AppSettings
 ) -> TokenResponse:
     """Exchange e-mail (`username`) and password for a bearer token (OAuth2 password flow)."""
-    token = await AuthService(session, settings).authenticate(
-        email=form.username, password=form.password
-    )
+    token = await AuthService(session, settings).authenticate(email=form.username, password=form.password)
     return TokenResponse(access_token=token, expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60)
 
 

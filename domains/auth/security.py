@@ -29,9 +29,7 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
-def create_access_token(
-    settings: Settings, *, user_id: uuid.UUID, now: datetime | None = None
-) -> str:
+def create_access_token(settings: Settings, *, user_id: uuid.UUID, now: datetime | None = None) -> str:
     issued = now or datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": str(user_id),

@@ -30,9 +30,7 @@ class InventoryItem(TimestampMixin, Base):
             postgresql_include=["purchase_price"],
         ),
         Index("ix_inventory_items_product_id_size", "product_id", "size"),
-        Index(
-            "ix_inventory_items_purchased_at", "purchased_at", postgresql_include=["purchase_price"]
-        ),
+        Index("ix_inventory_items_purchased_at", "purchased_at", postgresql_include=["purchase_price"]),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -50,14 +50,10 @@ def compute_fees(
     )
 
 
-def price_for_net(
-    schedule: FeeSchedule, *, net: Decimal, shipping_cost: Decimal = Decimal("0")
-) -> Decimal:
+def price_for_net(schedule: FeeSchedule, *, net: Decimal, shipping_cost: Decimal = Decimal("0")) -> Decimal:
     """The lowest sale price whose payout reaches `net` (inverse of compute_fees), to the cent."""
     pct = schedule.commission_pct + schedule.processing_pct
-    guess = (
-        (net + shipping_cost + schedule.fixed_fee) / (1 - pct / HUNDRED) if pct < HUNDRED else net
-    )
+    guess = (net + shipping_cost + schedule.fixed_fee) / (1 - pct / HUNDRED) if pct < HUNDRED else net
     price = to_money(guess)
     # Thresholds and minimums make the inverse piecewise: walk to the exact cent.
     for _ in range(10_000):
@@ -65,8 +61,7 @@ def price_for_net(
             lower = price - Decimal("0.01")
             if (
                 lower <= 0
-                or compute_fees(schedule, sale_price=lower, shipping_cost=shipping_cost).payout
-                < net
+                or compute_fees(schedule, sale_price=lower, shipping_cost=shipping_cost).payout < net
             ):
                 return price
             price = lower

@@ -14,9 +14,7 @@ class MarketPrice(Base):
     """One observation of a product + size on a platform at a time."""
 
     __tablename__ = "market_prices"
-    __table_args__ = (
-        Index("ix_market_prices_lookup", "product_id", "size", "platform", "observed_at"),
-    )
+    __table_args__ = (Index("ix_market_prices_lookup", "product_id", "size", "platform", "observed_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)

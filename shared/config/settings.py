@@ -85,9 +85,7 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
-            raise ValueError(
-                "DATABASE_URL must be a postgresql+asyncpg:// or sqlite+aiosqlite:// URL"
-            )
+            raise ValueError("DATABASE_URL must be a postgresql+asyncpg:// or sqlite+aiosqlite:// URL")
         return value
 
     @model_validator(mode="after")

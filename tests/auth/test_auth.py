@@ -12,12 +12,8 @@ from domains.auth.security import create_access_token
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
-async def test_login_issues_a_bearer_token_that_opens_me(
-    client: httpx.AsyncClient, user: User
-) -> None:
-    response = await client.post(
-        "/auth/token", data={"username": user.email, "password": DEFAULT_PASSWORD}
-    )
+async def test_login_issues_a_bearer_token_that_opens_me(client: httpx.AsyncClient, user: User) -> None:
+    response = await client.post("/auth/token", data={"username": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -41,9 +37,7 @@ async def test_missing_bad_expired_and_tampered_tokens_are_refused(
     client: httpx.AsyncClient, app: FastAPI, user: User
 ) -> None:
     settings = app.state.settings
-    expired = create_access_token(
-        settings, user_id=user.id, now=datetime.now(UTC) - timedelta(days=3)
-    )
+    expired = create_access_token(settings, user_id=user.id, now=datetime.now(UTC) - timedelta(days=3))
     good = create_access_token(settings, user_id=user.id)
     header, payload, signature = good.split(".")
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
@@ -87,13 +81,9 @@ async def test_only_the_owner_creates_users(
     body = {"email": "new@example.com", "password": "long-enough-pw"}
     staff_token = create_access_token(app.state.settings, user_id=staff.id)
     owner_token = create_access_token(app.state.settings, user_id=owner.id)
-    refused = await client.post(
-        "/auth/users", json=body, headers={"Authorization": f"Bearer {staff_token}"}
-    )
+    refused = await client.post("/auth/users", json=body, headers={"Authorization": f"Bearer {staff_token}"})
     assert refused.status_code == 403
-    created = await client.post(
-        "/auth/users", json=body, headers={"Authorization": f"Bearer {owner_token}"}
-    )
+    created = await client.post("/auth/users", json=body, headers={"Authorization": f"Bearer {owner_token}"})
     assert created.status_code == 201
     duplicate = await client.post(
         "/auth/users", json=body, headers={"Authorization": f"Bearer {owner_token}"}

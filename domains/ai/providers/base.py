@@ -42,9 +42,7 @@ class ToolResult:
 class ToolExecutor(Protocol):
     specs: list[ToolSpec]
 
-    async def run(
-        self, name: str, arguments: dict[str, Any], *, call_id: str | None = None
-    ) -> ToolResult:
+    async def run(self, name: str, arguments: dict[str, Any], *, call_id: str | None = None) -> ToolResult:
         """Validate and run one tool. Never raises for bad arguments: returns error instead."""
         ...
 
@@ -118,9 +116,7 @@ class Provider(Protocol):
     name: str  # "builtin" | "openai" | "anthropic"
     model: str
 
-    def stream(
-        self, request: AssistantRequest, tools: ToolExecutor
-    ) -> AsyncIterator[ProviderEvent]:
+    def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
         """Yield TextDelta / ToolCall* events and exactly one Completed, last."""
         ...
 

@@ -58,9 +58,7 @@ class InventorySummaryArgs(ToolArgs):
 
 class ListInventoryArgs(ToolArgs):
     brand: str | None = None
-    product_query: str | None = Field(
-        default=None, description="fuzzy model name, e.g. 'jordan 1 chicago'"
-    )
+    product_query: str | None = Field(default=None, description="fuzzy model name, e.g. 'jordan 1 chicago'")
     sku: str | None = None
     size: str | None = Field(default=None, description="US size, e.g. '10.5'")
     status: InventoryStatus = "in_inventory"
