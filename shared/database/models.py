@@ -1,5 +1,6 @@
 """Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
 
+from domains.ai.models import Conversation, Message, UsageLedger
 from domains.auth.models import User
 from domains.inventory.models import InventoryItem
 from domains.orders.models import Order
@@ -8,6 +9,9 @@ from domains.products.models import Brand, Product
 from shared.database.base import Base
 
 __all__ = [
+    "Conversation",
+    "Message",
+    "UsageLedger",
     "Base",
     "Brand",
     "FeeSchedule",
