@@ -56,7 +56,9 @@ class UsageLedger(Base):
     """Tokens and estimated cost per user, day, provider and model."""
 
     __tablename__ = "ai_usage"
-    __table_args__ = (UniqueConstraint("user_id", "day", "provider", "model", name="user_day_provider_model"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "day", "provider", "model", name="user_day_provider_model"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)

@@ -54,6 +54,7 @@ class AssistantRequest:
     context: str | None = None  # ContextBuilder's pre-fetched summary (include_context=true)
     memory: list[str] = field(default_factory=list)  # recalled facts/snippets, already budgeted
     user_settings: dict[str, Any] = field(default_factory=dict)  # e.g. dead_stock_days from memory
+    facts_saved: list[dict[str, Any]] = field(default_factory=list)  # facts stored from THIS message
     max_tokens: int = 1024
     temperature: float = 0.7
     language: str | None = None  # "en" / "de" when the client knows it
