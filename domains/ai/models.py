@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.database.base import BigId, Base, TimestampMixin, utcnow
+from shared.database.base import Base, BigId, TimestampMixin, utcnow
 from shared.database.types import UTCDateTime
 
 

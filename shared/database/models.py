@@ -9,15 +9,15 @@ from domains.products.models import Brand, Product
 from shared.database.base import Base
 
 __all__ = [
-    "Conversation",
-    "Message",
-    "UsageLedger",
     "Base",
     "Brand",
+    "Conversation",
     "FeeSchedule",
     "InventoryItem",
     "MarketPrice",
+    "Message",
     "Order",
     "Product",
+    "UsageLedger",
     "User",
 ]
