@@ -114,6 +114,14 @@ async def clean_app(app: FastAPI, _seeded_rows: dict[str, list[dict[str, Any]]])
         for table_name, rows in _seeded_rows.items():
             if rows:
                 await conn.execute(Base.metadata.tables[table_name].insert(), rows)
+                if engine.dialect.name == "postgresql":
+                    # The restored rows carry explicit ids: move the sequence past them.
+                    await conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
+                            f"(SELECT max(id) FROM {table_name}))"
+                        )
+                    )
 
 
 @pytest_asyncio.fixture(loop_scope="session")
