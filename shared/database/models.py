@@ -1,5 +1,6 @@
 """Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
 
+from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UsageLedger
 from domains.auth.models import User
 from domains.inventory.models import InventoryItem
@@ -15,6 +16,7 @@ __all__ = [
     "FeeSchedule",
     "InventoryItem",
     "MarketPrice",
+    "MemoryFact",
     "Message",
     "Order",
     "Product",

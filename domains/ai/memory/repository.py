@@ -1,0 +1,310 @@
+"""Queries of long-term memory, named by intent. Every function takes the user's id and filters on it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Uuid
+
+from domains.ai.memory.fts import FACTS_FTS_TABLE, MESSAGES_FTS_TABLE, TS_CONFIG
+from domains.ai.memory.models import MemoryFact
+from domains.ai.models import Conversation, Message
+from shared.database.types import UTCDateTime
+
+# Words that would match nearly every message; the 'simple' text configuration keeps them.
+_STOP_WORDS_TEXT = """
+a an and are as at be been but by can could did do does for from had has have how i i'm if in into is it
+its me my of on or our please show so than that the their them then there these this to up us was we
+were what when where which who why will with would you your all any tell give list much many
+der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren bin bist hat
+habe hast haben ich du er sie es wir ihr mir mich mein meine meinen meiner zu zum zur im in am an auf aus
+bei mit nach von vor für über unter wie was wer wo wann warum welche welcher welches nicht kein keine
+noch nur auch so dass als bitte zeig zeige mal gibt viel viele
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+MAX_QUERY_TERMS = 12
+
+
+def search_terms(query: str) -> list[str]:
+    """Distinct, meaningful words of a query (letters and digits only: safe for tsquery/MATCH)."""
+    words = re.findall(r"[^\W_]+", query.lower())
+    terms = [w for w in dict.fromkeys(words) if w not in STOP_WORDS and (len(w) >= 3 or w.isdigit())]
+    return terms[:MAX_QUERY_TERMS]
+
+
+@dataclass(frozen=True, slots=True)
+class RecalledMessage:
+    id: int
+    conversation_id: uuid.UUID
+    role: str
+    content: str
+    created_at: datetime
+    relevance: float
+
+
+# ---- facts --------------------------------------------------------------------------------
+
+
+def _current(user_id: uuid.UUID) -> Select[tuple[MemoryFact]]:
+    return select(MemoryFact).where(MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None))
+
+
+async def current_facts(
+    session: AsyncSession, *, user_id: uuid.UUID, note_limit: int = 50
+) -> list[MemoryFact]:
+    """Every current typed fact, and the newest current notes."""
+    typed = await session.scalars(_current(user_id).where(MemoryFact.kind != "note").order_by(MemoryFact.id))
+    notes = await session.scalars(
+        _current(user_id).where(MemoryFact.kind == "note").order_by(MemoryFact.id.desc()).limit(note_limit)
+    )
+    return [*typed, *notes]
+
+
+async def current_fact_of_kind(session: AsyncSession, *, user_id: uuid.UUID, kind: str) -> MemoryFact | None:
+    result = await session.scalars(_current(user_id).where(MemoryFact.kind == kind).limit(1))
+    return result.first()
+
+
+async def current_note_with_text(
+    session: AsyncSession, *, user_id: uuid.UUID, note: str
+) -> MemoryFact | None:
+    result = await session.scalars(
+        _current(user_id).where(MemoryFact.kind == "note", MemoryFact.text == note).limit(1)
+    )
+    return result.first()
+
+
+async def fact_of_user(session: AsyncSession, *, user_id: uuid.UUID, fact_id: int) -> MemoryFact | None:
+    result = await session.scalars(
+        select(MemoryFact).where(MemoryFact.id == fact_id, MemoryFact.user_id == user_id)
+    )
+    return result.first()
+
+
+async def page_of_facts(
+    session: AsyncSession, *, user_id: uuid.UUID, include_history: bool, limit: int, offset: int
+) -> tuple[list[MemoryFact], int]:
+    condition = [MemoryFact.user_id == user_id]
+    if not include_history:
+        condition.append(MemoryFact.valid_to.is_(None))
+    total = await session.scalar(select(func.count()).select_from(MemoryFact).where(*condition))
+    rows = await session.scalars(
+        select(MemoryFact)
+        .where(*condition)
+        .order_by(MemoryFact.valid_from.desc(), MemoryFact.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def all_facts_of_user(session: AsyncSession, *, user_id: uuid.UUID) -> list[MemoryFact]:
+    rows = await session.scalars(
+        select(MemoryFact).where(MemoryFact.user_id == user_id).order_by(MemoryFact.id)
+    )
+    return list(rows)
+
+
+async def latest_user_message_id(
+    session: AsyncSession, *, user_id: uuid.UUID, conversation_id: uuid.UUID, content: str
+) -> int | None:
+    """The stored user message a fact came from, when the assistant has stored it already."""
+    return await session.scalar(
+        select(Message.id)
+        .where(
+            Message.user_id == user_id,
+            Message.conversation_id == conversation_id,
+            Message.role == "user",
+            Message.content == content,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+async def link_facts_to_message(
+    session: AsyncSession, *, user_id: uuid.UUID, fact_ids: list[int], message_id: int
+) -> None:
+    await session.execute(
+        update(MemoryFact)
+        .where(
+            MemoryFact.user_id == user_id,
+            MemoryFact.id.in_(fact_ids),
+            MemoryFact.source_message_id.is_(None),
+        )
+        .values(source_message_id=message_id)
+    )
+
+
+# ---- counts, clearing ---------------------------------------------------------------------
+
+
+async def memory_counts(session: AsyncSession, *, user_id: uuid.UUID) -> dict[str, int]:
+    """Conversations, messages, current facts and superseded facts of one user, in one round trip."""
+
+    def count(model: Any, *where: Any) -> Any:
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    row = (
+        await session.execute(
+            select(
+                count(Conversation, Conversation.user_id == user_id).label("conversations"),
+                count(Message, Message.user_id == user_id).label("messages"),
+                count(MemoryFact, MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None)).label(
+                    "facts"
+                ),
+                count(MemoryFact, MemoryFact.user_id == user_id, MemoryFact.valid_to.is_not(None)).label(
+                    "superseded"
+                ),
+            )
+        )
+    ).one()
+    return {
+        "conversation_count": int(row.conversations),
+        "message_count": int(row.messages),
+        "fact_count": int(row.facts),
+        "superseded_fact_count": int(row.superseded),
+    }
+
+
+async def delete_all_memory(session: AsyncSession, *, user_id: uuid.UUID) -> dict[str, int]:
+    """Facts, messages and conversations of this user only; returns how many rows went."""
+    facts = await session.execute(delete(MemoryFact).where(MemoryFact.user_id == user_id))
+    messages = await session.execute(delete(Message).where(Message.user_id == user_id))
+    conversations = await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
+    return {
+        "facts": _rowcount(facts),
+        "messages": _rowcount(messages),
+        "conversations": _rowcount(conversations),
+    }
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def conversations_with_messages(session: AsyncSession, *, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    conversations = await session.scalars(
+        select(Conversation).where(Conversation.user_id == user_id).order_by(Conversation.created_at)
+    )
+    by_id: dict[uuid.UUID, dict[str, Any]] = {
+        c.id: {
+            "id": str(c.id),
+            "title": c.title,
+            "created_at": c.created_at.isoformat(),
+            "updated_at": c.updated_at.isoformat(),
+            "messages": [],
+        }
+        for c in conversations
+    }
+    messages = await session.scalars(
+        select(Message).where(Message.user_id == user_id).order_by(Message.conversation_id, Message.id)
+    )
+    for m in messages:
+        conversation = by_id.get(m.conversation_id)
+        if conversation is not None:
+            conversation["messages"].append(
+                {
+                    "id": m.id,
+                    "role": m.role,
+                    "content": m.content,
+                    "intent": m.intent,
+                    "language": m.language,
+                    "provider": m.provider,
+                    "model": m.model,
+                    "sources": m.sources,
+                    "created_at": m.created_at.isoformat(),
+                }
+            )
+    return list(by_id.values())
+
+
+# ---- full-text recall ---------------------------------------------------------------------
+
+_UID = bindparam("uid", type_=Uuid())
+
+
+async def search_messages(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    terms: list[str],
+    limit: int,
+    exclude_conversation_id: uuid.UUID | None = None,
+) -> list[RecalledMessage]:
+    """The user's past messages matching any term, best match first (GIN / FTS5 index)."""
+    if not terms:
+        return []
+    dialect = session.get_bind().dialect.name
+    exclude = "AND m.conversation_id <> :exclude" if exclude_conversation_id else ""
+    if dialect == "postgresql":
+        sql = f"""
+            SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
+                   ts_rank(to_tsvector('{TS_CONFIG}', m.content), q) AS relevance
+            FROM ai_messages m, to_tsquery('{TS_CONFIG}', :query) q
+            WHERE m.user_id = :uid AND to_tsvector('{TS_CONFIG}', m.content) @@ q {exclude}
+            ORDER BY relevance DESC, m.id DESC LIMIT :limit
+        """
+        query = " | ".join(f"{t}:*" for t in terms)
+    else:
+        sql = f"""
+            SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
+                   -bm25({MESSAGES_FTS_TABLE}) AS relevance
+            FROM {MESSAGES_FTS_TABLE} JOIN ai_messages m ON m.id = {MESSAGES_FTS_TABLE}.rowid
+            WHERE {MESSAGES_FTS_TABLE} MATCH :query AND m.user_id = :uid {exclude}
+            ORDER BY relevance DESC, m.id DESC LIMIT :limit
+        """
+        query = " OR ".join(f'"{t}"*' for t in terms)
+    statement = (
+        text(sql)
+        .bindparams(_UID)
+        .columns(conversation_id=Uuid(), created_at=UTCDateTime())
+        .bindparams(query=query, uid=user_id, limit=limit)
+    )
+    if exclude_conversation_id:
+        statement = statement.bindparams(bindparam("exclude", exclude_conversation_id, type_=Uuid()))
+    rows = await session.execute(statement)
+    return [
+        RecalledMessage(
+            id=r.id,
+            conversation_id=r.conversation_id,
+            role=r.role,
+            content=r.content,
+            created_at=r.created_at,
+            relevance=float(r.relevance or 0.0),
+        )
+        for r in rows
+    ]
+
+
+async def search_current_notes(
+    session: AsyncSession, *, user_id: uuid.UUID, terms: list[str], limit: int
+) -> dict[int, float]:
+    """Relevance of the user's current facts whose text matches any term, by fact id."""
+    if not terms:
+        return {}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        sql = f"""
+            SELECT f.id, ts_rank(to_tsvector('{TS_CONFIG}', f.text), q) AS relevance
+            FROM ai_memory_facts f, to_tsquery('{TS_CONFIG}', :query) q
+            WHERE f.user_id = :uid AND f.valid_to IS NULL AND to_tsvector('{TS_CONFIG}', f.text) @@ q
+            ORDER BY relevance DESC LIMIT :limit
+        """
+        query = " | ".join(f"{t}:*" for t in terms)
+    else:
+        sql = f"""
+            SELECT f.id, -bm25({FACTS_FTS_TABLE}) AS relevance
+            FROM {FACTS_FTS_TABLE} JOIN ai_memory_facts f ON f.id = {FACTS_FTS_TABLE}.rowid
+            WHERE {FACTS_FTS_TABLE} MATCH :query AND f.user_id = :uid AND f.valid_to IS NULL
+            ORDER BY relevance DESC LIMIT :limit
+        """
+        query = " OR ".join(f'"{t}"*' for t in terms)
+    rows = await session.execute(text(sql).bindparams(_UID).bindparams(query=query, uid=user_id, limit=limit))
+    return {int(r.id): float(r.relevance or 0.0) for r in rows}
