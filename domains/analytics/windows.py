@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, get_args
+
+from shared.error_handling.errors import ValidationFailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +104,110 @@ def default_window(now: datetime) -> Window:
 
 
 def between(start: datetime, end: datetime) -> Window:
-    return Window(start.astimezone(UTC), end.astimezone(UTC), f"{start.date()} to {end.date()}")
+    """A custom window; the label names whole days inclusively when both ends are midnights."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if start.time() == time.min and end.time() == time.min:
+        label = f"{start.date()} to {(end - timedelta(days=1)).date()}"
+    else:
+        label = f"{start.isoformat(timespec='minutes')} to {end.isoformat(timespec='minutes')}"
+    return Window(start, end, label)
+
+
+# --- Resolving the API's period / days / start / end parameters -------------------------------
+
+PeriodName = Literal[
+    "today",
+    "yesterday",
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "last_n_days",
+    "custom",
+]
+PERIOD_NAMES: tuple[str, ...] = get_args(PeriodName)
+MAX_DAYS = 3650
+
+_NAMED: dict[str, Callable[[datetime], Window]] = {
+    "today": today,
+    "yesterday": yesterday,
+    "this_week": this_week,
+    "last_week": last_week,
+    "this_month": this_month,
+    "last_month": last_month,
+    "this_quarter": this_quarter,
+    "last_quarter": last_quarter,
+    "this_year": this_year,
+    "last_year": last_year,
+}
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"Invalid request: {field}: {message}",
+        details=[{"field": f"query.{field}", "message": message, "type": "value_error"}],
+    )
+
+
+def parse_instant(value: str | date | datetime, *, field: str, end_of_day: bool = False) -> datetime:
+    """An ISO datetime (naive = UTC) or an ISO date (its midnight; with end_of_day the next midnight)."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        day = value + timedelta(days=1) if end_of_day else value
+        return _midnight(day)
+    else:
+        text = value.strip()
+        try:
+            if len(text) == 10:  # YYYY-MM-DD: a whole day
+                day = date.fromisoformat(text)
+                return _midnight(day + timedelta(days=1) if end_of_day else day)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise _invalid(field, "expected an ISO 8601 date or datetime, e.g. 2026-03-01") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def resolve_window(
+    *,
+    now: datetime,
+    period: str | None = None,
+    days: int | None = None,
+    start: str | date | datetime | None = None,
+    end: str | date | datetime | None = None,
+) -> Window:
+    """The window a request names; raises ValidationFailed (422) for contradictory or bad input.
+
+    - nothing: the last 30 days;  `days=N` (1..3650): the last N days;
+    - `period=<name>` (this_month, last_month, ...); `period=last_n_days` uses `days` (default 30);
+    - `start` [+ `end`] (period omitted or `custom`): [start, end), end defaults to now. A date-only
+      `end` is inclusive (the window runs to the next midnight); a datetime `end` is exclusive.
+    """
+    if period is not None and period not in PERIOD_NAMES:
+        raise _invalid("period", f"unknown period; use one of {', '.join(PERIOD_NAMES)}")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise _invalid("days", f"must be between 1 and {MAX_DAYS}")
+    has_range = start is not None or end is not None
+    if period == "custom" or (period is None and has_range):
+        if days is not None:
+            raise _invalid("days", "give either days or start/end, not both")
+        if start is None:
+            raise _invalid("start", "start is required with end or period=custom")
+        window_start = parse_instant(start, field="start")
+        window_end = now if end is None else parse_instant(end, field="end", end_of_day=True)
+        if window_start >= window_end:
+            raise _invalid("end", "end must be after start")
+        return between(window_start, window_end)
+    if has_range:
+        raise _invalid("start", f"start/end cannot be combined with period={period}")
+    if period is None or period == "last_n_days":
+        return default_window(now) if days is None else last_n_days(days, now)
+    if days is not None:
+        raise _invalid("days", f"days cannot be combined with period={period}")
+    return _NAMED[period](now)
