@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
+from domains.ai.lifecycle import ai_shutdown, ai_startup
 from domains.ai.router import router as ai_router
 from domains.analytics.router import router as analytics_router
 from domains.auth.router import router as auth_router
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Domains that need start-up work (AI providers, memory) append async hooks here.
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    app.state.startup_hooks.append(ai_startup)
+    app.state.shutdown_hooks.append(ai_shutdown)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
 

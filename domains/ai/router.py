@@ -1,7 +1,310 @@
+"""The assistant's HTTP API under /ai. Every endpoint but /ai/health needs a bearer token;
+with AI_ASSISTANT_ENABLED=false every endpoint but /ai/health answers 503.
+
+Streaming endpoints answer with Server-Sent Events, one JSON object per `data:` line:
+
+    event: start        data: {"conversation_id": "...", "provider": "...", "model": "..."}
+    event: tool_call    data: {"id": "...", "name": "...", "arguments": {...}}
+    event: tool_result  data: {"id": "...", "name": "...", "arguments": {...}, "result": {...}, "facts_used": [...]}
+    event: delta        data: {"text": "..."}
+    event: fallback     data: {"reason": "...", "provider": "builtin"}
+    event: final        data: <the AIQueryResponse JSON>
+    event: error        data: {"error": {"code": "...", "message": "..."}}
+
+Validation, auth and rate-limit errors happen before the stream starts (normal JSON 4xx).
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
-from shared.api.schemas import ERROR_RESPONSES
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-router = APIRouter(prefix="/ai", tags=["ai"], responses=ERROR_RESPONSES)
+from domains.ai.conversations import ConversationStore
+from domains.ai.lifecycle import build_memory, providers_for, rate_limiter_for
+from domains.ai.memory.base import MemoryContext
+from domains.ai.schemas import (
+    SUGGESTION_CATEGORIES,
+    AIQueryRequest,
+    AIQueryResponse,
+    ConversationDetail,
+    ConversationRequest,
+    ConversationResponse,
+    ConversationSummary,
+    HealthResponse,
+    StoredMessage,
+    SuggestionResponse,
+)
+from domains.ai.service import AIAssistantService, PreparedTurn, StreamEvent
+from domains.ai.suggestions import SuggestionBuilder
+from domains.ai.tools.business import BusinessTools
+from domains.ai.usage import UsageService
+from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from shared.api.schemas import ERROR_RESPONSES, Page
+from shared.config.settings import Settings
+from shared.error_handling.errors import DomainError, ServiceUnavailable
+
+logger = structlog.get_logger(__name__)
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def require_enabled(settings: AppSettings) -> None:
+    if not settings.AI_ASSISTANT_ENABLED:
+        raise ServiceUnavailable(
+            "The AI assistant is disabled on this server (AI_ASSISTANT_ENABLED=false)",
+            code="ai_assistant_disabled",
+        )
+
+
+Enabled = [Depends(require_enabled)]
+
+# The routes of this module; `router` (imported by main.py) also carries the memory routes.
+ai = APIRouter(prefix="/ai", tags=["ai"], responses=ERROR_RESPONSES)
+
+
+def assistant_for(app: FastAPI, session: AsyncSession) -> AIAssistantService:
+    settings: Settings = app.state.settings
+    primary, fallback = providers_for(app)
+    return AIAssistantService(
+        session,
+        settings=settings,
+        provider=primary,
+        fallback=fallback,
+        memory=build_memory(session, settings),
+        rate_limiter=rate_limiter_for(app),
+    )
+
+
+def sse(event: StreamEvent) -> str:
+    data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return f"event: {event.event}\ndata: {data}\n\n"
+
+
+def _error(code: str, message: str) -> StreamEvent:
+    return StreamEvent("error", {"error": {"code": code, "message": message}})
+
+
+def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
+    """Run the prepared turn in its own session; commit only when `final` is reached."""
+
+    async def events() -> AsyncIterator[str]:
+        async with app.state.sessionmaker() as session:
+            service = assistant_for(app, session)
+            try:
+                async for event in service.run(prepared):
+                    if event.event == "final":
+                        await session.commit()
+                    elif event.event == "error":
+                        await session.rollback()
+                    yield sse(event)
+                    if event.event in ("final", "error"):
+                        return
+            except DomainError as exc:
+                await session.rollback()
+                yield sse(_error(exc.code, exc.message))
+            except Exception:
+                logger.exception("ai_stream_failed")
+                await session.rollback()
+                yield sse(_error("internal_error", "The assistant failed while answering"))
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+@ai.post("/query", response_model=AIQueryResponse, dependencies=Enabled)
+async def query(
+    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request
+) -> AIQueryResponse:
+    """Ask a question about inventory, pricing or sales in plain English or German."""
+    return await assistant_for(request.app, session).query(user_id=user.id, request=body)
+
+
+@ai.post("/conversation", response_model=ConversationResponse, dependencies=Enabled)
+async def conversation(
+    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request
+) -> ConversationResponse:
+    """Continue a conversation: send the full history, or a stored conversation_id and the new message."""
+    return await assistant_for(request.app, session).conversation(user_id=user.id, request=body)
+
+
+@ai.post(
+    "/query/stream",
+    dependencies=Enabled,
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+)
+async def query_stream(
+    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request
+) -> StreamingResponse:
+    """Ask a question; the answer streams as Server-Sent Events (start, tool_call, tool_result, delta, final)."""
+    prepared = await assistant_for(request.app, session).prepare_query(user_id=user.id, request=body)
+    return stream_turn(request.app, prepared)
+
+
+@ai.post(
+    "/conversation/stream",
+    dependencies=Enabled,
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+)
+async def conversation_stream(
+    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request
+) -> StreamingResponse:
+    """Continue a conversation; the answer streams as Server-Sent Events."""
+    prepared = await assistant_for(request.app, session).prepare_conversation(user_id=user.id, request=body)
+    return stream_turn(request.app, prepared)
+
+
+# --- suggestions, usage, health ----------------------------------------------------------------
+
+
+@ai.get("/suggestions/{category}", response_model=SuggestionResponse, dependencies=Enabled)
+async def suggestions(
+    category: Annotated[str, Path(max_length=40)],
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+) -> SuggestionResponse:
+    """Questions to ask, made from your own figures: category inventory, pricing or analytics."""
+    if category not in SUGGESTION_CATEGORIES:
+        raise DomainError(
+            f"Unknown category {category!r}; use one of: {', '.join(SUGGESTION_CATEGORIES)}",
+            code="invalid_category",
+        )
+    memory_context = MemoryContext()
+    memory = build_memory(session, settings)
+    if memory is not None:
+        try:
+            memory_context = await memory.load(user_id=user.id, query=category, token_budget=200)
+        except Exception:
+            logger.exception("ai_memory_failed")
+    tools = BusinessTools(
+        session, settings=settings, user_settings=memory_context.settings, facts=memory_context.facts
+    )
+    items, from_data = await SuggestionBuilder(tools).suggestions(category)
+    return SuggestionResponse(category=category, suggestions=items, from_data=from_data)
+
+
+@ai.get("/usage", dependencies=Enabled)
+async def usage(
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    days: Annotated[int, Query(ge=1, le=366, description="Days back, today included")] = 30,
+) -> dict[str, Any]:
+    """Your assistant usage per day and model, totals, and today's remaining token budget."""
+    return await UsageService(session, settings=settings).report(user_id=user.id, days=days)
+
+
+@ai.get("/health", response_model=HealthResponse)
+async def health(request: Request, settings: AppSettings) -> HealthResponse:
+    """Assistant status: resolved provider and model, memory backend, database (no auth, no secrets)."""
+    database = "unavailable"
+    try:
+        async with request.app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        database = request.app.state.engine.dialect.name
+    except Exception as exc:
+        logger.warning("ai_health_database_failed", error=type(exc).__name__)
+    primary, _fallback = providers_for(request.app)
+    status = (
+        "disabled"
+        if not settings.AI_ASSISTANT_ENABLED
+        else ("ok" if database != "unavailable" else "degraded")
+    )
+    return HealthResponse(
+        status=status,
+        provider=primary.name,
+        model=primary.model,
+        memory_backend=settings.AI_MEMORY_BACKEND,
+        database=database,
+        memori_enabled=settings.MEMORI_ENABLED,
+    )
+
+
+# --- stored conversations ----------------------------------------------------------------------
+
+
+@ai.get("/conversations", response_model=Page[ConversationSummary], dependencies=Enabled)
+async def list_conversations(
+    user: CurrentUser, session: DbSession, page: Pagination
+) -> Page[ConversationSummary]:
+    """Your conversations, most recently active first."""
+    rows, total = await ConversationStore(session).list_for_user(
+        user_id=user.id, limit=page.limit, offset=page.offset
+    )
+    return Page[ConversationSummary](
+        items=[ConversationSummary(**r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@ai.get("/conversations/{conversation_id}", response_model=ConversationDetail, dependencies=Enabled)
+async def get_conversation(
+    conversation_id: uuid.UUID, user: CurrentUser, session: DbSession, page: Pagination
+) -> ConversationDetail:
+    """One of your conversations with its messages (oldest first) and their sources."""
+    store = ConversationStore(session)
+    found = await store.get_owned(user_id=user.id, conversation_id=conversation_id)
+    count = await store.count_messages(user_id=user.id, conversation_id=conversation_id)
+    messages = await store.messages_page(
+        user_id=user.id, conversation_id=conversation_id, limit=page.limit, offset=page.offset
+    )
+    return ConversationDetail(
+        id=found.id,
+        title=found.title,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+        message_count=count,
+        messages=[
+            StoredMessage(
+                id=m.id,
+                role=m.role,
+                content=m.content,
+                intent=m.intent,
+                language=m.language,
+                provider=m.provider,
+                model=m.model,
+                sources=m.sources,
+                prompt_tokens=m.prompt_tokens,
+                completion_tokens=m.completion_tokens,
+                created_at=m.created_at,
+            )
+            for m in messages
+        ],
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+# --- the router main.py includes ---------------------------------------------------------------
+
+
+def _with_memory_routes() -> APIRouter:
+    combined = APIRouter()
+    combined.include_router(ai)
+    try:
+        from domains.ai.memory import router as memory_module
+    except ImportError:
+        return combined
+    memory_router: APIRouter | None = getattr(memory_module, "memory_router", None) or getattr(
+        memory_module, "router", None
+    )
+    if memory_router is None:
+        return combined
+    # Engineer D's /ai/memory/* routes, behind the same on/off switch.
+    prefix = "" if memory_router.prefix.startswith("/ai") else "/ai"
+    combined.include_router(memory_router, prefix=prefix, dependencies=Enabled)
+    return combined
+
+
+router = _with_memory_routes()

@@ -1,0 +1,540 @@
+"""The assistant's orchestration: one turn = checks, memory, context, a provider's answer
+(with the built-in engine as fallback), then the turn stored with its sources and usage.
+
+    prepare_*  (before any byte is sent; raises domain errors -> normal JSON 4xx)
+        rate limit, daily token budget, conversation ownership (404), history
+    run        (an async stream of events; the non-stream methods collect it)
+        memory.observe_user_message -> memory.load -> ContextBuilder -> provider.stream
+        -> (ProviderError before any text: fallback provider) -> rows flushed -> `final`
+
+Nothing is written before the answer is complete: a stream the client abandons leaves no
+half-written turn (the router commits when `final` is reached, and only then sends it).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domains.ai.context_builder import BuiltContext, ContextBuilder
+from domains.ai.conversations import ConversationStore
+from domains.ai.memory.base import FactRef, MemoryBackend, MemoryContext
+from domains.ai.models import Message
+from domains.ai.providers.base import (
+    AssistantRequest,
+    ChatTurn,
+    Completed,
+    Provider,
+    ProviderError,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolResult,
+)
+from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequest, ConversationResponse
+from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable
+from domains.ai.usage import RateLimiter, UsageService, count_tokens, enforce_rate_limit, trim_history
+from shared.config.settings import Settings
+from shared.error_handling.errors import DomainError, ServiceUnavailable
+
+logger = structlog.get_logger(__name__)
+
+MEMORY_TOKEN_BUDGET = 600
+TOOL_GROUNDED_PROVIDERS = frozenset({"builtin"})
+FALLBACK_SYSTEM_PROMPT = (
+    "You are SoleFlip's assistant for a sneaker resale business. Every figure must come from a tool "
+    "result. Be brief; answer in the user's language."
+)
+
+
+def classify_intent(text: str) -> str:
+    """Engineer B's intent classifier (domains/ai/intents.py); 'general' until it is importable."""
+    try:
+        from domains.ai.intents import classify_intent as classify
+    except ImportError:
+        return "general"
+    return str(classify(text))
+
+
+def detect_language(text: str) -> str:
+    try:
+        from domains.ai.providers.builtin.text import detect_language as detect
+    except ImportError:
+        return "en"
+    return str(detect(text))
+
+
+def base_system_prompt(settings: Settings) -> str:
+    try:
+        from domains.ai.providers.prompts import system_prompt
+    except ImportError:
+        return FALLBACK_SYSTEM_PROMPT
+    return system_prompt(currency=settings.CURRENCY)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One server-sent event: `event` name and JSON `data` (see the router for the wire format)."""
+
+    event: str
+    data: dict[str, Any]
+    response: AIQueryResponse | None = None
+
+
+@dataclass(slots=True)
+class PreparedTurn:
+    """Everything checked and loaded before the answer starts."""
+
+    user_id: uuid.UUID
+    conversation_id: uuid.UUID
+    is_new: bool
+    text: str
+    history: list[ChatTurn]
+    include_context: bool
+    filters: dict[str, Any] | None
+    language: str | None
+    intent_override: str | None
+    response_model: type[AIQueryResponse]
+    title: str
+    prior_messages: list[ChatTurn] = field(default_factory=list)  # stored with a new conversation
+    started: float = field(default_factory=time.perf_counter)
+
+
+class AIAssistantService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        settings: Settings,
+        provider: Provider,
+        fallback: Provider,
+        memory: MemoryBackend | None,
+        now: datetime | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.provider = provider
+        self.fallback = fallback
+        self.memory = memory
+        self.fixed_now = now
+        self.rate_limiter = rate_limiter
+        self.conversations = ConversationStore(session)
+
+    def now(self) -> datetime:
+        return (self.fixed_now or datetime.now(UTC)).astimezone(UTC)
+
+    # --- public API -------------------------------------------------------------------------
+
+    async def query(self, *, user_id: uuid.UUID, request: AIQueryRequest) -> AIQueryResponse:
+        """Answer one question (optionally continuing a stored conversation)."""
+        return await self._collect(await self.prepare_query(user_id=user_id, request=request))
+
+    async def conversation(self, *, user_id: uuid.UUID, request: ConversationRequest) -> ConversationResponse:
+        """Answer the newest user message of a conversation (full history or stored id + message)."""
+        response = await self._collect(await self.prepare_conversation(user_id=user_id, request=request))
+        assert isinstance(response, ConversationResponse)
+        return response
+
+    async def stream_query(
+        self, *, user_id: uuid.UUID, request: AIQueryRequest
+    ) -> AsyncIterator[StreamEvent]:
+        """Checks now (errors raise before streaming), then the events of the answer."""
+        return self.run(await self.prepare_query(user_id=user_id, request=request))
+
+    async def stream_conversation(
+        self, *, user_id: uuid.UUID, request: ConversationRequest
+    ) -> AsyncIterator[StreamEvent]:
+        return self.run(await self.prepare_conversation(user_id=user_id, request=request))
+
+    # --- preparation ------------------------------------------------------------------------
+
+    async def _admit(self, user_id: uuid.UUID) -> None:
+        if self.rate_limiter is not None:
+            await enforce_rate_limit(self.rate_limiter, user_id=user_id, settings=self.settings)
+        await UsageService(self.session, settings=self.settings, now=self.now()).check_budget(user_id=user_id)
+
+    async def _stored_history(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID) -> list[ChatTurn]:
+        await self.conversations.get_owned(user_id=user_id, conversation_id=conversation_id)
+        rows = await self.conversations.recent_messages(
+            user_id=user_id, conversation_id=conversation_id, limit=2 * self.settings.AI_CONTEXT_WINDOW_SIZE
+        )
+        return [ChatTurn(role=r.role, content=r.content) for r in rows if r.role in ("user", "assistant")]  # type: ignore[arg-type]
+
+    def _fit_history(self, history: list[ChatTurn], text: str) -> list[ChatTurn]:
+        """The last AI_CONTEXT_WINDOW_SIZE turns, trimmed (oldest first) to AI_MAX_TOKENS."""
+        window = 2 * self.settings.AI_CONTEXT_WINDOW_SIZE
+        recent = history[-window:] if window else []
+        fitted = trim_history(
+            [*recent, ChatTurn(role="user", content=text)], self.settings.AI_MAX_TOKENS, self.provider.model
+        )
+        return fitted[:-1]
+
+    async def prepare_query(self, *, user_id: uuid.UUID, request: AIQueryRequest) -> PreparedTurn:
+        await self._admit(user_id)
+        history: list[ChatTurn] = []
+        if request.conversation_id is not None:
+            history = await self._stored_history(user_id=user_id, conversation_id=request.conversation_id)
+        return PreparedTurn(
+            user_id=user_id,
+            conversation_id=request.conversation_id or uuid.uuid4(),
+            is_new=request.conversation_id is None,
+            text=request.query,
+            history=self._fit_history(history, request.query),
+            include_context=request.include_context,
+            filters=request.filters,
+            language=request.language,
+            intent_override=None,
+            response_model=AIQueryResponse,
+            title=request.query,
+        )
+
+    async def prepare_conversation(self, *, user_id: uuid.UUID, request: ConversationRequest) -> PreparedTurn:
+        await self._admit(user_id)
+        text = request.new_message
+        prior: list[ChatTurn] = []
+        if request.messages is not None:
+            # Client-sent "system" messages are not passed on as instructions.
+            history = [
+                ChatTurn(role="user" if m.role == "user" else "assistant", content=m.content)
+                for m in request.messages[:-1]
+                if m.role != "system"
+            ]
+            if request.conversation_id is not None:
+                await self.conversations.get_owned(user_id=user_id, conversation_id=request.conversation_id)
+            else:
+                prior = history
+        else:
+            assert request.conversation_id is not None  # the schema requires it with `message`
+            history = await self._stored_history(user_id=user_id, conversation_id=request.conversation_id)
+        first_user = next((t.content for t in prior if t.role == "user"), text)
+        return PreparedTurn(
+            user_id=user_id,
+            conversation_id=request.conversation_id or uuid.uuid4(),
+            is_new=request.conversation_id is None,
+            text=text,
+            history=self._fit_history(history, text),
+            include_context=request.include_context,
+            filters=request.filters,
+            language=request.language,
+            intent_override=request.intent,
+            response_model=ConversationResponse,
+            title=first_user,
+            prior_messages=prior,
+        )
+
+    # --- the turn ---------------------------------------------------------------------------
+
+    async def _collect(self, prepared: PreparedTurn) -> AIQueryResponse:
+        response: AIQueryResponse | None = None
+        async for event in self.run(prepared, buffered=True):
+            if event.event == "error":
+                error = event.data["error"]
+                raise ServiceUnavailable(error["message"], code=error["code"])
+            if event.response is not None:
+                response = event.response
+        assert response is not None
+        return response
+
+    async def run(self, prepared: PreparedTurn, *, buffered: bool = False) -> AsyncIterator[StreamEvent]:
+        """The events of one answer, ending with `final` (rows flushed) or `error` (nothing written).
+
+        buffered=True (non-streaming callers): nothing has been shown yet, so the fallback may
+        answer even after the primary provider produced text.
+        """
+        now = self.now()
+        language = prepared.language
+        facts_saved, memory_context = await self._memory_before(
+            prepared, language or detect_language(prepared.text)
+        )
+        tools = BusinessTools(
+            self.session,
+            settings=self.settings,
+            now=now,
+            user_settings=memory_context.settings,
+            facts=memory_context.facts,
+        )
+        guessed_intent = prepared.intent_override or classify_intent(prepared.text)
+        yield StreamEvent(
+            "start",
+            {
+                "conversation_id": str(prepared.conversation_id),
+                "provider": self.provider.name,
+                "model": self.provider.model,
+            },
+        )
+        context = BuiltContext()
+        # The built-in engine fetches exactly the figures it states through the tools; a
+        # pre-fetched summary is for language models (it saves them a tool round trip).
+        if prepared.include_context and self.provider.name not in TOOL_GROUNDED_PROVIDERS:
+            context = await ContextBuilder(tools, currency=self.settings.CURRENCY).build(
+                intent=guessed_intent, filters=prepared.filters
+            )
+            for result in context.results:
+                yield _tool_call_event(result.call_id, result.name, result.arguments)
+                yield _tool_result_event(result)
+        request = AssistantRequest(
+            messages=[*prepared.history, ChatTurn(role="user", content=prepared.text)],
+            system_prompt=base_system_prompt(self.settings),
+            context=context.text or None,
+            memory=list(memory_context.snippets),
+            user_settings=dict(memory_context.settings),
+            facts_saved=[fact_as_dict(f) for f in facts_saved],
+            max_tokens=self.settings.AI_MAX_TOKENS,
+            temperature=self.settings.AI_TEMPERATURE,
+            language=language,
+        )
+
+        provider = self.provider
+        fallback_reason: str | None = None
+        outcome = _Outcome()
+        try:
+            async for event in self._answer(provider, request, tools, outcome):
+                yield event
+        except Exception as exc:
+            reason = _failure_reason(exc)
+            can_fall_back = self.fallback is not provider and (buffered or not outcome.text_sent)
+            if not can_fall_back:
+                logger.warning("ai_provider_failed", provider=provider.name, reason=reason)
+                yield _error_event("assistant_unavailable", f"The assistant could not answer: {reason}")
+                return
+            if not isinstance(exc, ProviderError):
+                logger.exception("ai_provider_crashed", provider=provider.name)
+            logger.warning("ai_fallback", provider=provider.name, reason=reason)
+            fallback_reason = reason
+            provider = self.fallback
+            outcome = _Outcome()
+            yield StreamEvent("fallback", {"reason": reason, "provider": provider.name})
+            try:
+                async for event in self._answer(provider, request, tools, outcome):
+                    yield event
+            except Exception as second:
+                logger.exception("ai_fallback_failed", provider=provider.name)
+                yield _error_event(
+                    "assistant_unavailable", f"The assistant could not answer: {_failure_reason(second)}"
+                )
+                return
+
+        completed = outcome.completed
+        assert completed is not None
+        answer = completed.answer or "".join(outcome.text)
+        prompt_tokens, completion_tokens = completed.usage.prompt_tokens, completed.usage.completion_tokens
+        model = completed.model or provider.model
+        if prompt_tokens + completion_tokens == 0:  # engine without metering (built-in): count ourselves
+            prompt_tokens = sum(count_tokens(t.content, model) for t in request.messages) + count_tokens(
+                "\n".join(filter(None, [request.system_prompt, request.context, *request.memory])), model
+            )
+            completion_tokens = count_tokens(answer, model)
+        intent = prepared.intent_override or (
+            completed.intent if completed.intent and completed.intent != "llm" else guessed_intent
+        )
+        results = [*context.results, *outcome.results]
+        sources = [_source(r) for r in results]
+        answer_language = completed.language or language or "en"
+
+        cost = await self._store_turn(
+            prepared,
+            now=now,
+            answer=answer,
+            intent=intent,
+            language=answer_language,
+            provider=provider.name,
+            model=model,
+            sources=sources,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+        await self._memory_after(prepared, answer)
+        await self.session.flush()
+
+        response = prepared.response_model(
+            response=answer,
+            intent=intent,
+            tokens_used=prompt_tokens + completion_tokens,
+            model=model,
+            context_included=context.included,
+            timestamp=now,
+            conversation_id=prepared.conversation_id,
+            provider=provider.name,
+            fallback=fallback_reason is not None,
+            fallback_reason=fallback_reason,
+            language=answer_language,
+            sources=sources,
+            usage={
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "estimated_cost_usd": float(cost),
+            },
+            memory_used=[fact_as_dict(f) for f in memory_context.facts],
+            facts_saved=[fact_as_dict(f) for f in facts_saved],
+            suggestions=list(completed.suggestions),
+            latency_ms=int((time.perf_counter() - prepared.started) * 1000),
+        )
+        yield StreamEvent("final", response.model_dump(mode="json"), response=response)
+
+    async def _answer(
+        self, provider: Provider, request: AssistantRequest, tools: BusinessTools, outcome: _Outcome
+    ) -> AsyncIterator[StreamEvent]:
+        async for event in provider.stream(request, tools):
+            if isinstance(event, TextDelta):
+                if event.text:
+                    outcome.text.append(event.text)
+                    outcome.text_sent = True
+                    yield StreamEvent("delta", {"text": event.text})
+            elif isinstance(event, ToolCallStarted):
+                yield _tool_call_event(event.call_id, event.name, event.arguments)
+            elif isinstance(event, ToolCallFinished):
+                outcome.results.append(event.result)
+                yield _tool_result_event(event.result)
+            elif isinstance(event, Completed):
+                outcome.completed = event
+        if outcome.completed is None:
+            raise ProviderError(f"{provider.name} ended without a final answer")
+
+    # --- memory -----------------------------------------------------------------------------
+
+    async def _memory_before(
+        self, prepared: PreparedTurn, language: str
+    ) -> tuple[list[FactRef], MemoryContext]:
+        if self.memory is None:
+            return [], MemoryContext()
+        facts_saved: list[FactRef] = []
+        context = MemoryContext()
+        try:
+            facts_saved = list(
+                await self.memory.observe_user_message(
+                    user_id=prepared.user_id,
+                    conversation_id=prepared.conversation_id,
+                    text=prepared.text,
+                    language=language,
+                )
+            )
+            context = await self.memory.load(
+                user_id=prepared.user_id,
+                query=prepared.text,
+                token_budget=min(MEMORY_TOKEN_BUDGET, self.settings.AI_MAX_TOKENS // 4),
+            )
+        except DomainError:
+            raise
+        except Exception:  # memory helps; it must not stop the answer
+            logger.exception("ai_memory_failed", backend=getattr(self.memory, "name", "?"))
+        return facts_saved, context
+
+    async def _memory_after(self, prepared: PreparedTurn, answer: str) -> None:
+        if self.memory is None:
+            return
+        try:
+            await self.memory.after_turn(
+                user_id=prepared.user_id,
+                conversation_id=prepared.conversation_id,
+                user_text=prepared.text,
+                answer=answer,
+            )
+        except Exception:
+            logger.exception("ai_memory_after_turn_failed", backend=getattr(self.memory, "name", "?"))
+
+    # --- storage ----------------------------------------------------------------------------
+
+    async def _store_turn(
+        self,
+        prepared: PreparedTurn,
+        *,
+        now: datetime,
+        answer: str,
+        intent: str,
+        language: str,
+        provider: str,
+        model: str,
+        sources: list[dict[str, Any]],
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> Any:
+        if prepared.is_new:
+            await self.conversations.create(
+                conversation_id=prepared.conversation_id,
+                user_id=prepared.user_id,
+                title=prepared.title,
+                now=now,
+            )
+        else:
+            conversation = await self.conversations.get_owned(
+                user_id=prepared.user_id, conversation_id=prepared.conversation_id
+            )
+            await self.conversations.touch(conversation, now=now)
+        common = {"conversation_id": prepared.conversation_id, "user_id": prepared.user_id, "created_at": now}
+        rows = [Message(role=t.role, content=t.content, **common) for t in prepared.prior_messages]
+        rows.append(
+            Message(role="user", content=prepared.text, intent=intent[:40], language=language[:5], **common)
+        )
+        rows.append(
+            Message(
+                role="assistant",
+                content=answer,
+                intent=intent[:40],
+                language=language[:5],
+                provider=provider[:20],
+                model=model[:100],
+                sources=sources,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                **common,
+            )
+        )
+        await self.conversations.add_messages(rows)
+        return await UsageService(self.session, settings=self.settings, now=now).record(
+            user_id=prepared.user_id,
+            provider=provider,
+            model=model,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+
+
+@dataclass(slots=True)
+class _Outcome:
+    text: list[str] = field(default_factory=list)
+    text_sent: bool = False
+    results: list[ToolResult] = field(default_factory=list)
+    completed: Completed | None = None
+
+
+def _failure_reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text or type(exc).__name__)[:300]
+
+
+def _source(result: ToolResult) -> dict[str, Any]:
+    return {
+        "tool": result.name,
+        "arguments": jsonable(result.arguments),
+        "result": jsonable(result.data),
+        "facts_used": jsonable(result.facts_used),
+        "error": result.error,
+    }
+
+
+def _tool_call_event(call_id: str, name: str, arguments: dict[str, Any]) -> StreamEvent:
+    return StreamEvent("tool_call", {"id": call_id, "name": name, "arguments": jsonable(arguments)})
+
+
+def _tool_result_event(result: ToolResult) -> StreamEvent:
+    data: dict[str, Any] = {
+        "id": result.call_id,
+        "name": result.name,
+        "arguments": jsonable(result.arguments),
+        "result": jsonable(result.data) if result.error is None else {"error": result.error},
+        "facts_used": jsonable(result.facts_used),
+    }
+    return StreamEvent("tool_result", data)
+
+
+def _error_event(code: str, message: str) -> StreamEvent:
+    return StreamEvent("error", {"error": {"code": code, "message": message}})

@@ -1,0 +1,410 @@
+"""The assistant's tools, implemented over the domain services the REST API uses.
+
+Every tool is read-only. Arguments are validated with the pydantic models of
+`domains/ai/tools/specs.py` (unknown fields refused); a bad call, an unknown tool or a
+domain error (unknown brand, sold item, ...) comes back as `ToolResult.error`, never as an
+exception, so a model can correct itself.
+
+Numbers in `ToolResult.data` are JSON-able: every Decimal (money, and the few Decimal
+figures such as fees) becomes a float rounded to 2 places; ratios the services already give
+as floats are kept; "not available" ratios stay `null`; datetimes and dates are ISO 8601 strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domains.ai.memory.base import FACT_KINDS, FactRef
+from domains.ai.providers.base import ToolResult, ToolSpec
+from domains.ai.tools.specs import (
+    TOOL_ARGS,
+    AgingBucketsArgs,
+    BestSellersArgs,
+    DeadStockArgs,
+    FeeEstimateArgs,
+    InventorySummaryArgs,
+    KpiArgs,
+    ListInventoryArgs,
+    ListOrdersArgs,
+    LowStockArgs,
+    MarketPricesArgs,
+    PeriodArgs,
+    PriceRecommendationArgs,
+    ProductLookupArgs,
+    SalesByPlatformArgs,
+    TimeSeriesArgs,
+    ToolArgs,
+)
+from domains.analytics.service import AnalyticsService
+from domains.analytics.windows import Window, resolve_window
+from domains.inventory.schemas import InventoryFilters
+from domains.inventory.service import InventoryService
+from domains.orders.schemas import OrderFilters
+from domains.orders.service import OrderService
+from domains.pricing.platforms import PLATFORMS
+from domains.pricing.service import PricingService
+from domains.products.service import ProductMatch, ProductService
+from shared.config.settings import Settings
+from shared.error_handling.errors import DomainError, NotFound, ValidationFailed
+
+logger = structlog.get_logger(__name__)
+
+ALL_TIME_START = datetime(2000, 1, 1, tzinfo=UTC)
+DEFAULT_PLATFORM = "stockx"
+
+
+def jsonable(value: Any) -> Any:
+    """Service results (pydantic models, dataclasses, Decimals, datetimes) as plain JSON values."""
+    if isinstance(value, BaseModel):
+        return jsonable(value.model_dump(mode="python"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    if isinstance(value, Decimal):
+        return round(float(value), 2)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def fact_as_dict(fact: FactRef) -> dict[str, Any]:
+    return {"id": fact.id, "kind": fact.kind, "value": jsonable(fact.value), "text": fact.text}
+
+
+def _error_text(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "arguments"
+        parts.append(f"{field}: {err.get('msg', 'invalid')}")
+    return "Invalid arguments: " + "; ".join(parts)
+
+
+class BusinessTools:
+    """ToolExecutor over the business: one instance per assistant turn (one session, one `now`)."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        settings: Settings,
+        now: datetime | None = None,
+        user_settings: dict[str, Any] | None = None,
+        facts: list[FactRef] | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        self.user_settings = dict(user_settings or {})
+        self.facts = list(facts or [])
+        self.specs: list[ToolSpec] = [
+            ToolSpec(name=name, description=description, parameters=model.model_json_schema())
+            for name, (model, description) in TOOL_ARGS.items()
+        ]
+        self._handlers: dict[str, Callable[[Any, _Call], Awaitable[dict[str, Any]]]] = {
+            "inventory_summary": self._inventory_summary,
+            "list_inventory": self._list_inventory,
+            "dead_stock": self._dead_stock,
+            "aging_buckets": self._aging_buckets,
+            "kpis": self._kpis,
+            "best_sellers": self._best_sellers,
+            "sales_by_platform": self._sales_by_platform,
+            "time_series": self._time_series,
+            "list_orders": self._list_orders,
+            "product_lookup": self._product_lookup,
+            "market_prices": self._market_prices,
+            "price_recommendation": self._price_recommendation,
+            "fee_estimate": self._fee_estimate,
+            "low_stock": self._low_stock,
+        }
+        self._call_seq = 0
+
+    # --- ToolExecutor ------------------------------------------------------------------------
+
+    async def run(self, name: str, arguments: dict[str, Any], *, call_id: str | None = None) -> ToolResult:
+        """Validate and run one tool; bad input and domain errors come back as `error`."""
+        self._call_seq += 1
+        call_id = call_id or f"call_{self._call_seq}"
+        raw = arguments if isinstance(arguments, dict) else {}
+        entry = TOOL_ARGS.get(name)
+        handler = self._handlers.get(name)
+        if entry is None or handler is None:
+            return ToolResult(
+                call_id=call_id,
+                name=name,
+                arguments=jsonable(raw),
+                data={},
+                error=f"Unknown tool {name!r}; available: {', '.join(TOOL_ARGS)}",
+            )
+        if not isinstance(arguments, dict):
+            return ToolResult(call_id, name, {}, {}, error="Invalid arguments: expected a JSON object")
+        model, _description = entry
+        try:
+            args = model.model_validate(arguments)
+        except ValidationError as exc:
+            return ToolResult(call_id, name, jsonable(raw), {}, error=_error_text(exc))
+        call = _Call(args)
+        try:
+            data = await handler(args, call)
+        except DomainError as exc:
+            logger.info("ai_tool_domain_error", tool=name, code=exc.code)
+            return ToolResult(call_id, name, call.arguments(), {}, error=exc.message, facts_used=call.facts)
+        return ToolResult(call_id, name, call.arguments(), data, facts_used=call.facts)
+
+    # --- defaults from the user's memory --------------------------------------------------------
+
+    def _user_default(self, key: str, fallback: Any, call: _Call) -> Any:
+        """The user's remembered setting for `key` (recording the fact behind it), else `fallback`."""
+        value = self.user_settings.get(key)
+        if value is None:
+            return fallback
+        for fact in self.facts:
+            if FACT_KINDS.get(fact.kind) == key:
+                call.use_fact(fact)
+                break
+        return value
+
+    def _dead_stock_days(self, given: int | None, call: _Call, field: str) -> int:
+        if given is not None:
+            return given
+        days = int(self._user_default("dead_stock_days", self.settings.DEAD_STOCK_DAYS, call))
+        call.resolved[field] = days
+        return days
+
+    def _window(self, args: PeriodArgs, call: _Call) -> Window:
+        if args.period == "all_time":
+            if args.days is not None or args.start is not None or args.end is not None:
+                raise ValidationFailed("period=all_time takes no days/start/end")
+            window = Window(ALL_TIME_START, self.now, "all time")
+        else:
+            window = resolve_window(
+                now=self.now, period=args.period, days=args.days, start=args.start, end=args.end
+            )
+        call.window = window
+        return window
+
+    # --- inventory ---------------------------------------------------------------------------
+
+    async def _inventory_summary(self, args: InventorySummaryArgs, call: _Call) -> dict[str, Any]:
+        days = self._dead_stock_days(args.dead_stock_days, call, "dead_stock_days")
+        summary = await AnalyticsService(self.session, now=self.now).inventory_summary(
+            dead_stock_days=days, brand=args.brand
+        )
+        data: dict[str, Any] = jsonable(summary)
+        return data
+
+    async def _aging_buckets(self, args: AgingBucketsArgs, call: _Call) -> dict[str, Any]:
+        summary = await AnalyticsService(self.session, now=self.now).inventory_summary(
+            dead_stock_days=self.settings.DEAD_STOCK_DAYS, brand=args.brand
+        )
+        return {
+            "brand": summary.brand,
+            "units_in_inventory": summary.units_in_inventory,
+            "inventory_value": jsonable(summary.inventory_value),
+            "aging_buckets": jsonable(summary.aging_buckets),
+        }
+
+    async def _list_inventory(self, args: ListInventoryArgs, call: _Call) -> dict[str, Any]:
+        filters = InventoryFilters(
+            status=args.status,
+            brand=args.brand,
+            sku=args.sku,
+            size=args.size,
+            product_query=args.product_query,
+            min_age_days=args.min_age_days,
+            max_age_days=args.max_age_days,
+            min_purchase_price=None
+            if args.min_purchase_price is None
+            else Decimal(str(args.min_purchase_price)),
+            max_purchase_price=None
+            if args.max_purchase_price is None
+            else Decimal(str(args.max_purchase_price)),
+            sort=args.sort,
+        )
+        items, total = await InventoryService(self.session, now=self.now).list_items(
+            filters=filters, limit=args.limit, offset=0
+        )
+        return {"total": total, "returned": len(items), "items": jsonable(items)}
+
+    async def _dead_stock(self, args: DeadStockArgs, call: _Call) -> dict[str, Any]:
+        days = self._dead_stock_days(args.threshold_days, call, "threshold_days")
+        result = await InventoryService(self.session, now=self.now).dead_stock(
+            threshold_days=days,
+            brand=args.brand,
+            product_query=args.product_query,
+            limit=args.limit,
+            offset=0,
+        )
+        data: dict[str, Any] = jsonable(result)
+        data["returned"] = len(result.items)
+        return data
+
+    async def _low_stock(self, args: LowStockArgs, call: _Call) -> dict[str, Any]:
+        rows, total = await AnalyticsService(self.session, now=self.now).low_stock(
+            by_size=args.by_size, limit=args.limit, offset=0
+        )
+        return {"total": total, "returned": len(rows), "items": jsonable(rows)}
+
+    # --- sales ---------------------------------------------------------------------------------
+
+    async def _kpis(self, args: KpiArgs, call: _Call) -> dict[str, Any]:
+        window = self._window(args, call)
+        days = self._dead_stock_days(args.dead_stock_days, call, "dead_stock_days")
+        kpis = await AnalyticsService(self.session, now=self.now).kpis(
+            window=window, dead_stock_days=days, brand=args.brand, platform=args.platform
+        )
+        data: dict[str, Any] = jsonable(kpis)
+        return data
+
+    async def _best_sellers(self, args: BestSellersArgs, call: _Call) -> dict[str, Any]:
+        window = self._window(args, call)
+        rows = await AnalyticsService(self.session, now=self.now).best_sellers(
+            window=window, by=args.by, limit=args.limit, brand=args.brand, platform=args.platform
+        )
+        return {"window": window.as_dict(), "by": args.by, "items": jsonable(rows)}
+
+    async def _sales_by_platform(self, args: SalesByPlatformArgs, call: _Call) -> dict[str, Any]:
+        window = self._window(args, call)
+        rows = await AnalyticsService(self.session, now=self.now).sales_by_platform(
+            window=window, brand=args.brand
+        )
+        return {"window": window.as_dict(), "items": jsonable(rows)}
+
+    async def _time_series(self, args: TimeSeriesArgs, call: _Call) -> dict[str, Any]:
+        window = self._window(args, call)
+        points = await AnalyticsService(self.session, now=self.now).time_series(
+            window=window, grain=args.grain, brand=args.brand, platform=args.platform
+        )
+        return {"window": window.as_dict(), "grain": args.grain, "points": jsonable(points)}
+
+    async def _list_orders(self, args: ListOrdersArgs, call: _Call) -> dict[str, Any]:
+        window = self._window(args, call)
+        filters = OrderFilters(
+            platform=args.platform, brand=args.brand, sku=args.sku, start=window.start, end=window.end
+        )
+        orders, total = await OrderService(self.session, now=self.now).list_orders(
+            filters=filters, limit=args.limit, offset=0
+        )
+        return {
+            "window": window.as_dict(),
+            "total": total,
+            "returned": len(orders),
+            "items": jsonable(orders),
+        }
+
+    # --- products and pricing ------------------------------------------------------------------
+
+    async def _product_lookup(self, args: ProductLookupArgs, call: _Call) -> dict[str, Any]:
+        matches = await ProductService(self.session).search_products(query=args.query, limit=args.limit)
+        units = await InventoryService(self.session, now=self.now).units_in_inventory(
+            product_ids=[m.product_id for m in matches]
+        )
+        items = []
+        for match in matches:
+            row = jsonable(match)
+            row["units_in_inventory"] = units.get(match.product_id, 0)
+            items.append(row)
+        return {"query": args.query, "items": items}
+
+    async def _find_product(self, query: str) -> ProductMatch:
+
+        matches = await ProductService(self.session).search_products(query=query, limit=1)
+        if not matches:
+            raise NotFound(f"No product matches {query!r}", code="product_not_found")
+        return matches[0]
+
+    async def _market_prices(self, args: MarketPricesArgs, call: _Call) -> dict[str, Any]:
+        query = args.sku or args.product_query
+        if not query:
+            raise ValidationFailed("give product_query or sku")
+        product = await self._find_product(query)
+        prices = await PricingService(
+            self.session, now=self.now, settings=self.settings
+        ).latest_market_prices(product_id=product.product_id, size=args.size, platform=args.platform)
+        return {"product": jsonable(product), "observations": jsonable(prices)}
+
+    async def _price_recommendation(self, args: PriceRecommendationArgs, call: _Call) -> dict[str, Any]:
+        target = args.target_margin_pct
+        if target is None:
+            target = float(self._user_default("target_margin_pct", self.settings.TARGET_MARGIN_PCT, call))
+            call.resolved["target_margin_pct"] = target
+        platform: str | None = args.platform
+        if platform is None:
+            platform = str(self._user_default("preferred_platform", DEFAULT_PLATFORM, call))
+            call.resolved["platform"] = platform
+        item_id = args.item_id or await self._item_for(args)
+        call.resolved["item_id"] = item_id
+        recommendation = await PricingService(
+            self.session, now=self.now, settings=self.settings
+        ).recommend_price(item_id=item_id, target_margin_pct=target, platform=platform)
+        data: dict[str, Any] = jsonable(recommendation)
+        return data
+
+    async def _item_for(self, args: PriceRecommendationArgs) -> int:
+        """The oldest pair in inventory of the named product (and size) to price."""
+
+        if not args.product_query:
+            raise ValidationFailed("give item_id, or product_query (and size)")
+        product = await self._find_product(args.product_query)
+        filters = InventoryFilters(
+            status="in_inventory", product_id=product.product_id, size=args.size, sort="oldest"
+        )
+        items, _total = await InventoryService(self.session, now=self.now).list_items(
+            filters=filters, limit=1, offset=0
+        )
+        if not items:
+            size = f" in size {args.size}" if args.size else ""
+            raise NotFound(
+                f"No pair of {product.name} ({product.sku}){size} in inventory", code="item_not_found"
+            )
+        return int(items[0].id)
+
+    async def _fee_estimate(self, args: FeeEstimateArgs, call: _Call) -> dict[str, Any]:
+        pricing = PricingService(self.session, now=self.now, settings=self.settings)
+        platforms = [args.platform] if args.platform else list(PLATFORMS)
+        estimates = []
+        for platform in platforms:
+            estimate = await pricing.estimate_fees(
+                platform=platform,
+                sale_price=Decimal(str(args.sale_price)),
+                shipping_cost=Decimal(str(args.shipping_cost)),
+            )
+            estimates.append(jsonable(estimate))
+        estimates.sort(key=lambda e: -float(e["payout"]))
+        return {"sale_price": round(args.sale_price, 2), "estimates": estimates}
+
+
+class _Call:
+    """What one tool call resolved: defaults filled in, the window used, the facts behind defaults."""
+
+    def __init__(self, args: ToolArgs) -> None:
+        self.args = args
+        self.resolved: dict[str, Any] = {}
+        self.window: Window | None = None
+        self.facts: list[dict[str, Any]] = []
+
+    def use_fact(self, fact: FactRef) -> None:
+        if all(f["id"] != fact.id for f in self.facts):
+            self.facts.append(fact_as_dict(fact))
+
+    def arguments(self) -> dict[str, Any]:
+        values: dict[str, Any] = self.args.model_dump(mode="json")
+        values.update(jsonable(self.resolved))
+        if self.window is not None:
+            values["window"] = self.window.as_dict()
+        return values

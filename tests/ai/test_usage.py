@@ -1,0 +1,209 @@
+"""Usage ledger, cost estimates, daily budget and the per-minute rate limiters (in-process and Redis)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domains.ai.models import UsageLedger
+from domains.ai.usage import (
+    InProcessRateLimiter,
+    RedisRateLimiter,
+    UsageService,
+    enforce_rate_limit,
+    estimate_cost_usd,
+    seconds_until_next_utc_day,
+)
+from domains.auth.models import User
+from shared.error_handling.errors import RateLimited
+
+pytestmark = pytest.mark.ai
+
+NOON = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cost_estimates_per_model_and_builtin_is_free() -> None:
+    assert (
+        estimate_cost_usd(
+            provider="builtin", model="soleflip-builtin-1", prompt_tokens=10**6, completion_tokens=10**6
+        )
+        == 0
+    )
+    # gpt-4o-mini (not gpt-4o): 0.15 + 0.60 per million
+    assert estimate_cost_usd(
+        provider="openai",
+        model="gpt-4o-mini-2024-07-18",
+        prompt_tokens=1_000_000,
+        completion_tokens=1_000_000,
+    ) == Decimal("0.750000")
+    assert estimate_cost_usd(
+        provider="anthropic", model="claude-3-5-haiku-latest", prompt_tokens=1000, completion_tokens=500
+    ) == Decimal("0.002800")
+    # a model without a list price is estimated at the provider's mid-range price
+    assert estimate_cost_usd(
+        provider="openai", model="my-proxy-model", prompt_tokens=1000, completion_tokens=0
+    ) == Decimal("0.002500")
+
+
+def test_budget_retry_is_the_next_utc_midnight() -> None:
+    assert seconds_until_next_utc_day(NOON) == 12 * 3600
+    assert seconds_until_next_utc_day(datetime(2026, 3, 15, 23, 59, 59, 900000, tzinfo=UTC)) == 1
+
+
+async def test_ledger_adds_up_per_day_provider_and_model(db: AsyncSession, user: User, app: FastAPI) -> None:
+    settings = app.state.settings
+    today = UsageService(db, settings=settings, now=NOON)
+    await today.record(
+        user_id=user.id, provider="openai", model="gpt-4o-mini", prompt_tokens=100, completion_tokens=10
+    )
+    await today.record(
+        user_id=user.id, provider="openai", model="gpt-4o-mini", prompt_tokens=50, completion_tokens=5
+    )
+    await today.record(
+        user_id=user.id, provider="builtin", model="soleflip-builtin-1", prompt_tokens=7, completion_tokens=3
+    )
+    yesterday = UsageService(db, settings=settings, now=NOON - timedelta(days=1))
+    await yesterday.record(
+        user_id=user.id, provider="openai", model="gpt-4o-mini", prompt_tokens=1, completion_tokens=1
+    )
+    await db.commit()
+    rows = (
+        (await db.execute(select(UsageLedger).order_by(UsageLedger.day, UsageLedger.provider)))
+        .scalars()
+        .all()
+    )
+    assert [(r.day, r.provider, r.requests, r.prompt_tokens, r.completion_tokens) for r in rows] == [
+        (date(2026, 3, 14), "openai", 1, 1, 1),
+        (date(2026, 3, 15), "builtin", 1, 7, 3),
+        (date(2026, 3, 15), "openai", 2, 150, 15),
+    ]
+    assert rows[2].cost_usd == Decimal("0.000032")  # 0.000021 + 0.0000105 (rounded half up per request)
+    assert await today.tokens_used_on(user_id=user.id, day=date(2026, 3, 15)) == 175
+
+    report = await today.report(user_id=user.id, days=2)
+    assert [d["day"] for d in report["per_day"]] == ["2026-03-14", "2026-03-15"]
+    assert report["per_day"][1]["total_tokens"] == 175 and report["per_day"][1]["requests"] == 3
+    assert report["totals"]["total_tokens"] == 177 and report["totals"]["requests"] == 4
+    assert report["today"]["tokens_used"] == 175
+    assert report["today"]["remaining_tokens"] == settings.AI_DAILY_TOKEN_BUDGET - 175
+    only_today = await today.report(user_id=user.id, days=1)
+    assert only_today["totals"]["requests"] == 3
+
+
+async def test_budget_blocks_at_the_limit_and_zero_means_unlimited(
+    db: AsyncSession, user: User, app: FastAPI
+) -> None:
+    tight = app.state.settings.model_copy(update={"AI_DAILY_TOKEN_BUDGET": 100})
+    service = UsageService(db, settings=tight, now=NOON)
+    await service.record(
+        user_id=user.id, provider="openai", model="gpt-4o", prompt_tokens=60, completion_tokens=39
+    )
+    await service.check_budget(user_id=user.id)  # 99 < 100
+    await service.record(
+        user_id=user.id, provider="openai", model="gpt-4o", prompt_tokens=1, completion_tokens=0
+    )
+    with pytest.raises(RateLimited) as blocked:
+        await service.check_budget(user_id=user.id)
+    assert blocked.value.code == "token_budget_exceeded"
+    assert blocked.value.retry_after_seconds == 12 * 3600
+    unlimited = app.state.settings.model_copy(update={"AI_DAILY_TOKEN_BUDGET": 0})
+    await UsageService(db, settings=unlimited, now=NOON).check_budget(user_id=user.id)
+    tomorrow = UsageService(db, settings=tight, now=NOON + timedelta(days=1))
+    await tomorrow.check_budget(user_id=user.id)
+
+
+async def test_in_process_limiter_counts_per_key_per_minute() -> None:
+    clock = Clock(1_000_020.0)  # 20 s into a minute window (1_000_020 = 16667 x 60 + 0)
+    limiter = InProcessRateLimiter(clock=clock)
+    decisions = [await limiter.hit("user:a", limit=2) for _ in range(3)]
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert decisions[2].retry_after_seconds == 60 - (1_000_020 % 60)
+    assert (await limiter.hit("user:b", limit=2)).allowed  # another user has their own count
+    clock.now += 60
+    assert (await limiter.hit("user:a", limit=2)).allowed  # a new minute
+
+
+async def test_enforce_rate_limit_raises_429_with_retry_after(app: FastAPI, user: User) -> None:
+    settings = app.state.settings.model_copy(update={"AI_RATE_LIMIT_PER_MINUTE": 1})
+    limiter = InProcessRateLimiter(clock=Clock(600.5))
+    await enforce_rate_limit(limiter, user_id=user.id, settings=settings)
+    with pytest.raises(RateLimited) as limited:
+        await enforce_rate_limit(limiter, user_id=user.id, settings=settings)
+    assert limited.value.retry_after_seconds == 60
+    off = app.state.settings.model_copy(update={"AI_RATE_LIMIT_PER_MINUTE": 0})
+    for _ in range(5):
+        await enforce_rate_limit(limiter, user_id=user.id, settings=off)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_redis_limiter_is_shared_between_limiters(redis_url: str) -> None:
+    clock = Clock(2_000_000.0 * 60 + 15)
+    first, second = RedisRateLimiter(redis_url, clock=clock), RedisRateLimiter(redis_url, clock=clock)
+    try:
+        assert (await first.hit("user:x", limit=2)).allowed
+        assert (await second.hit("user:x", limit=2)).allowed  # another worker, same count
+        over = await first.hit("user:x", limit=2)
+        assert not over.allowed and over.count == 3 and over.retry_after_seconds == 45
+        clock.now += 60
+        assert (await second.hit("user:x", limit=2)).allowed
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_unreachable_redis_does_not_lock_users_out(app: FastAPI, user: User) -> None:
+    settings = app.state.settings.model_copy(update={"AI_RATE_LIMIT_PER_MINUTE": 1})
+    limiter = RedisRateLimiter(f"redis://127.0.0.1:{_free_port()}/0")
+    try:
+        for _ in range(3):
+            await enforce_rate_limit(limiter, user_id=user.id, settings=settings)
+    finally:
+        await limiter.aclose()
