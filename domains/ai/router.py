@@ -28,8 +28,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.conversations import ConversationStore
-from domains.ai.lifecycle import build_memory, providers_for, rate_limiter_for
+from domains.ai.lifecycle import providers_for, rate_limiter_for
 from domains.ai.memory.base import MemoryContext
+from domains.ai.memory.factory import build_memory
 from domains.ai.schemas import (
     SUGGESTION_CATEGORIES,
     AIQueryRequest,

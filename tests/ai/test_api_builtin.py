@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.ai.lifecycle import build_providers
 from domains.ai.providers.base import AssistantRequest, ProviderError, ProviderEvent, ToolExecutor
+from domains.ai.providers.factory import build_providers
 from domains.analytics.service import AnalyticsService
 from tests.ai.test_api import parse_sse
 from tests.factories import days_ago, make_brand, make_item, make_order, make_product

@@ -1,0 +1,330 @@
+"""Anthropic Messages API with tool use (any Anthropic-compatible server via ANTHROPIC_BASE_URL).
+
+Same agent loop as the OpenAI provider: ask, run the requested tools, send tool_result
+blocks back, until Claude answers or AI_MAX_TOOL_STEPS is reached.
+
+The anthropic 2.x SDK speaks API version 2026-10-21, which rejects sampling parameters
+(temperature, top_p, top_k) with HTTP 400, so AI_TEMPERATURE is not sent here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import anthropic
+
+from domains.ai.providers.base import (
+    AssistantRequest,
+    ChatTurn,
+    Completed,
+    ProviderError,
+    ProviderEvent,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolExecutor,
+    ToolSpec,
+    Usage,
+)
+from domains.ai.providers.llm_common import (
+    Failure,
+    RetryPolicy,
+    classify_status,
+    classify_transport,
+    compact_schema,
+    execute_tool,
+    idle_timeout,
+    intent_for_tools,
+    join_text,
+    parse_tool_arguments,
+    tool_result_content,
+    with_retries,
+)
+from domains.ai.providers.prompts import compose_system_message
+from shared.config.settings import Settings
+
+NO_KEY_PLACEHOLDER = "not-needed"
+
+# Anthropic stop reasons in the words the rest of the service uses (OpenAI's).
+_FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+
+def anthropic_tools(specs: list[ToolSpec]) -> list[dict[str, Any]]:
+    """Our ToolSpecs as Anthropic tools."""
+    return [
+        {"name": s.name, "description": s.description, "input_schema": compact_schema(s.parameters)}
+        for s in specs
+    ]
+
+
+def anthropic_messages(turns: list[ChatTurn]) -> list[dict[str, Any]]:
+    """History as Claude requires it: starts with the user, roles alternate, no empty text."""
+    messages: list[dict[str, Any]] = []
+    for turn in turns:
+        if not turn.content.strip():
+            continue
+        if not messages and turn.role != "user":
+            continue
+        if messages and messages[-1]["role"] == turn.role:
+            messages[-1]["content"] += "\n\n" + turn.content
+        else:
+            messages.append({"role": turn.role, "content": turn.content})
+    return messages
+
+
+@dataclass(slots=True)
+class _ToolUse:
+    id: str = ""
+    name: str = ""
+    input_json: str = ""
+    input: dict[str, Any] | None = None  # non-streaming responses carry the parsed object
+
+
+@dataclass(slots=True)
+class _Turn:
+    text: str = ""
+    tool_uses: list[_ToolUse] = field(default_factory=list)
+    finish_reason: str = "stop"
+    usage: Usage = field(default_factory=Usage)
+    model: str | None = None
+
+
+class AnthropicProvider:
+    name = "anthropic"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: anthropic.AsyncAnthropic | None = None,
+        model: str | None = None,
+        stream_responses: bool = True,
+        retry_base_delay: float = 0.5,
+        max_retry_wait: float = 30.0,
+    ) -> None:
+        from domains.ai.providers.factory import default_model
+
+        self.model = model or default_model("anthropic", settings)
+        self._settings = settings
+        self._stream_responses = stream_responses
+        self._timeout = settings.AI_REQUEST_TIMEOUT_SECONDS
+        self._retry = RetryPolicy(
+            max_retries=settings.AI_MAX_RETRIES, base_delay=retry_base_delay, max_retry_after=max_retry_wait
+        )
+        self._owns_client = client is None
+        self._client = client or anthropic.AsyncAnthropic(
+            api_key=settings.ANTHROPIC_API_KEY.get_secret_value() or NO_KEY_PLACEHOLDER,
+            base_url=settings.ANTHROPIC_BASE_URL or None,
+            timeout=self._timeout,
+            max_retries=0,  # our loop retries (with_retries), the SDK must not multiply attempts
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.close()
+
+    async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
+        specs = list(tools.specs)
+        system = compose_system_message(request)
+        messages = anthropic_messages(request.messages)
+        if not messages:
+            raise ProviderError("anthropic: no user message to answer")
+        answer = ""
+        used_tools: list[str] = []
+        prompt_tokens = completion_tokens = 0
+        model = self.model
+        finish = "stop"
+        max_steps = self._settings.AI_MAX_TOOL_STEPS
+
+        for step in range(max_steps + 1):
+            last_step = step == max_steps
+            params = self._params(request, system, messages, specs, allow_tools=not last_step)
+            turn: _Turn | None = None
+            step_text = ""
+            async for item in with_retries(
+                partial(self._attempt, params),
+                classify=classify_anthropic_error,
+                policy=self._retry,
+                provider=self.name,
+                is_visible=lambda item: isinstance(item, str),
+            ):
+                if isinstance(item, str):
+                    text = (join_text(answer, item) if not step_text else "") + item
+                    step_text += item
+                    answer += text
+                    yield TextDelta(text=text)
+                else:
+                    turn = item
+            if turn is None:  # pragma: no cover - _attempt always ends with a _Turn or raises
+                raise ProviderError("anthropic: no response")
+            prompt_tokens += turn.usage.prompt_tokens
+            completion_tokens += turn.usage.completion_tokens
+            model = turn.model or model
+            finish = turn.finish_reason
+            if not turn.tool_uses:
+                break
+            if last_step:
+                finish = "tool_step_limit"
+                break
+            parsed = [(use, *self._arguments(use)) for use in turn.tool_uses]
+            assistant_blocks: list[dict[str, Any]] = (
+                [{"type": "text", "text": turn.text}] if turn.text else []
+            )
+            # tool_use.input must be an object even when the model sent broken JSON
+            assistant_blocks += [
+                {"type": "tool_use", "id": use.id, "name": use.name, "input": arguments}
+                for use, arguments, _ in parsed
+            ]
+            messages.append({"role": "assistant", "content": assistant_blocks})
+            results: list[dict[str, Any]] = []
+            for use, arguments, error in parsed:
+                yield ToolCallStarted(call_id=use.id, name=use.name, arguments=arguments)
+                result = await execute_tool(
+                    tools, call_id=use.id, name=use.name, arguments=arguments, argument_error=error
+                )
+                used_tools.append(use.name)
+                yield ToolCallFinished(result=result)
+                block: dict[str, Any] = {
+                    "type": "tool_result",
+                    "tool_use_id": use.id,
+                    "content": tool_result_content(result),
+                }
+                if result.error:
+                    block["is_error"] = True
+                results.append(block)
+            messages.append({"role": "user", "content": results})
+
+        if not answer.strip():
+            raise ProviderError(f"anthropic: no answer (finish_reason={finish})")
+        yield Completed(
+            answer=answer,
+            intent=intent_for_tools(used_tools),
+            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+            model=model,
+            finish_reason=finish,
+            language=request.language or "en",
+        )
+
+    @staticmethod
+    def _arguments(use: _ToolUse) -> tuple[dict[str, Any], str | None]:
+        if use.input is not None:
+            return parse_tool_arguments(use.input)
+        return parse_tool_arguments(use.input_json)
+
+    def _params(
+        self,
+        request: AssistantRequest,
+        system: str,
+        messages: list[dict[str, Any]],
+        specs: list[ToolSpec],
+        *,
+        allow_tools: bool,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": request.max_tokens,
+            "system": system,
+            "messages": messages,
+        }
+        if specs:
+            params["tools"] = anthropic_tools(specs)
+            params["tool_choice"] = {"type": "auto"} if allow_tools else {"type": "none"}
+        return params
+
+    # ---- one request ------------------------------------------------------------------------
+
+    def _attempt(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
+        return self._attempt_stream(params) if self._stream_responses else self._attempt_once(params)
+
+    async def _attempt_stream(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
+        stream = await self._client.messages.create(**params, stream=True)
+        turn = _Turn()
+        blocks: dict[int, _ToolUse] = {}
+        input_tokens = output_tokens = 0
+        stop_reason: str | None = None
+        stopped = False
+        try:
+            async for event in idle_timeout(stream, self._timeout):
+                kind = event.type
+                if kind == "message_start":
+                    turn.model = event.message.model
+                    input_tokens = _input_tokens(event.message.usage)
+                    output_tokens = event.message.usage.output_tokens or 0
+                elif kind == "content_block_start":
+                    block = event.content_block
+                    if block.type == "tool_use":
+                        blocks[event.index] = _ToolUse(id=block.id, name=block.name)
+                elif kind == "content_block_delta":
+                    delta = event.delta
+                    if delta.type == "text_delta" and delta.text:
+                        turn.text += delta.text
+                        yield delta.text
+                    elif delta.type == "input_json_delta" and event.index in blocks:
+                        blocks[event.index].input_json += delta.partial_json
+                elif kind == "message_delta":
+                    stop_reason = event.delta.stop_reason or stop_reason
+                    if event.usage is not None:
+                        output_tokens = event.usage.output_tokens or output_tokens
+                        input_tokens = max(input_tokens, _input_tokens(event.usage))
+                elif kind == "message_stop":
+                    stopped = True
+        finally:
+            await stream.close()
+        if not stopped or stop_reason is None:
+            raise ProviderError("anthropic: the response stream ended before message_stop")
+        turn.tool_uses = [blocks[i] for i in sorted(blocks)]
+        turn.finish_reason = _FINISH_REASONS.get(stop_reason, stop_reason)
+        turn.usage = Usage(prompt_tokens=input_tokens, completion_tokens=output_tokens)
+        yield turn
+
+    async def _attempt_once(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
+        response = await self._client.messages.create(**params)
+        if not isinstance(response, anthropic.types.Message) or response.content is None:
+            raise ProviderError("anthropic: unexpected response body")
+        turn = _Turn(model=response.model)
+        for block in response.content:
+            if block.type == "text":
+                turn.text += block.text
+            elif block.type == "tool_use":
+                raw = block.input if isinstance(block.input, dict) else None
+                turn.tool_uses.append(_ToolUse(id=block.id, name=block.name, input=raw, input_json=""))
+        stop_reason = response.stop_reason or "end_turn"
+        turn.finish_reason = _FINISH_REASONS.get(stop_reason, stop_reason)
+        turn.usage = Usage(
+            prompt_tokens=_input_tokens(response.usage), completion_tokens=response.usage.output_tokens or 0
+        )
+        if turn.text:
+            yield turn.text
+        yield turn
+
+
+def _input_tokens(usage: Any) -> int:
+    """Prompt tokens including the cached part (cache reads and writes are prompt tokens too)."""
+    return (
+        (getattr(usage, "input_tokens", None) or 0)
+        + (getattr(usage, "cache_creation_input_tokens", None) or 0)
+        + (getattr(usage, "cache_read_input_tokens", None) or 0)
+    )
+
+
+def classify_anthropic_error(exc: Exception) -> Failure:
+    """Retry 408/409/429/5xx/529 overloaded, timeouts and connection errors; anything else is final."""
+    if isinstance(exc, anthropic.APIStatusError):
+        return classify_status(exc.status_code, exc.response.headers, exc.body)
+    if isinstance(exc, anthropic.APITimeoutError):
+        return Failure(reason="timeout", retryable=True)
+    if isinstance(exc, anthropic.APIConnectionError):
+        return Failure(reason="connection error", retryable=True)
+    transport = classify_transport(exc)
+    if transport is not None:
+        return transport
+    return Failure(reason=f"invalid response ({type(exc).__name__})", retryable=False)

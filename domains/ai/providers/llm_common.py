@@ -1,0 +1,318 @@
+"""What the OpenAI and Anthropic providers share: our retry loop, tool execution with
+model-made (possibly malformed) arguments, and an idle timeout for streams.
+
+The SDKs' own retries are switched off (max_retries=0): one loop here decides what is
+worth retrying, honours Retry-After, and never repeats a request whose text the user
+has already seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import importlib
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+
+from domains.ai.providers.base import ProviderError, ToolExecutor, ToolResult
+
+logger = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+# Tool results are data for the model; a runaway result must not blow the context window.
+MAX_TOOL_RESULT_CHARS = 16_000
+
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+
+# Which business area a tool belongs to: the intent reported when the model used tools.
+TOOL_INTENTS: dict[str, str] = {
+    "inventory_summary": "inventory",
+    "list_inventory": "inventory",
+    "dead_stock": "inventory",
+    "aging_buckets": "inventory",
+    "low_stock": "inventory",
+    "kpis": "analytics",
+    "best_sellers": "analytics",
+    "sales_by_platform": "analytics",
+    "time_series": "analytics",
+    "list_orders": "analytics",
+    "product_lookup": "product",
+    "market_prices": "pricing",
+    "price_recommendation": "pricing",
+    "fee_estimate": "pricing",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """How one failed attempt is judged."""
+
+    reason: str  # short, safe to log and to show (no prompt, no key)
+    retryable: bool
+    retry_after: float | None = None  # seconds the server asked us to wait
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_retries: int
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    # A server asking us to wait longer than this gets no retry: the builtin engine answers now.
+    max_retry_after: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before retry number `attempt + 1`; None means give up."""
+        if attempt >= self.max_retries:
+            return None
+        if retry_after is not None:
+            return None if retry_after > self.max_retry_after else max(0.0, retry_after)
+        backoff: float = min(self.max_delay, self.base_delay * 2.0**attempt)
+        return backoff / 2 + random.uniform(0, backoff / 2)  # "equal jitter"
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from `retry-after-ms`, `retry-after` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+# Error types an API may send inside a 200 stream that mean "try again later".
+RETRYABLE_ERROR_TYPES = frozenset(
+    {"overloaded_error", "api_error", "rate_limit_error", "timeout_error", "server_error"}
+)
+
+
+def classify_status(status: int, headers: Mapping[str, str] | None, body: object = None) -> Failure:
+    """A 4xx/5xx answer (or an error event inside a stream, which arrives with status 200)."""
+    error_type = None
+    if isinstance(body, Mapping):
+        error = body.get("error", body)
+        if isinstance(error, Mapping) and isinstance(error.get("type"), str):
+            error_type = error["type"]
+    in_stream = status < 400  # an error event inside a started (200) stream: only its type tells
+    retryable = (
+        status in RETRYABLE_STATUS or status >= 500 or (in_stream and error_type in RETRYABLE_ERROR_TYPES)
+    )
+    reason = f"http {status}" + (f" {error_type}" if error_type else "")
+    return Failure(reason=reason, retryable=retryable, retry_after=parse_retry_after(headers))
+
+
+def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(timeouts, connection errors) of the HTTP libraries the SDKs may use (httpx2 / httpx)."""
+    timeouts: list[type[BaseException]] = [TimeoutError]
+    connection: list[type[BaseException]] = []
+    for module_name in ("httpx2", "httpx"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        timeouts.append(module.TimeoutException)
+        connection.append(module.TransportError)
+    return tuple(timeouts), tuple(connection)
+
+
+_TIMEOUTS, _CONNECTION_ERRORS = _transport_errors()
+
+
+def classify_transport(exc: Exception) -> Failure | None:
+    """Timeouts and connection failures outside the SDKs' own exception types."""
+    if isinstance(exc, _TIMEOUTS):
+        return Failure(reason="timeout", retryable=True)
+    if isinstance(exc, _CONNECTION_ERRORS):
+        return Failure(reason="connection error", retryable=True)
+    return None
+
+
+async def with_retries(
+    attempt_fn: Callable[[], AsyncIterator[T]],
+    *,
+    classify: Callable[[Exception], Failure],
+    policy: RetryPolicy,
+    provider: str,
+    is_visible: Callable[[T], bool],
+) -> AsyncIterator[T]:
+    """Run one model call (an async iterator), retrying failed attempts.
+
+    An attempt that already produced a visible item (text the user has seen) is not
+    retried: repeating it would duplicate the answer. Raises ProviderError when done trying.
+    """
+    attempt = 0
+    while True:
+        visible = False
+        try:
+            async for item in attempt_fn():
+                if not visible and is_visible(item):
+                    visible = True
+                yield item
+            return
+        except ProviderError:
+            raise
+        except Exception as exc:
+            failure = classify(exc)
+            wait = policy.delay(attempt, failure.retry_after) if failure.retryable and not visible else None
+            if wait is None:
+                logger.warning(
+                    "llm_call_failed", provider=provider, reason=failure.reason, attempts=attempt + 1
+                )
+                raise ProviderError(f"{provider}: {failure.reason} after {attempt + 1} attempt(s)") from exc
+            logger.info(
+                "llm_call_retry",
+                provider=provider,
+                reason=failure.reason,
+                attempt=attempt + 1,
+                wait_s=round(wait, 2),
+            )
+            await asyncio.sleep(wait)
+            attempt += 1
+
+
+async def idle_timeout(source: AsyncIterator[T], seconds: float) -> AsyncIterator[T]:
+    """Items of `source`, raising TimeoutError when none arrives for `seconds`.
+
+    The HTTP read timeout already covers a silent socket; this also ends a stream that
+    stalls in ways a socket timeout cannot see (keep-alive comments, a stuck proxy).
+    """
+    iterator = aiter(source)
+    while True:
+        try:
+            item = await asyncio.wait_for(anext(iterator), timeout=seconds)
+        except StopAsyncIteration:
+            return
+        yield item
+
+
+# ---- tools -----------------------------------------------------------------------------------
+
+
+def parse_tool_arguments(raw: str | Mapping[str, Any] | None) -> tuple[dict[str, Any], str | None]:
+    """(arguments, error): model-made JSON arguments, or why they cannot be used."""
+    if raw is None or raw == "":
+        return {}, None
+    if isinstance(raw, Mapping):
+        return dict(raw), None
+    try:
+        value = json.loads(raw)
+    except (json.JSONDecodeError, TypeError) as exc:
+        return (
+            {},
+            f"arguments are not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc}); send a JSON object",
+        )
+    if not isinstance(value, dict):
+        return {}, "arguments must be a JSON object"
+    return value, None
+
+
+async def execute_tool(
+    tools: ToolExecutor,
+    *,
+    call_id: str,
+    name: str,
+    arguments: dict[str, Any],
+    argument_error: str | None,
+) -> ToolResult:
+    """Run one requested tool; every failure becomes a ToolResult.error for the model."""
+    known = {spec.name for spec in tools.specs}
+    if argument_error is not None:
+        return ToolResult(call_id=call_id, name=name, arguments=arguments, data={}, error=argument_error)
+    if name not in known:
+        return ToolResult(
+            call_id=call_id,
+            name=name,
+            arguments=arguments,
+            data={},
+            error=f"unknown tool {name!r}; available: {', '.join(sorted(known))}",
+        )
+    try:
+        return await tools.run(name, arguments, call_id=call_id)
+    except Exception:  # a tool bug must not crash the answer; the model is told it failed
+        logger.exception("llm_tool_failed", tool=name)
+        return ToolResult(call_id=call_id, name=name, arguments=arguments, data={}, error="the tool failed")
+
+
+def tool_result_content(result: ToolResult) -> str:
+    """The tool result as the model reads it: compact JSON, capped in size."""
+    payload: dict[str, Any] = {"error": result.error} if result.error else result.data
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(text) > MAX_TOOL_RESULT_CHARS:
+        text = text[:MAX_TOOL_RESULT_CHARS] + '..."(truncated)"'
+    return text
+
+
+def intent_for_tools(names: list[str]) -> str:
+    """The business area of the first tool used; 'llm' when the model answered without tools."""
+    for name in names:
+        if name in TOOL_INTENTS:
+            return TOOL_INTENTS[name]
+    return "llm"
+
+
+def join_text(previous: str, new_text: str) -> str:
+    """Separator to put before text of a new step so steps do not run into each other."""
+    if previous and new_text and not previous[-1].isspace() and not new_text[0].isspace():
+        return "\n\n"
+    return ""
+
+
+# ---- tool schemas as sent to a model -----------------------------------------------------------
+
+_DROPPED_KEYS = frozenset({"title"})
+_STRING_CAP = 200  # ToolArgs' str_max_length: enforced on our side, not worth tokens per request
+
+
+def compact_schema(schema: Any) -> Any:
+    """A pydantic JSON schema without what costs tokens and tells a model nothing.
+
+    Drops `title`s, `default: null`, the blanket 200-char string cap, and turns the
+    `anyOf: [X, {type: null}]` of an optional field into X (leaving a field out means the
+    same). Validation is unchanged: the tool executor validates with the full models.
+    About a third fewer prompt tokens for our 14 tools (3459 -> 2321 with o200k_base).
+    """
+    if isinstance(schema, list):
+        return [compact_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _DROPPED_KEYS and isinstance(value, str):
+            continue
+        if key == "default" and value is None:
+            continue
+        if key == "maxLength" and value == _STRING_CAP:
+            continue
+        if key == "properties" and isinstance(value, dict):  # property names are data, never dropped
+            out[key] = {name: compact_schema(prop) for name, prop in value.items()}
+            continue
+        out[key] = compact_schema(value)
+    options = out.get("anyOf")
+    if isinstance(options, list):
+        non_null = [o for o in options if o != {"type": "null"}]
+        if len(non_null) == 1 and len(non_null) < len(options) and isinstance(non_null[0], dict):
+            merged = {k: v for k, v in out.items() if k != "anyOf"}
+            merged.update(non_null[0])
+            return merged
+    return out

@@ -1,0 +1,323 @@
+"""OpenAI chat completions with function calling; works with any OpenAI-compatible server
+(Ollama, vLLM, LM Studio, LiteLLM) through OPENAI_BASE_URL.
+
+One `stream()` call is a small agent loop: ask the model, run the tools it requests,
+feed the results back, until it answers or AI_MAX_TOOL_STEPS is reached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import openai
+
+from domains.ai.providers.base import (
+    AssistantRequest,
+    Completed,
+    ProviderError,
+    ProviderEvent,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolExecutor,
+    ToolSpec,
+    Usage,
+)
+from domains.ai.providers.llm_common import (
+    Failure,
+    RetryPolicy,
+    classify_status,
+    classify_transport,
+    compact_schema,
+    execute_tool,
+    idle_timeout,
+    intent_for_tools,
+    join_text,
+    parse_tool_arguments,
+    tool_result_content,
+    with_retries,
+)
+from domains.ai.providers.prompts import compose_system_message
+from domains.ai.tokens import count_message_tokens, count_tokens, count_tool_tokens
+from shared.config.settings import Settings
+
+# o1, o3, o4-mini, gpt-5, gpt-5-mini ...: reasoning models take max_completion_tokens
+# (which also pays for hidden reasoning) and refuse a temperature other than the default.
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
+NO_KEY_PLACEHOLDER = "not-needed"  # local servers (Ollama, vLLM) ignore the key but the SDK wants one
+
+
+def is_reasoning_model(model: str) -> bool:
+    return bool(_REASONING_MODEL.match(model.lower().rsplit("/", 1)[-1]))
+
+
+def openai_tools(specs: list[ToolSpec]) -> list[dict[str, Any]]:
+    """Our ToolSpecs as OpenAI function tools."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": s.name,
+                "description": s.description,
+                "parameters": compact_schema(s.parameters),
+            },
+        }
+        for s in specs
+    ]
+
+
+@dataclass(slots=True)
+class _ToolCall:
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One model response: the tool calls it asked for, why it stopped, what it cost."""
+
+    text: str = ""
+    tool_calls: list[_ToolCall] = field(default_factory=list)
+    finish_reason: str = "stop"
+    usage: Usage | None = None
+    model: str | None = None
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: openai.AsyncOpenAI | None = None,
+        model: str | None = None,
+        stream_responses: bool = True,
+        retry_base_delay: float = 0.5,
+        max_retry_wait: float = 30.0,
+    ) -> None:
+        from domains.ai.providers.factory import default_model
+
+        self.model = model or default_model("openai", settings)
+        self._settings = settings
+        self._stream_responses = stream_responses
+        self._timeout = settings.AI_REQUEST_TIMEOUT_SECONDS
+        self._retry = RetryPolicy(
+            max_retries=settings.AI_MAX_RETRIES, base_delay=retry_base_delay, max_retry_after=max_retry_wait
+        )
+        self._owns_client = client is None
+        self._client = client or openai.AsyncOpenAI(
+            api_key=settings.OPENAI_API_KEY.get_secret_value() or NO_KEY_PLACEHOLDER,
+            base_url=settings.OPENAI_BASE_URL or None,
+            timeout=self._timeout,
+            max_retries=0,  # our loop retries (with_retries), the SDK must not multiply attempts
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.close()
+
+    # ---- the agent loop -------------------------------------------------------------------
+
+    async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
+        specs = list(tools.specs)
+        messages: list[dict[str, Any]] = [{"role": "system", "content": compose_system_message(request)}]
+        messages += [{"role": t.role, "content": t.content} for t in request.messages if t.content]
+        answer = ""
+        used_tools: list[str] = []
+        prompt_tokens = completion_tokens = 0
+        model = self.model
+        finish = "stop"
+        max_steps = self._settings.AI_MAX_TOOL_STEPS
+
+        for step in range(max_steps + 1):
+            last_step = step == max_steps  # tools offered but not allowed: the model must answer now
+            params = self._params(request, messages, specs, allow_tools=not last_step)
+            turn: _Turn | None = None
+            step_text = ""
+            async for item in with_retries(
+                partial(self._attempt, params),
+                classify=classify_openai_error,
+                policy=self._retry,
+                provider=self.name,
+                is_visible=lambda item: isinstance(item, str),
+            ):
+                if isinstance(item, str):
+                    text = (join_text(answer, item) if not step_text else "") + item
+                    step_text += item
+                    answer += text
+                    yield TextDelta(text=text)
+                else:
+                    turn = item
+            if turn is None:  # pragma: no cover - _attempt always ends with a _Turn or raises
+                raise ProviderError("openai: no response")
+            usage = turn.usage or self._estimate_usage(params, turn)
+            prompt_tokens += usage.prompt_tokens
+            completion_tokens += usage.completion_tokens
+            model = turn.model or model
+            finish = turn.finish_reason
+            if not turn.tool_calls:
+                break
+            if last_step:
+                finish = "tool_step_limit"
+                break
+            for index, call in enumerate(turn.tool_calls):
+                call.id = call.id or f"call_{step}_{index}"
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": turn.text or None,
+                    "tool_calls": [
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments},
+                        }
+                        for c in turn.tool_calls
+                    ],
+                }
+            )
+            for call in turn.tool_calls:
+                arguments, error = parse_tool_arguments(call.arguments)
+                yield ToolCallStarted(call_id=call.id, name=call.name, arguments=arguments)
+                result = await execute_tool(
+                    tools, call_id=call.id, name=call.name, arguments=arguments, argument_error=error
+                )
+                used_tools.append(call.name)
+                yield ToolCallFinished(result=result)
+                messages.append(
+                    {"role": "tool", "tool_call_id": call.id, "content": tool_result_content(result)}
+                )
+
+        if not answer.strip():
+            raise ProviderError(f"openai: no answer (finish_reason={finish})")
+        yield Completed(
+            answer=answer,
+            intent=intent_for_tools(used_tools),
+            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+            model=model,
+            finish_reason=finish,
+            language=request.language or "en",
+        )
+
+    def _params(
+        self,
+        request: AssistantRequest,
+        messages: list[dict[str, Any]],
+        specs: list[ToolSpec],
+        *,
+        allow_tools: bool,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.model, "messages": messages}
+        if specs:
+            params["tools"] = openai_tools(specs)
+            params["tool_choice"] = "auto" if allow_tools else "none"
+        if is_reasoning_model(self.model):
+            # Hidden reasoning is paid from the same budget: give it at least the configured maximum.
+            params["max_completion_tokens"] = max(request.max_tokens, self._settings.AI_MAX_TOKENS)
+        else:
+            params["max_tokens"] = request.max_tokens
+            params["temperature"] = request.temperature
+        return params
+
+    def _estimate_usage(self, params: dict[str, Any], turn: _Turn) -> Usage:
+        """Servers that report no usage (some OpenAI-compatible ones) get an offline count."""
+        tool_specs = [
+            ToolSpec(t["function"]["name"], t["function"]["description"], t["function"]["parameters"])
+            for t in params.get("tools", [])
+        ]
+        prompt = count_message_tokens(params["messages"], self.model) + count_tool_tokens(
+            tool_specs, self.model
+        )
+        completion = count_tokens(
+            turn.text + "".join(c.name + c.arguments for c in turn.tool_calls), self.model
+        )
+        return Usage(prompt_tokens=prompt, completion_tokens=completion)
+
+    # ---- one request ------------------------------------------------------------------------
+
+    def _attempt(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
+        return self._attempt_stream(params) if self._stream_responses else self._attempt_once(params)
+
+    async def _attempt_stream(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
+        """Yields text as it arrives, then the whole _Turn."""
+        stream = await self._client.chat.completions.create(
+            **params, stream=True, stream_options={"include_usage": True}
+        )
+        turn = _Turn()
+        calls: dict[int, _ToolCall] = {}
+        finish: str | None = None
+        try:
+            async for chunk in idle_timeout(stream, self._timeout):
+                turn.model = chunk.model or turn.model
+                if chunk.usage is not None:
+                    turn.usage = Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens or 0,
+                        completion_tokens=chunk.usage.completion_tokens or 0,
+                    )
+                for choice in chunk.choices or []:
+                    if choice.index != 0:
+                        continue
+                    delta = choice.delta
+                    if delta is not None and delta.content:
+                        turn.text += delta.content
+                        yield delta.content
+                    for fragment in (delta.tool_calls if delta is not None else None) or []:
+                        call = calls.setdefault(fragment.index, _ToolCall())
+                        call.id = call.id or (fragment.id or "")
+                        if fragment.function is not None:
+                            call.name = call.name or (fragment.function.name or "")
+                            call.arguments += fragment.function.arguments or ""
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+        finally:
+            await stream.close()
+        if finish is None:
+            raise ProviderError("openai: the response stream ended without a finish reason")
+        turn.tool_calls = [calls[i] for i in sorted(calls) if calls[i].name]
+        turn.finish_reason = finish
+        yield turn
+
+    async def _attempt_once(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
+        response = await self._client.chat.completions.create(**params)
+        if not isinstance(response, openai.types.chat.ChatCompletion) or not response.choices:
+            raise ProviderError("openai: unexpected response body")
+        choice = response.choices[0]
+        message = choice.message
+        turn = _Turn(model=response.model, finish_reason=choice.finish_reason or "stop")
+        if response.usage is not None:
+            turn.usage = Usage(
+                prompt_tokens=response.usage.prompt_tokens or 0,
+                completion_tokens=response.usage.completion_tokens or 0,
+            )
+        for call in message.tool_calls or []:
+            function = getattr(call, "function", None)
+            if function is not None:
+                turn.tool_calls.append(
+                    _ToolCall(id=call.id, name=function.name, arguments=function.arguments)
+                )
+        if message.content:
+            turn.text = message.content
+            yield message.content
+        yield turn
+
+
+def classify_openai_error(exc: Exception) -> Failure:
+    """Retry 408/409/429/5xx, timeouts and connection errors; anything else is final."""
+    if isinstance(exc, openai.APIStatusError):
+        return classify_status(exc.status_code, exc.response.headers, exc.body)
+    if isinstance(exc, openai.APITimeoutError):
+        return Failure(reason="timeout", retryable=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return Failure(reason="connection error", retryable=True)
+    if isinstance(exc, openai.APIError):  # an error event inside a 200 stream
+        return classify_status(200, None, {"error": exc.body})
+    transport = classify_transport(exc)
+    if transport is not None:
+        return transport
+    return Failure(reason=f"invalid response ({type(exc).__name__})", retryable=False)

@@ -1,0 +1,261 @@
+"""AnthropicProvider against a local fake of the Messages API (the real SDK, real HTTP)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from domains.ai.providers.anthropic_provider import AnthropicProvider, anthropic_messages, anthropic_tools
+from domains.ai.providers.base import ChatTurn, ProviderError
+from domains.ai.tools.specs import TOOL_ARGS
+from tests.ai.fakes.llm_server import (
+    ANTHROPIC_PATH,
+    FakeLLMServer,
+    Reply,
+    anthropic_error,
+    anthropic_json,
+    anthropic_stream,
+)
+from tests.ai.fakes.tools import RecordingTools, ask, provider_settings, run_provider, running_fake_server
+
+pytestmark = pytest.mark.ai
+
+ANSWER = "Your best seller last month was the Jordan 1 Chicago: 12 pairs, 3,000.00 EUR."
+BEST = {"items": [{"name": "Air Jordan 1 Chicago", "units": 12, "revenue": "3000.00"}]}
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeLLMServer]:
+    yield from running_fake_server()
+
+
+@pytest.fixture
+def server(llm: FakeLLMServer) -> FakeLLMServer:
+    llm.reset()
+    return llm
+
+
+@pytest.fixture
+async def make_provider(server: FakeLLMServer) -> AsyncIterator[Callable[..., AnthropicProvider]]:
+    made: list[AnthropicProvider] = []
+
+    def make(*, stream_responses: bool = True, **settings: Any) -> AnthropicProvider:
+        values: dict[str, Any] = {"ANTHROPIC_BASE_URL": server.url, "MEMORI_PROVIDER": "anthropic"}
+        values.update(settings)
+        provider = AnthropicProvider(
+            provider_settings(**values), stream_responses=stream_responses, retry_base_delay=0.05
+        )
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+def bodies(server: FakeLLMServer) -> list[dict[str, Any]]:
+    return [r.body for r in server.requests_to(ANTHROPIC_PATH)]
+
+
+Make = Callable[..., AnthropicProvider]
+
+
+async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(
+        ANTHROPIC_PATH,
+        Reply(
+            sse=anthropic_stream(
+                text="Let me check.",
+                tool_calls=[("toolu_01", "best_sellers", '{"period": "last_month", "limit": 1}')],
+                usage=(900, 40),
+            )
+        ),
+        Reply(sse=anthropic_stream(text=ANSWER, usage=(1000, 35))),
+    )
+    tools = RecordingTools(data={"best_sellers": BEST})
+    run = await run_provider(
+        make_provider(), ask("Best seller last month?", memory=["sells on StockX"]), tools
+    )
+
+    assert tools.calls == [("best_sellers", {"period": "last_month", "limit": 1}, "toolu_01")]
+    assert run.started[0].call_id == "toolu_01"
+    assert run.finished[0].result.data == BEST
+    # text of both steps streams, separated, and equals the final answer
+    assert run.text == "Let me check.\n\n" + ANSWER == run.completed.answer
+    done = run.completed
+    assert (done.usage.prompt_tokens, done.usage.completion_tokens) == (1900, 75)
+    assert done.model == "claude-3-5-haiku-20241022"
+    assert done.finish_reason == "stop"
+    assert done.intent == "analytics"
+
+    first, second = bodies(server)
+    assert first["tools"] == anthropic_tools(tools.specs)
+    assert {t["name"] for t in first["tools"]} == set(TOOL_ARGS)
+    assert all("input_schema" in t and "parameters" not in t for t in first["tools"])
+    assert first["tool_choice"] == {"type": "auto"}
+    assert first["model"] == "claude-3-5-haiku-latest"
+    assert first["max_tokens"] == 1024 and first["stream"] is True
+    assert "temperature" not in first  # API 2026-10-21 rejects sampling parameters
+    assert "SoleFlip" in first["system"] and "sells on StockX" in first["system"]
+    assert first["messages"] == [{"role": "user", "content": "Best seller last month?"}]
+    assistant, results = second["messages"][1], second["messages"][2]
+    assert assistant == {
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": "Let me check."},
+            {
+                "type": "tool_use",
+                "id": "toolu_01",
+                "name": "best_sellers",
+                "input": {"period": "last_month", "limit": 1},
+            },
+        ],
+    }
+    assert results["role"] == "user"
+    (block,) = results["content"]
+    assert block["type"] == "tool_result" and block["tool_use_id"] == "toolu_01"
+    assert json.loads(block["content"]) == BEST and "is_error" not in block
+
+
+async def test_non_streaming_tool_use_then_answer(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(
+        ANTHROPIC_PATH,
+        Reply(json_body=anthropic_json(tool_calls=[("toolu_9", "fee_estimate", {"sale_price": 200})])),
+        Reply(json_body=anthropic_json(text="On StockX you keep 176.00 EUR.")),
+    )
+    tools = RecordingTools(data={"fee_estimate": {"payout": "176.00"}})
+    run = await run_provider(make_provider(stream_responses=False), ask("fees on 200?"), tools)
+    assert tools.calls == [("fee_estimate", {"sale_price": 200}, "toolu_9")]
+    assert run.completed.answer == "On StockX you keep 176.00 EUR."
+    assert run.completed.usage.total_tokens == 2 * (120 + 30)
+    assert run.completed.intent == "pricing"
+
+
+async def test_overloaded_and_429_are_retried(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(
+        ANTHROPIC_PATH,
+        anthropic_error(529, kind="overloaded_error"),
+        anthropic_error(429, headers={"retry-after": "1"}, kind="rate_limit_error"),
+        Reply(sse=anthropic_stream(text="Done.")),
+    )
+    run = await run_provider(make_provider(AI_MAX_RETRIES=2), ask("hi"), RecordingTools())
+    sent = server.requests_to(ANTHROPIC_PATH)
+    assert len(sent) == 3
+    assert sent[2].at - sent[1].at >= 0.95  # Retry-After honoured
+    assert run.completed.answer == "Done."
+
+
+async def test_provider_error_after_retries_are_exhausted(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(ANTHROPIC_PATH, *(anthropic_error(500) for _ in range(4)))
+    with pytest.raises(ProviderError, match="http 500"):
+        await run_provider(make_provider(AI_MAX_RETRIES=1), ask("hi"), RecordingTools())
+    assert len(server.requests_to(ANTHROPIC_PATH)) == 2
+
+
+async def test_error_event_inside_the_stream_is_retried(server: FakeLLMServer, make_provider: Make) -> None:
+    overloaded = (
+        'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "x"}}\n\n'
+    )
+    server.script(
+        ANTHROPIC_PATH,
+        Reply(sse=[*anthropic_stream(text="")[:2], overloaded]),
+        Reply(sse=anthropic_stream(text="Second time lucky.")),
+    )
+    run = await run_provider(make_provider(), ask("hi"), RecordingTools())
+    assert len(server.requests_to(ANTHROPIC_PATH)) == 2
+    assert run.completed.answer == "Second time lucky."
+
+
+async def test_timeout_is_bounded(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(ANTHROPIC_PATH, *(Reply(delay=3, sse=anthropic_stream(text="late")) for _ in range(2)))
+    start = time.monotonic()
+    with pytest.raises(ProviderError, match="timeout"):
+        await run_provider(
+            make_provider(AI_REQUEST_TIMEOUT_SECONDS=0.4, AI_MAX_RETRIES=1), ask("hi"), RecordingTools()
+        )
+    assert len(server.requests_to(ANTHROPIC_PATH)) == 2
+    assert time.monotonic() - start < 2.5
+
+
+async def test_stalled_stream_ends_by_timeout(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(ANTHROPIC_PATH, Reply(sse=anthropic_stream(text=ANSWER), stall_after=5, stall_seconds=5))
+    start = time.monotonic()
+    with pytest.raises(ProviderError, match="timeout"):
+        await run_provider(make_provider(AI_REQUEST_TIMEOUT_SECONDS=0.5), ask("hi"), RecordingTools())
+    assert time.monotonic() - start < 3
+    assert len(server.requests_to(ANTHROPIC_PATH)) == 1  # text was shown: no retry
+
+
+async def test_malformed_and_unknown_tool_calls_go_back_as_errors(
+    server: FakeLLMServer, make_provider: Make
+) -> None:
+    server.script(
+        ANTHROPIC_PATH,
+        Reply(
+            sse=anthropic_stream(
+                tool_calls=[
+                    ("toolu_a", "dead_stock", "{not json"),
+                    ("toolu_b", "wipe_inventory", "{}"),
+                    ("toolu_c", "dead_stock", '{"threshold_days": -5}'),
+                ]
+            )
+        ),
+        Reply(sse=anthropic_stream(text="I could not run those.")),
+    )
+    tools = RecordingTools()
+    run = await run_provider(make_provider(), ask("dead stock?"), tools)
+    assert tools.calls == []
+    errors = [f.result.error for f in run.finished]
+    assert errors[0] is not None and "not valid JSON" in errors[0]
+    assert errors[1] is not None and "unknown tool 'wipe_inventory'" in errors[1]
+    assert errors[2] is not None and "Invalid arguments" in errors[2]
+    second = bodies(server)[1]
+    # broken JSON still goes back as an object, as the API requires
+    assert second["messages"][1]["content"][0]["input"] == {}
+    results = second["messages"][2]["content"]
+    assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b", "toolu_c"]
+    assert all(r["is_error"] is True for r in results)
+    assert run.completed.answer == "I could not run those."
+
+
+async def test_garbage_stream_is_a_provider_error(server: FakeLLMServer, make_provider: Make) -> None:
+    server.script(ANTHROPIC_PATH, Reply(sse=["event: message_start\ndata: {{{nope\n\n"]))
+    with pytest.raises(ProviderError, match="invalid response"):
+        await run_provider(make_provider(), ask("hi"), RecordingTools())
+    assert len(server.requests_to(ANTHROPIC_PATH)) == 1
+
+
+async def test_stream_without_message_stop_is_a_provider_error(
+    server: FakeLLMServer, make_provider: Make
+) -> None:
+    server.script(ANTHROPIC_PATH, Reply(sse=anthropic_stream(text="cut short")[:-2]))
+    with pytest.raises(ProviderError, match="before message_stop"):
+        await run_provider(make_provider(), ask("hi"), RecordingTools())
+
+
+async def test_tool_step_limit_sends_tool_choice_none(server: FakeLLMServer, make_provider: Make) -> None:
+    call = anthropic_stream(tool_calls=[("toolu_l", "aging_buckets", "{}")])
+    server.script(ANTHROPIC_PATH, Reply(sse=call), Reply(sse=anthropic_stream(text="Buckets: 3/2/1/0.")))
+    run = await run_provider(make_provider(AI_MAX_TOOL_STEPS=1), ask("aging?"), RecordingTools())
+    assert [b["tool_choice"] for b in bodies(server)] == [{"type": "auto"}, {"type": "none"}]
+    assert run.completed.answer == "Buckets: 3/2/1/0."
+
+
+def test_history_is_shaped_for_the_messages_api() -> None:
+    turns = [
+        ChatTurn("assistant", "Hi! How can I help?"),  # Claude's history must start with the user
+        ChatTurn("user", "Revenue?"),
+        ChatTurn("user", "This month."),  # consecutive turns of one role are merged
+        ChatTurn("assistant", ""),  # empty text is refused by the API
+        ChatTurn("assistant", "1,250.00 EUR."),
+        ChatTurn("user", "And profit?"),
+    ]
+    assert anthropic_messages(turns) == [
+        {"role": "user", "content": "Revenue?\n\nThis month."},
+        {"role": "assistant", "content": "1,250.00 EUR."},
+        {"role": "user", "content": "And profit?"},
+    ]
