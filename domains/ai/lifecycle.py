@@ -10,9 +10,12 @@ main.py registers `ai_startup` / `ai_shutdown` as hooks; `providers_for` and
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 from fastapi import FastAPI
 
+from domains.ai import tokens
 from domains.ai.providers.base import Provider
 from domains.ai.providers.factory import build_providers
 from domains.ai.usage import RateLimiter, build_rate_limiter
@@ -35,3 +38,28 @@ def rate_limiter_for(app: FastAPI) -> RateLimiter:
         limiter = build_rate_limiter(app.state.settings)
         app.state.ai_rate_limiter = limiter
     return limiter
+
+
+async def ai_startup(app: FastAPI) -> None:
+    providers_for(app)
+    rate_limiter_for(app)
+    # Load the token vocabularies now, not on the first question (~1 s).
+    await asyncio.to_thread(tokens.preload)
+
+
+async def ai_shutdown(app: FastAPI) -> None:
+    providers: tuple[Provider, Provider] | None = getattr(app.state, "ai_providers", None)
+    if providers is not None:
+        closed: set[int] = set()
+        for provider in providers:
+            if id(provider) not in closed:
+                closed.add(id(provider))
+                try:
+                    await provider.aclose()
+                except Exception:
+                    logger.exception("ai_provider_close_failed", provider=provider.name)
+        app.state.ai_providers = None
+    limiter: RateLimiter | None = getattr(app.state, "ai_rate_limiter", None)
+    if limiter is not None:
+        await limiter.aclose()
+        app.state.ai_rate_limiter = None
