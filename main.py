@@ -21,6 +21,7 @@ from domains.inventory.router import router as inventory_router
 from domains.orders.router import router as orders_router
 from domains.pricing.router import router as pricing_router
 from domains.products.router import router as products_router
+from domains.webui.router import router as webui_router
 from shared.api.middleware import BodySizeLimitMiddleware, HttpMetrics, RequestContextMiddleware
 from shared.config.settings import Settings, get_settings
 from shared.database.engine import create_engine, create_sessionmaker
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(webui_router)  # the chat widget at /assistant/, after the API routes
     _add_operational_routes(app, registry)
     return app
 

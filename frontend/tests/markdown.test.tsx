@@ -1,0 +1,47 @@
+import { render, screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { Markdown, parseBlocks, splitRow } from "../src/lib/markdown";
+
+const ANSWER = `You have **645 pairs** in inventory, worth **€81,854.93** at cost.
+
+| Brand | Pairs | Value |
+| --- | --- | --- |
+| Nike | 129 | €17,099.64 |
+| Jordan | 93 | €16,274.30 |
+
+- first point
+- second \`point\``;
+
+describe("Markdown", () => {
+  it("renders pipe tables as real tables with numeric columns right-aligned", () => {
+    render(<Markdown text={ANSWER} />);
+    const table = screen.getByRole("table");
+    const headers = within(table).getAllByRole("columnheader").map((th) => th.textContent);
+    expect(headers).toEqual(["Brand", "Pairs", "Value"]);
+    const rows = within(table).getAllByRole("row");
+    expect(rows).toHaveLength(3);
+    const cells = within(rows[1]).getAllByRole("cell");
+    expect(cells.map((c) => c.textContent)).toEqual(["Nike", "129", "€17,099.64"]);
+    expect(cells[0].style.textAlign).toBe("left");
+    expect(cells[1].style.textAlign).toBe("right");
+    expect(cells[2].style.textAlign).toBe("right");
+  });
+
+  it("renders bold, lists and code, and never raw HTML", () => {
+    const { container } = render(<Markdown text={`${ANSWER}\n\n<img src=x onerror=alert(1)>`} />);
+    expect(container.querySelector("strong")?.textContent).toBe("645 pairs");
+    expect(container.querySelectorAll("li")).toHaveLength(2);
+    expect(container.querySelector("code")?.textContent).toBe("point");
+    expect(container.querySelector("img")).toBeNull();
+    expect(container.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+
+  it("keeps a table that is still streaming in (no body rows yet)", () => {
+    const blocks = parseBlocks("| Month | Revenue |\n| --- | --- |");
+    expect(blocks).toEqual([{ type: "table", header: ["Month", "Revenue"], align: [null, null], rows: [] }]);
+  });
+
+  it("splits rows with escaped pipes", () => {
+    expect(splitRow("| a \\| b | c |")).toEqual(["a | b", "c"]);
+  });
+});
