@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[ai,dev]"
+	$(VENV)/bin/pip install --quiet -e ".[ai,memori,dev]"
 	@touch $(STAMP)
 
 .PHONY: install
-install: $(STAMP)  ## Create .venv and install the app with its AI and dev extras
+install: $(STAMP)  ## Create .venv and install the app with its AI, Memori and dev extras
 
 .PHONY: migrate
 migrate: install  ## Apply database migrations (DATABASE_URL, default: embedded SQLite)

@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.memory import service
 from domains.ai.memory.factory import build_memory
-from domains.ai.memory.memori_backend import MemoriMemory, connection_factory, ensure_memori_tables
+from domains.ai.memory.memori_backend import (
+    MemoriMemory,
+    connection_factory,
+    ensure_memori_tables,
+    wait_for_memori_writes,
+)
 from domains.auth.models import User
 from shared.config.settings import Settings
 from tests.factories import make_user
@@ -64,6 +69,7 @@ async def test_memori_is_registered_per_request_and_cleaned_up(
         with pytest.raises(RuntimeError):
             async with memory.attached(client, user_id=user.id):
                 pass
+    assert await wait_for_memori_writes(10.0)  # closing runs after the answer, in the background
     assert mem.config.thread_pool_executor._shutdown  # the leaked pool is closed
 
     # Typed facts still come from our extraction, so tool defaults work with Memori on.

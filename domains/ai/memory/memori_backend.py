@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +41,7 @@ from shared.config.settings import Settings
 logger = structlog.get_logger(__name__)
 
 PROCESS_ID = "soleflip-assistant"
+AUGMENTATION_WAIT_SECONDS = 30.0  # then the instance is closed anyway
 _build_lock = threading.Lock()
 _built: set[str] = set()
 # Clients Memori has patched: registering one again would re-wrap it (and share its state).
@@ -70,7 +72,21 @@ def _new_memori(settings: Settings) -> Any:
         from memori import Memori
     except ImportError as exc:  # pragma: no cover - depends on the extra being installed
         raise RuntimeError('MEMORI_ENABLED=true needs the extra: pip install -e ".[memori]"') from exc
-    return Memori(conn=connection_factory(settings))
+    _prepare_embedder()
+    # Memori's Python pipeline, not its Rust engine: the engine is built per instance (model load,
+    # ~0.1-0.4 s) while holding the GIL, which stalls the event loop even from a worker thread.
+    # The Python path uses the same embedder, loaded once per process, and the same augmentation API.
+    return Memori(conn=connection_factory(settings), use_rust_core=False)
+
+
+def _prepare_embedder() -> None:
+    """Memori's own embedder, from packaged files instead of run-time downloads (when installed)."""
+    from domains.ai.memory.memori_embedder import LocalEmbedderUnavailable, use_local_embedder
+
+    try:
+        use_local_embedder()
+    except LocalEmbedderUnavailable as exc:  # Memori then downloads ONNX Runtime and the model itself
+        logger.warning("memori_embedder_download", reason=str(exc))
 
 
 def ensure_memori_tables(settings: Settings) -> None:
@@ -94,12 +110,40 @@ async def memori_startup_hook(app: Any) -> None:
         await asyncio.to_thread(ensure_memori_tables, settings)
 
 
+async def memori_shutdown_hook(app: Any) -> None:
+    """For app.state.shutdown_hooks: let pending fact extraction finish (bounded)."""
+    await wait_for_memori_writes(10.0)
+
+
 def _close(mem: Any) -> None:
     try:
         mem.close()
     finally:
         # Memori 3.3 leaves its ThreadPoolExecutor running after close().
         mem.config.thread_pool_executor.shutdown(wait=False)
+
+
+def _finish(mem: Any, timeout: float) -> None:
+    """After the answer: hand-off to augmentation completes, its writes land, then close."""
+    try:
+        mem.config.thread_pool_executor.shutdown(wait=True)  # the submit to the augmentation engine
+        mem.augmentation.wait(timeout=timeout)
+    except Exception:  # pragma: no cover - augmentation is best effort
+        logger.exception("memori_augmentation_wait_failed")
+    finally:
+        _close(mem)
+
+
+# Background closes (waiting for augmentation) still running; kept so they are not collected.
+_pending: set[asyncio.Task[None]] = set()
+
+
+async def wait_for_memori_writes(seconds: float = 10.0) -> bool:
+    """Wait until every request's Memori instance has finished and closed (tests, shutdown)."""
+    if not _pending:
+        return True
+    _done, not_done = await asyncio.wait(set(_pending), timeout=seconds)
+    return not not_done
 
 
 def _open(settings: Settings, user_id: uuid.UUID, client: Any) -> Any:
@@ -109,13 +153,141 @@ def _open(settings: Settings, user_id: uuid.UUID, client: Any) -> Any:
     mem = _new_memori(settings)
     try:
         mem.attribution(entity_id=str(user_id), process_id=PROCESS_ID)
-        mem.new_session()  # nothing stored in it yet: Memori injects no history
+        mem.new_session()  # nothing stored in it yet
         mem.llm.register(client)
         _registered_clients.add(client)
+        _offload_chat_completions(client, history_limit=2 * settings.AI_CONTEXT_WINDOW_SIZE)
     except BaseException:
         _close(mem)
         raise
     return mem
+
+
+# ---- the patched call, with Memori's blocking work off the event loop ------------------------
+
+
+def _offload_chat_completions(client: Any, *, history_limit: int) -> None:
+    """Replace the glue of Memori's patched `chat.completions.create` (InvokeAsync.invoke).
+
+    The same Memori pipeline steps run (recall injection before the call, storage and
+    augmentation after it), with four differences, each closing a problem of Memori 3.3:
+    - its database and embedding work runs in a worker thread (asyncio.to_thread), never on
+      the event loop;
+    - Memori's own history injection is not run: it prepends every stored message of the
+      session with no limit, and in a tool loop it would prepend this request's messages again.
+      The history the model sees is the assistant's, bounded by AI_CONTEXT_WINDOW_SIZE (and
+      AI_MAX_TOKENS); `history_limit` caps it here too;
+    - `_injected_message_count` is reset on every call (a stale count made Memori drop the
+      first N messages of a later turn from storage);
+    - only the final answer step is recorded, as [the user's message, the answer]: tool
+      calls and tool results (business figures) are neither stored nor sent to augmentation.
+    The streamed response also gets the `close()` our provider calls, and Memori's streaming
+    path (which stores but never augments) is replaced by the non-streaming post-processing.
+    """
+    from memori.llm.invoke.invoke import InvokeAsync
+
+    invoke = getattr(client.chat.completions.create, "__self__", None)
+    if not isinstance(invoke, InvokeAsync):
+        raise RuntimeError(f"unexpected Memori patch on {type(client).__name__}: {invoke!r}")
+
+    async def create(**kwargs: Any) -> Any:
+        invoke._injected_message_count = 0
+        kwargs = {**kwargs, "messages": _bounded(kwargs.get("messages") or [], history_limit)}
+        kwargs = await asyncio.to_thread(_before_call, invoke, kwargs)
+        start = time.time()
+        response = await invoke._method(**kwargs)
+        if kwargs.get("stream"):
+            return _RecordingStream(response, invoke, kwargs, start)
+        await asyncio.to_thread(_after_call, invoke, kwargs, start, response)
+        return response
+
+    client.chat.completions.create = create
+
+
+def _bounded(messages: list[dict[str, Any]], history_limit: int) -> list[dict[str, Any]]:
+    """Copies (Memori edits the system message in place) with at most `history_limit` history
+    messages before the last user message; the messages after it (this turn's tool steps) stay."""
+    copies = [dict(m) for m in messages]
+    last_user = max((i for i, m in enumerate(copies) if m.get("role") == "user"), default=None)
+    if last_user is None:
+        return copies
+    system = [m for m in copies[:last_user] if m.get("role") == "system"]
+    history = [m for m in copies[:last_user] if m.get("role") != "system"]
+    history = history[-history_limit:] if history_limit > 0 else []
+    return [*system, *history, *copies[last_user:]]
+
+
+def _before_call(invoke: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    from memori.llm.pipelines.recall_injection import inject_recalled_facts
+
+    return inject_recalled_facts(invoke, invoke.configure_for_streaming_usage(kwargs))
+
+
+def _turn_only(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request as Memori records it: just the user's last message."""
+    messages = kwargs.get("messages") or []
+    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
+    return {**kwargs, "messages": [last_user] if last_user else []}
+
+
+def _is_final_answer(response: Any) -> bool:
+    choices = response.get("choices") if isinstance(response, dict) else getattr(response, "choices", None)
+    for choice in choices or []:
+        get = choice.get if isinstance(choice, dict) else lambda k, c=choice: getattr(c, k, None)
+        if get("finish_reason") == "tool_calls":
+            return False
+        message = get("message")
+        tool_calls = (
+            message.get("tool_calls") if isinstance(message, dict) else getattr(message, "tool_calls", None)
+        )
+        if tool_calls:
+            return False
+    return True
+
+
+def _after_call(invoke: Any, kwargs: dict[str, Any], start: float, response: Any) -> None:
+    from memori.llm.pipelines.post_invoke import handle_post_response
+
+    if not _is_final_answer(response):
+        return
+    invoke._injected_message_count = 0
+    try:
+        handle_post_response(invoke, _turn_only(kwargs), start, response)
+    except Exception:  # memory must not fail the answer the user already has
+        logger.exception("memori_record_failed")
+
+
+class _RecordingStream:
+    """The provider's stream, merged chunk by chunk as Memori does; recorded when it ends."""
+
+    def __init__(self, source: Any, invoke: Any, kwargs: dict[str, Any], start: float) -> None:
+        self._source = source
+        self._iterator: Any = None
+        self._invoke = invoke
+        self._kwargs = kwargs
+        self._start = start
+        self._merged: dict[str, Any] = {}
+        self._recorded = False
+
+    def __aiter__(self) -> _RecordingStream:
+        self._iterator = self._source.__aiter__()
+        return self
+
+    async def __anext__(self) -> Any:
+        from memori._utils import merge_chunk
+
+        try:
+            chunk = await self._iterator.__anext__()
+        except StopAsyncIteration:
+            if not self._recorded:
+                self._recorded = True
+                await asyncio.to_thread(_after_call, self._invoke, self._kwargs, self._start, self._merged)
+            raise
+        self._merged = merge_chunk(self._merged, chunk.__dict__)
+        return chunk
+
+    async def close(self) -> None:
+        await self._source.close()
 
 
 class MemoriMemory:
@@ -171,7 +343,10 @@ class MemoriMemory:
         try:
             yield mem
         finally:
-            await asyncio.to_thread(_close, mem)
+            # Closing waits for Memori's fact extraction; the answer must not wait for it.
+            task = asyncio.create_task(asyncio.to_thread(_finish, mem, AUGMENTATION_WAIT_SECONDS))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
 
 
 # ---- status / clear / export over Memori's tables (same database, our session) -------------
