@@ -1,7 +1,8 @@
-"""Accuracy of the assistant on eval/questions.yaml, through the public API, against answers
+"""Accuracy of the assistant on eval/questions.yaml and eval/questions_blind.yaml, through the public API, against answers
 computed by independent SQL over freshly loaded demo data.
 
     python -m scripts.eval [--database-url URL] [--items 2000] [--min-accuracy 0.95] [--only-ci]
+                           [--questions eval/questions_blind.yaml ...]
 
 A case passes when every expected figure appears in the answer (numbers read in the answer's
 locale) and the API's intent equals the expected intent. Exit code 1 below --min-accuracy.
@@ -26,7 +27,11 @@ import yaml
 
 from scripts.eval_expectations import Expected, compute, found_in
 
-QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "questions.yaml"
+EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
+QUESTIONS = EVAL_DIR / "questions.yaml"
+# questions written blind (before reading the engine): the honest estimate of held-out accuracy
+BLIND_QUESTIONS = EVAL_DIR / "questions_blind.yaml"
+DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS)
 
 
 @dataclass(slots=True)
@@ -53,8 +58,11 @@ class Outcome:
     missing: list[str] = field(default_factory=list)
 
 
-def load_cases(path: Path = QUESTIONS) -> list[Case]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_cases(*paths: Path) -> list[Case]:
+    """The cases of the given question files (default: eval/questions.yaml and the blind set)."""
+    raw: list[dict[str, Any]] = []
+    for path in paths or DEFAULT_QUESTIONS:
+        raw.extend(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
     cases = []
     for entry in raw:
         turns = entry.get("turns") or [entry["ask"]]
@@ -245,7 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", default=None, help="a database to load (default: a fresh temp SQLite)"
     )
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        action="append",
+        default=[],
+        help="a questions file (repeatable; default: eval/questions.yaml and eval/questions_blind.yaml)",
+    )
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--min-accuracy", type=float, default=0.95)
@@ -255,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    cases = load_cases(args.questions)
+    cases = load_cases(*args.questions)
     if args.only_ci:
         cases = [c for c in cases if c.ci]
     if args.id:

@@ -5,6 +5,7 @@ An expectation is a small spec string: `metric key=value ...`, e.g.
     "revenue w=last_month brand=Nike platform=goat"    "dead_units t=90"    "bucket 91+"
     "units brand=New_Balance" (underscores are spaces in a brand name)
     "best_product rank=1 w=this_year"   "fee_payout platform=goat price=250"
+    "items status=listed platform=goat condition=used size=10 sku=... brand=..." (pairs in inventory)
 Windows: today, yesterday, this_week, last_week, this_month, last_month, this_quarter,
 last_quarter, this_year, last_year, all_time, days:N, month:M (named month, this or last year);
 none means the last 30 days.
@@ -277,6 +278,12 @@ async def compute(conn: AsyncConnection, spec: str, now: datetime) -> Expected:
         if opts.get("status") in {"listed", "in_stock"}:
             where += " AND i.status = :status"
             params["status"] = opts["status"]
+        if "platform" in opts:  # where a listed pair is listed
+            where += " AND i.listed_platform = :listed_platform"
+            params["listed_platform"] = opts["platform"]
+        if "condition" in opts:
+            where += " AND i.condition = :condition"
+            params["condition"] = opts["condition"]
         row = await _one(conn, f"SELECT COUNT(*) {ITEMS_FROM} WHERE {IN_INVENTORY}{where}", **params)
         return Expected(int(row[0]), "count")
     if metric == "fee_payout":

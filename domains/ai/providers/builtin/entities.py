@@ -88,6 +88,16 @@ def find_brands(text: str) -> list[Found]:
     return unique
 
 
+_BRAND_ON = re.compile(
+    r"(?<=\w )On\b(?! (?:the|a|an|my|our|your|it|them|stockx|goat|ebay|klekt|alias|sale)\b)(?!\s+[A-Z])"
+)
+
+
+def names_brand_on(raw: str) -> bool:
+    """The brand On, told from the word 'on' by its capital inside a sentence: 'how many On pairs'."""
+    return bool(_BRAND_ON.search(raw)) and not raw.isupper() and not raw.istitle()
+
+
 def find_platforms(text: str) -> list[Found]:
     found: list[Found] = []
     for code, pattern in _PLATFORM_RES:

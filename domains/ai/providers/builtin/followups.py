@@ -70,8 +70,9 @@ def _carry(previous: Query, current: Query, *, keep_action: bool) -> Query:
     values: dict[str, object] = {}
     if keep_action:
         values["metrics"] = current.metrics or previous.metrics
-        if current.min_age_days is not None and previous.action == "dead_stock":
-            values["threshold_days"] = current.min_age_days
+        days = current.min_age_days or current.extra.get("bare_days")
+        if days is not None and previous.action in {"dead_stock", "discount_candidates"}:
+            values["threshold_days"] = days
         if current.top_n:
             values["top_n"] = current.top_n
         if current.sort:

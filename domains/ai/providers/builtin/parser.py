@@ -15,7 +15,7 @@ from datetime import datetime
 
 from domains.ai.providers.builtin import entities
 from domains.ai.providers.builtin.lexicon import METRICS, SALES_WORDS
-from domains.ai.providers.builtin.text import correct_typos, normalize
+from domains.ai.providers.builtin.text import prepare
 from domains.ai.providers.builtin.timeframes import WindowSpec, find_windows
 
 # Fine-grained actions and the coarse intent (the API's `intent`) each belongs to.
@@ -70,26 +70,29 @@ _FEES = re.compile(
     r"\b(?:fees?|gebuehr\w*|payout|auszahlung|net(?:ted)?|netto|what (?:would|will|do|did|does) i (?:get|receive|keep|net|make)|"
     r"how much (?:would|will|do) i (?:get|receive|keep|net)|"
     r"was (?:bekomme|kriege|bleibt|erhalte) (?:ich|mir|uebrig)|was bleibt (?:mir )?(?:uebrig|hängen|haengen)|"
-    r"wie ?viel (?:bekomme|kriege|erhalte|bleibt)|take ?home|after fees|nach gebuehren|commission|provision|cut)\b"
+    r"wie ?viel (?:bekomme|kriege|erhalte|bleibt)|take ?home|after fees|nach gebuehren|commission|provision|cut|was (?:bringt|bringen) (?:mir|uns)|(?:bringt|bringen) (?:mir|uns)|wie ?viel (?:kommt|bleibt) (?:\w+ )?(?:an|raus|uebrig)|how much (?:do|would|will|can) (?:i|we) (?:get|receive|keep|net|make) (?:from|on|at|via|if|when|for)|end up with)\b"
 )
 _DISCOUNT = re.compile(
     r"\b(?:discount\w*|mark ?down|markdowns?|reduce|reduzier\w*|lower (?:the )?prices?|price drops?|drop (?:the )?prices?|"
     r"cut (?:the )?prices?|reprice|re-?price\w*|rabatt\w*|runtersetzen|runter ?setzen|herabsetzen|preis(?:e)? senken|"
     r"billiger machen|guenstiger (?:machen|anbieten)|sale price for|clearance|abverkaufen|loswerden|get rid of|"
-    r"move (?:them|those|it|old)|on sale|in den sale|preisnachlass|nachlass|reduziert)\b"
+    r"move (?:them|those|it|old)|on sale|in den sale|preisnachlass|nachlass|reduziert|price ?cuts?|price reductions?|preissenkung\w*|im preis (?:senken|reduzieren|runter\w*)|lower (?:my |the )?(?:asks?|listings?)|go lower|guenstiger (?:listen|einstellen|anbieten)|mit dem preis runter)\b"
 )
 _RECOMMEND = re.compile(
     r"\b(?:recommend\w*|suggest\w*|empfehl\w*|empfiehl\w*|what (?:price|should i (?:list|ask|charge|sell))|"
     r"how much should i (?:list|ask|charge|sell|price)|what should i (?:list|price|ask|charge|sell)|"
     r"(?:list|price|sell) (?:it|them|this|that) (?:for|at)|optimal price|best price|right price|ideal price|"
     r"pricing (?:advice|suggestion)|preisempfehlung|preisvorschlag|welchen preis|wie ?viel soll(?:te)? ich (?:verlangen|nehmen|ansetzen)|"
-    r"zu welchem preis|fuer wie ?viel soll(?:te)? ich|where should i price|what to list)\b"
+    r"zu welchem preis|fuer wie ?viel soll(?:te)? ich|where should i price|what to list|"
+    r"(?:fair|good|decent|realistic|reasonable|smart) (?:price|ask|listing price|value)|what price (?:should|would|do|to)|"
+    r"(?:guter|fairer|realistischer|angemessener) preis|was (?:soll|sollte|kann) ich (?:\w+ ){0,6}verlangen|"
+    r"price (?:it|them|my|the) (?:\w+ ){0,6}at)\b"
 )
 _MARKET = re.compile(
     r"\b(?:market ?(?:price|value|data)s?|lowest ask|highest bid|last sale|asks?|bids?|going for|resell(?:ing)? (?:for|price|value)|"
     r"resale (?:price|value)|marktpreis\w*|marktwert|niedrigste\w* (?:ask|angebot)|hoechste\w* gebot|letzte\w* verkaufspreis|"
     r"what(?:'s| is| are) (?:the |a |my )?\w*(?: \w+){0,5} worth|how much (?:is|are) (?:the |a |my )?\w+(?: \w+){0,5} worth|wie ?viel (?:ist|sind) .{0,40} wert|"
-    r"was (?:ist|sind) .{0,40} wert|trading (?:at|for)|price check|pc on|current price)\b"
+    r"was (?:ist|sind) .{0,40} wert|trading (?:at|for)|price check|pc on|current price|going rate|market rate|(?:stockx|goat|alias|ebay|klekt) (?:prices?|asks?|value|market)|prices? on (?:stockx|goat|alias|ebay|klekt)|was (?:kostet|kosten)|wie teuer|what (?:do|does|are|is) (?:\w+ ){1,6}(?:go|going|sell|selling|resell|resold) for|how much (?:is|are|do|does) (?:\w+ ){1,6}(?:go|going|sell|selling|cost|resell) for|(?:zu|fuer) (?:welchem|was fuer einem) preis (?:gehen|laufen|verkaufen sich))\b"
 )
 _BEST = re.compile(
     r"\b(?:best ?sell\w*|bestseller\w*|top ?sell\w*|best[- ]selling|sold (?:the )?best|sells? (?:the )?best|selling (?:the )?best|"
@@ -101,18 +104,21 @@ _BEST = re.compile(
     r"welche (?:marke|marken|produkte?|modelle?|schuhe|sneaker) (?:verkauf\w*|lauf\w*|geh\w*)|"
     r"(?:brand|product|model)s? (?:sold|sell|sells) (?:the )?(?:best|most)|highest (?:selling|sales)|biggest sellers?|"
     r"what (?:sold|sells|sell|is selling|are selling|was selling|were selling) (?:the )?(?:best|most|well)|"
-    r"was (?:verkauft sich|hat sich|lief|laeuft|ging|geht) (?:am besten|gut|am meisten|gut verkauft))\b"
+    r"was (?:verkauft sich|hat sich|lief|laeuft|ging|geht) (?:am besten|gut|am meisten|gut verkauft)|what(?:'s| is| are)? hot|whats hot|hottest|hot (?:right now|at the moment|lately|sellers?|items?|models?)|was ist (?:gerade |aktuell )?(?:gefragt|angesagt|beliebt|heiss)|meistgefragt\w*|top ?performer\w*|(?:sell|sells|sold|selling|move|moves|moved|moving) (?:the )?(?:fastest|quickest)|am (?:schnellsten|haeufigsten) verkauft\w*|verkauf\w* sich am (?:schnellsten|haeufigsten)|(?:die|the) (?:\d+ )?meist ?verkauft\w*|"
+    r"beste[nrs]? (?:marke|marken|produkte?|modelle?|schuhe?|sneaker|paare?)|"
+    r"best (?:brand|product|model|shoe|sneaker|kick|pair)s?|(?:number|no\.?|nr\.?) ?1 (?:brand|product|model|shoe|sneaker|seller|marke|schuh)|"
+    r"(?:brand|marke|product|model|produkt|modell)s? (?:did|do|does|performed|lief|liefen|laeuft) (?:the )?(?:best|am besten))\b"
 )
 _BY_BRAND = re.compile(r"\b(?:brands?|marken?|labels?|by brand|nach marke|je marke|pro marke)\b")
 _BY_PLATFORM = re.compile(
     r"\b(?:by platform|per platform|each platform|every platform|all platforms|platform breakdown|platforms|"
     r"which platform|what platform|where do i sell|where did i sell|where (?:do|did) (?:i|we) (?:make|sell)|"
     r"nach plattform(?:en)?|pro plattform|je plattform|plattformen|welche plattform|welcher plattform|auf welcher|wo verkaufe ich|"
-    r"wo habe ich|channel\w*|kanal|kanaelen|marketplaces?|marktplaetze?n?|per channel|by channel|split by (?:platform|channel))\b"
+    r"wo habe ich|channel\w*|kanal|kanaelen|marketplaces?|marktplaetze?n?|marktplatz|per channel|by channel|split by (?:platform|channel))\b"
 )
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|compared? (?:to|with)|compare\w*|comparison|against|im vergleich|vergleich\w*|gegenueber|"
-    r"better than|worse than|besser als|schlechter als|than (?:last|the previous|previous)|als (?:letzten|im letzten|vormonat|im vormonat))\b"
+    r"better than|worse than|besser als|schlechter als|than (?:last|the previous|previous)|als (?:letzten|im letzten|vormonat|im vormonat)|(?:more|fewer|less|better|worse|higher|lower|bigger|smaller)\b.{0,50}\bthan\b(?!\s*[€$]?\s*\d)|(?:mehr|weniger|besser|schlechter|hoeher|niedriger|groesser|kleiner)\b.{0,50}\bals (?:im |in |der |dem )?(?:letzte\w*|vorige\w*|vergangene\w*|vor\w*|im|diese\w*)|difference between|unterschied zwischen|gegen(?:ueber)? (?:dem |der )?(?:vor\w*|letzte\w*))\b"
 )
 _SERIES = re.compile(
     r"\b(?:by (?:month|week|day)|per (?:month|week|day)|each (?:month|week|day)|every (?:month|week|day)|monthly|weekly|daily|"
@@ -125,14 +131,35 @@ _LOW_STOCK = re.compile(
     r"only (?:one|1) (?:left|pair)|last pairs?|restock\w*|re-stock\w*|reorder\w*|nachkaufen|nachbestellen|nachordern|"
     r"niedrige[rn]? bestand|wenig bestand|knapp\w*|fast (?:ausverkauft|weg|leer)|geht (?:mir )?aus|nur noch (?:ein|1) paar|"
     r"need to (?:buy|rebuy|restock|re-up)|should i (?:buy|rebuy|restock|cop) (?:more|again)|was sollte ich nachkaufen|buy more of|"
-    r"nachschub|auffuellen|re-?up)\b"
+    r"nachschub|auffuellen|re-?up|kaum (?:noch )?(?:was|etwas|welche|bestand|da|uebrig|vorraetig|auf lager)|fast (?:nichts|keine) mehr|(?:nearly|almost) out of stock|out of stock soon|(?:gehen|geht) (?:uns |mir )?(?:bald |gleich )?aus|bald (?:ausverkauft|weg|leer)|wenig(?:e)? (?:uebrig|da|vorraetig|auf lager)|(?:only|just) (?:a few|1|one|2|two) (?:left|pairs? left)|sold out soon|need(?:s)? (?:to be )?restock\w*|nachzukaufen|nachgekauft werden)\b"
 )
 _DEAD = re.compile(
     r"\b(?:dead ?stock\w*|deadstock\w*|dead inventory|ladenhueter\w*|ladenhuter\w*|laden hueter|old stock|aged stock|aging stock|stale|"
     r"slow[- ]?(?:movers?|moving|sellers?)|not (?:selling|moving)|(?:isn't|isnt|aren't|arent|don't|dont|won't|wont|haven't|havent|hasn't|hasnt) (?:selling|sell|sold|moving|move)|"
-    r"sitting (?:around|on the shelf|too long)?|been sitting|stuck|unsold for|verkauft sich nicht|verkaufen sich nicht|liegt? (?:nur )?(?:rum|herum)|"
-    r"liegen (?:nur )?(?:rum|herum)|(?:zu )?lange (?:im lager|auf lager|rum)|alte (?:ware|paare|bestaende|bestand)|alter bestand|"
-    r"altbestand\w*|staubfaenger|penner|bricks?|dead pairs|dead|toten bestand|tote ware|toter bestand|haengen geblieben|nicht verkauft (?:seit|in))\b"
+    r"unsold for|verkauft sich nicht|verkaufen sich nicht|(?:zu )?lange (?:im lager|auf lager|rum)|alte (?:ware|paare|bestaende|bestand)|alter bestand|"
+    r"altbestand\w*|staubfaenger|penner|bricks?|dead pairs|dead|toten bestand|tote ware|toter bestand|nicht verkauft (?:seit|in)|"
+    r"(?:hasn'?t|haven'?t|didn'?t|did not|has not|have not|not) (?:been )?(?:sold|moved|sell|move)\b.{0,12}\b(?:in|for|since|seit)|"
+    r"(?:seit|since) .{0,25}(?:nicht|not) (?:verkauft|sold)|unverkauft\w*|never sold|nie verkauft|oldest (?:pairs|stock|inventory|items))\b"
+)
+# words that mean "stuck in stock" only when the question is not about sales or the value of all stock
+_DEAD_WEAK = re.compile(
+    r"\b(?:sitting (?:around|on the shelf|too long)?|been sitting|stuck|liegt? (?:nur )?(?:rum|herum)|liegen (?:nur )?(?:rum|herum)|"
+    r"rum ?lieg\w*|herum ?lieg\w*|rum ?steh\w*|haengen geblieben|gathering dust|collecting dust|verstaubt|staub|"
+    r"lieg\w* (?:\w+ ){0,3}(?:rum|herum)|steh\w* (?:\w+ ){0,3}(?:rum|herum)|(?:seit )?ewig\w*|forever|for ages|"
+    r"(?:sitting|been here|in stock) (?:for )?(?:ages|forever|too long|a while))\b"
+)
+_VALUE_OF_STOCK = re.compile(
+    r"\b(?:money|cash|capital|geld|kapital|euros?|value|wert)\b.{0,30}\b(?:sitting|stuck|tied up|gebunden|steckt|stecken|liegt|in (?:inventory|stock|the warehouse|lager|bestand))"
+)
+_BETWEEN_AGES = re.compile(
+    r"\b(?:between|from|zwischen|von)\s*\d{1,4}\s*(?:and|to|-|und|bis)\s*\d{1,4}\s*(?:days?|tage?n?)\b"
+)
+_BARE_DAYS = re.compile(r"\b(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen?|months?|monate?n?)\b")
+_COUNT_QUESTION = re.compile(r"\b(?:how many|wie ?viele|number of|anzahl|count of)\b")
+_HOLDING = re.compile(
+    r"\b(?:in stock|on hand|auf lager|im lager|im bestand|left|uebrig|do (?:i|we) (?:have|own|hold|got)|have (?:i|we) got|"
+    r"(?:habe|hab|haben|habt|hast) (?:ich|wir|du|ihr)|(?:ich|wir) (?:habe|hab|haben)|gibt es|listed|gelistet|inseriert|"
+    r"warehouse|lager|bestand|inventory|inventar)\b"
 )
 _AGING = re.compile(
     r"\b(?:aging|ageing|age (?:buckets?|breakdown|distribution|profile|structure|brackets?|groups?)|buckets?|how old|by age|"
@@ -150,13 +177,16 @@ _LIST = re.compile(
 )
 _INVENTORY = re.compile(
     r"\b(?:inventory|inventar|stock|in stock|on hand|bestand\w*|lager\w*|warehouse|pairs|paare?|items|artikel|units|kicks|"
+    r"ware|warenbestand|vorrat\w*|vorraetig|stockpile|was (?:haben wir|hab ich|habe ich) da|"
     r"sneakers?|shoes|schuhe|how many .{0,30}(?:do|have|got)|wie ?viele .{0,40}(?:habe|hab|haben|hast|gibt)|what do i (?:have|own|got)|"
     r"was habe ich (?:auf lager|im lager|da)|stock value|inventory value|lagerwert|warenwert|wert (?:des|meines) (?:lagers|bestands)|"
     r"tied up|capital|kapital|gebunden|listed|gelistet|inseriert|unlisted|nicht gelistet)\b"
 )
 _PRODUCT = re.compile(
     r"\b(?:find|search|look ?up|lookup|such\w*|finde\w*|info(?:s)? (?:on|about|zu)|tell me about|details? (?:on|about|for|zu)|"
-    r"what is|was ist|do i have (?:any )?|have i got|habe ich (?:noch )?|hab ich (?:noch )?|got any|sku)\b"
+    r"what is|was ist|do (?:i|we) (?:still )?have (?:any )?|have (?:i|we) got|habe ich (?:noch )?|hab ich (?:noch )?|got any|sku|"
+    r"left|still (?:have|got)|haben wir (?:noch )?|habt ihr (?:noch )?|gibt es noch|noch da|noch (?:auf lager|vorraetig)|"
+    r"any .{1,40} (?:in stock|left|on hand)|stock of|how many .{1,40} (?:left|in stock|on hand|do (?:i|we) have))\b"
 )
 _FOLLOWUP = re.compile(
     r"^(?:and|und|also|auch|what about|how about|wie sieht'?s|wie sieht es|was ist mit|und was ist mit|und wie|same for|"
@@ -241,7 +271,8 @@ def find_metrics(text: str) -> tuple[str, ...]:
 _BARE_TURNOVER = re.compile(r"\bturnover\b")
 _STATUS_LISTED = re.compile(r"\b(?:listed|gelistet|inseriert|online gestellt|on sale at)\b")
 _STATUS_UNLISTED = re.compile(
-    r"\b(?:unlisted|not listed|nicht gelistet|nicht inseriert|in stock only|noch nicht gelistet)\b"
+    r"\b(?:unlisted|(?:not|aren'?t|isn'?t|haven'?t been|never) (?:yet )?(?:been )?listed|not yet listed|"
+    r"(?:noch )?nicht (?:gelistet|inseriert|online)|in stock only|ungelistet|nicht eingestellt)\b"
 )
 _SORT_PRICE_DESC = re.compile(r"\b(?:most expensive|priciest|highest (?:price|cost)|teuerste\w*|expensive)\b")
 _SORT_PRICE_ASC = re.compile(r"\b(?:cheapest|lowest (?:price|cost)|guenstigste\w*|billigste\w*)\b")
@@ -265,14 +296,27 @@ _STRIP_FOR_PRODUCT = re.compile(
     r"yesterday|gestern|days?|tage|tagen|this|these|diesen|diese|dieses|letzten|letzte|letztes|vormonat|vorjahr|ytd|"
     r"past|previous|since|seit|im|what|about|wie|sieht|aus|mit|also|auch|so|far|bisher|then|dann|"
     r"january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|"
-    r"maerz|mai|juni|juli|oktober|dezember|20\d\d)\b"
+    r"maerz|mai|juni|juli|oktober|dezember|20\d\d|"
+    # pronouns, auxiliaries and fillers (EN/DE): never part of a product's name
+    r"they|their|theirs|we|us|ours?|you|your|he|she|his|her|wir|uns|unser\w*|ihr|euer|eure\w*|haben|habt|hast|hat|"
+    r"gibt|es|da|gerade|aktuell|momentan|jetzt|derzeit|been|being|be|were|will|can|could|got|gotten|going|went|out|"
+    r"pls|plz|hey|hi|yo|hello|okay|ok|thanks|need|want|wanna|know|like|see|let|lets|anything|something|some|every|"
+    r"each|ones|if|when|where|why|who|not|no|yes|too|very|really|already|yet|ever|never|both|schon|mal|denn|doch|"
+    r"ja|kein\w*|etwa|ungefaehr|circa|ca|around|approx\w*|roughly|wir|werden|wurde|wurden|sind|waren|war|bin|"
+    r"sell\w*|sold|verkauf\w*|many|much|wieviele?|take|takes|go|goes|cost|costs|fuer|von|vom|zum|zur|am|um|"
+    r"rate|going|gehen|laufen|quote|marktplatz|plattform\w*|platforms?|fees?|payout|net|right|now|rn|"
+    r"cash|money|geld|sitting|stuck|steckt|stecken|tied|ware|waren|warenbestand|vorrat\w*|"
+    r"used|gebraucht\w*|neu\w*|condition|zustand|deadstock|ds|vnds|"
+    r"aren'?t|isn'?t|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|won'?t|can'?t|yet|basis|book|buchwert|einstandswert|"
+    r"lager\w*|\w*bestand\w*|bestaende\w*|inventar\w*|everything|anything|alles|alle[nms]?|irgendwas|etwas|was)\b"
 )
 
 
 def _product_words(text: str) -> str | None:
     """What is left of a product question once the question words are removed: 'jordan 1 chicago'."""
-    cleaned = re.sub(r"[?!.,;:]", " ", text)
+    cleaned = re.sub(r"[?!;:]|[.,](?!\d)", " ", text)
     cleaned = re.sub(r"\b(?:size|groesse|gr|us|sz)\s*\d{1,2}(?:[.,]5)?\b", " ", cleaned)
+    cleaned = re.sub(r"(?<![\w-])[.,]|[.,](?![\w])", " ", cleaned)
     cleaned = re.sub(r"€\s*\d+|\d+\s*(?:€|eur|euro|euros|bucks|days?|tage?n?|weeks?|wochen|%)", " ", cleaned)
     cleaned = re.sub(
         r"\b(?:under|over|above|below|than|unter|ueber|als|top|for|fuer|bis|ab|from|at|bei|zu|um)\s+\d+(?:[.,]\d+)?\b",
@@ -288,10 +332,12 @@ def _product_words(text: str) -> str | None:
 
 def parse_message(raw: str, *, now: datetime) -> Query:
     """Read one message on its own (follow-up resolution happens in followups.py)."""
-    text = correct_typos(normalize(raw))
+    text = prepare(raw)
     plain = re.sub(r"[?!.]+$", "", text).strip()
     windows = tuple(found.window for found in find_windows(text, now=now))
     brands = tuple(f.value for f in entities.find_brands(text))
+    if not brands and entities.names_brand_on(raw):
+        brands = ("On",)
     platforms = tuple(f.value for f in entities.find_platforms(text))
     metrics = find_metrics(text)
     min_age = entities.find_min_age(text)
@@ -308,6 +354,8 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         "size": size,
         "sku": sku,
         "top_n": top_n,
+        "min_age_days": min_age,
+        "extra": {"bare_days": _bare_days(text)},
         "refers_back": bool(_REFERS_BACK.search(text)),
         "looks_like_followup": bool(_FOLLOWUP.search(text)) or len(plain.split()) <= 4,
         "mentions_turnover_word": bool(_BARE_TURNOVER.search(text)) and "turnover" not in metrics,
@@ -343,8 +391,17 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         return act(
             "price_recommendation", product_query=product, target_margin_pct=entities.find_percent(text)
         )
-    if _MARKET.search(text) and (product or sku) and not metrics:
+    named_product = bool(sku) or bool(product and not brands_only(product, brands))
+    if _MARKET.search(text) and named_product and not metrics:
         return act("market_prices", product_query=product)
+
+    sales_metrics = set(metrics) - {"dead_stock_rate"}
+    dead = bool(_DEAD.search(text)) or bool(
+        _DEAD_WEAK.search(text) and not sales_metrics and not _VALUE_OF_STOCK.search(text)
+    )
+    if dead and min_age is None:  # "hasn't sold in 3 months", "seit 90 Tagen", "dead stock 120 days"
+        bare = _BARE_DAYS.search(text)
+        min_age = entities._to_days(bare.group(1), bare.group(2)) if bare else None
 
     grain = _grain(text)
     is_series = bool(_SERIES.search(text)) and (
@@ -353,7 +410,7 @@ def parse_message(raw: str, *, now: datetime) -> Query:
     if is_series:
         return act("time_series", metrics=metrics, grain=grain or "month")
 
-    if _BEST.search(text) and not _DEAD.search(text) and not _LOW_STOCK.search(text):
+    if _BEST.search(text) and not dead and not _LOW_STOCK.search(text):
         by = (
             "brand"
             if _BY_BRAND.search(text) and not re.search(r"\b(?:products?|models?|produkte?|modelle?)\b", text)
@@ -371,7 +428,9 @@ def parse_message(raw: str, *, now: datetime) -> Query:
 
     if _LOW_STOCK.search(text):
         return act("low_stock", extra={"by_size": bool(re.search(r"\b(?:sizes?|groessen?)\b", text))})
-    if _DEAD.search(text) or (min_age is not None and not metrics and not _LIST_ORDERS.search(text)):
+    if _BETWEEN_AGES.search(text) and not sales_metrics:
+        return act("aging")
+    if dead or (min_age is not None and not metrics and not _LIST_ORDERS.search(text)):
         if "dead_stock_rate" in metrics or re.search(r"\b(?:rate|quote|anteil|percent\w*|prozent|%)\b", text):
             return act("dead_stock", threshold_days=min_age, metrics=("dead_stock_rate",))
         return act("dead_stock", threshold_days=min_age)
@@ -389,12 +448,24 @@ def parse_message(raw: str, *, now: datetime) -> Query:
 
     if (metrics and metrics != ("orders",)) or (metrics == ("orders",) and not _INVENTORY_ONLY.search(text)):
         return act("kpis", metrics=metrics)
+    if (
+        not metrics
+        and _COUNT_QUESTION.search(text)
+        and (platforms or windows)
+        and not _HOLDING.search(text)
+        and not named_product
+    ):  # "wie viele Paare über eBay in den letzten 30 Tagen": pairs sold there, not pairs owned
+        return act("kpis", metrics=("orders",))
     if query.mentions_turnover_word:
         return act("kpis", metrics=("revenue", "turnover"))
 
     if _INVENTORY.search(text) or size or min_price is not None or max_price is not None:
         value_asked = bool(
-            re.search(r"\b(?:value|worth|wert|tied up|capital|kapital|gebunden|lagerwert|warenwert)\b", text)
+            re.search(
+                r"\b(?:value|worth|wert|tied up|capital|kapital|gebunden|lagerwert|warenwert|cash|money|geld|"
+                r"cost (?:me|us)|gekostet|at cost|einkaufswert|valued?|cost basis|book value|buchwert|einstandswert)\b",
+                text,
+            )
         )
         status = "listed" if _STATUS_LISTED.search(text) and not _STATUS_UNLISTED.search(text) else None
         if _STATUS_UNLISTED.search(text):
@@ -403,6 +474,10 @@ def parse_message(raw: str, *, now: datetime) -> Query:
             r"\bhow many\b|\bwie ?viele?\b|\bcount\b|\banzahl\b", text
         )
         specific_product = product if product and not brands_only(product, brands) else None
+        filtered = size or min_price is not None or max_price is not None or status or max_age is not None
+        if (sku or specific_product) and not filtered and not wants_list:
+            # "stock of DZ5485-612", "how many dunk low panda left": one product's availability
+            return act("product_lookup", product_query=product)
         if wants_list or size or min_price is not None or max_price is not None or specific_product or status:
             return act(
                 "list_inventory",
@@ -415,9 +490,9 @@ def parse_message(raw: str, *, now: datetime) -> Query:
                 wants_list=wants_list,
                 extra={"value_asked": value_asked},
             )
-        return act("inventory_summary", extra={"value_asked": value_asked})
+        return act("inventory_summary", extra={"value_asked": value_asked, "text": text})
 
-    if sku or (_PRODUCT.search(text) and product):
+    if sku or (product and (_PRODUCT.search(text) or _COUNT_QUESTION.search(text))):
         return act("product_lookup", product_query=product)
     if _SALES.search(text) and not _FOLLOWUP.match(text):
         return act("kpis", metrics=())
@@ -486,6 +561,12 @@ def brands_only(product: str, brands: tuple[str, ...]) -> bool:
         text = text[: found.start] + " " + text[found.end :]
     leftover = [w for w in text.split() if w not in _NOT_PRODUCT and (len(w) >= 3 or w.isdigit())]
     return not leftover
+
+
+def _bare_days(text: str) -> int | None:
+    """'and if we say 120 days?' -> 120: a number of days named without 'older than' or 'last'."""
+    match = _BARE_DAYS.search(text)
+    return entities._to_days(match.group(1), match.group(2)) if match else None
 
 
 def _grain(text: str) -> str | None:

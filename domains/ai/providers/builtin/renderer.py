@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,18 @@ class Renderer:
 
     def label(self, window: WindowSpec | None) -> str:
         return window.label(self.lang) if window else self.t("the last 30 days", "den letzten 30 Tagen")
+
+    def during(self, window: WindowSpec | None) -> str:
+        """The window as a time adverbial: 'this month', 'in the last 30 days' / 'diesen Monat', 'im März 2025'."""
+        label = self.label(window)
+        period = window.period if window else "last_n_days"
+        if period == "last_n_days":
+            return self.t(f"in {label}", f"in {label}")
+        if period == "custom":
+            return self.t(f"in {label}", f"im {label}" if not label[:1].isdigit() else f"in {label}")
+        if period == "all_time":
+            return self.t("of all time", "insgesamt")
+        return label
 
     def platform(self, code: Any) -> str:
         return PLATFORM_NAMES.get(str(code), str(code))
@@ -146,6 +159,20 @@ class Renderer:
     def _inventory_summary(self, query: Query, outcome: Outcome) -> str:
         d = outcome.results["main"].data
         scope = self.scope(query, platform=False)
+        if query.extra.get("value_asked") and not re.search(
+            r"\b(?:how many|wie ?viele)\b", query.extra.get("text", "")
+        ):
+            text = self.t(
+                f"Your inventory{scope} is worth **{self.money(d['inventory_value'])}** at cost: "
+                f"{self.count(d['units_in_inventory'])} pairs ({self.count(d['in_stock_units'])} in stock, "
+                f"{self.count(d['listed_units'])} listed). Dead stock (older than {d['dead_stock_days']} days): "
+                f"{self.count(d['dead_stock_units'])} pairs, {self.money(d['dead_stock_value'])}.",
+                f"Dein Bestand{scope} ist **{self.money(d['inventory_value'])}** wert (Einkauf): "
+                f"{self.count(d['units_in_inventory'])} Paare ({self.count(d['in_stock_units'])} auf Lager, "
+                f"{self.count(d['listed_units'])} gelistet). Ladenhüter (älter als {d['dead_stock_days']} Tage): "
+                f"{self.count(d['dead_stock_units'])} Paare, {self.money(d['dead_stock_value'])}.",
+            )
+            return text + self._brand_table(query, d)
         text = self.t(
             f"You have **{self.count(d['units_in_inventory'])} pairs** in inventory{scope}, worth "
             f"**{self.money(d['inventory_value'])}** at cost ({self.count(d['in_stock_units'])} in stock, "
@@ -156,13 +183,16 @@ class Renderer:
             f"{self.count(d['listed_units'])} gelistet). Ladenhüter (älter als {d['dead_stock_days']} Tage): "
             f"{self.count(d['dead_stock_units'])} Paare, {self.money(d['dead_stock_value'])}.",
         )
+        return text + self._brand_table(query, d)
+
+    def _brand_table(self, query: Query, d: dict[str, Any]) -> str:
         brands = d.get("by_brand") or []
-        if brands and not query.brand:
-            rows = [[b["brand"], self.count(b["units"]), self.money(b["value"])] for b in brands[:MAX_ROWS]]
-            text += "\n\n" + fmt.table(
-                [self.t("Brand", "Marke"), self.t("Pairs", "Paare"), self.t("Value", "Wert")], rows
-            )
-        return text
+        if not brands or query.brand:
+            return ""
+        rows = [[b["brand"], self.count(b["units"]), self.money(b["value"])] for b in brands[:MAX_ROWS]]
+        return "\n\n" + fmt.table(
+            [self.t("Brand", "Marke"), self.t("Pairs", "Paare"), self.t("Value", "Wert")], rows
+        )
 
     def _item_rows(self, items: list[dict[str, Any]]) -> str:
         headers = [
@@ -209,6 +239,11 @@ class Renderer:
             f"**{self.count(total)} pairs** in inventory match{filters}.",
             f"**{self.count(total)} Paare** im Bestand passen{filters}.",
         )
+        if query.platform:  # the inventory tools cannot filter by listing platform (yet): say so
+            text += self.t(
+                f" I can't split listed pairs by platform yet, so this includes pairs not on {self.platform(query.platform)}.",
+                f" Gelistete Paare kann ich noch nicht nach Plattform trennen; das sind nicht nur Paare auf {self.platform(query.platform)}.",
+            )
         if total > len(items[:MAX_ROWS]):
             text += self.t(f" The first {len(items[:MAX_ROWS])}:", f" Die ersten {len(items[:MAX_ROWS])}:")
         return text + "\n\n" + self._item_rows(items)
@@ -221,6 +256,10 @@ class Renderer:
             parts.append(f"'{query.product_query}'")
         if query.size:
             parts.append(self.t(f"size {query.size}", f"Größe {query.size}"))
+        if query.min_age_days is not None:
+            parts.append(
+                self.t(f"older than {query.min_age_days} days", f"älter als {query.min_age_days} Tage")
+            )
         if query.min_price is not None:
             parts.append(
                 self.t(
@@ -324,37 +363,47 @@ class Renderer:
         self, d: dict[str, Any], metrics: tuple[str, ...], *, mentions_turnover_word: bool = False
     ) -> list[str]:
         m = set(metrics) or {"overview"}
-        lines: list[str] = []
+        keyed: list[tuple[str, str]] = []
+        key = ""
 
         def add(en: str, de: str) -> None:
-            lines.append("- " + self.t(en, de))
+            keyed.append((key, "- " + self.t(en, de)))
 
         if m & {"revenue", "overview", "aov"} or (m & {"orders"} and len(m) == 1):
+            key = "revenue"
             add(f"Revenue: **{self.money(d['revenue'])}**", f"Umsatz: **{self.money(d['revenue'])}**")
         if m & {"orders", "revenue", "overview", "aov", "days_to_sell", "cogs", "sell_through"}:
+            key = "orders"
             add(
                 f"Orders (pairs sold): **{self.count(d['orders'])}**",
                 f"Bestellungen (verkaufte Paare): **{self.count(d['orders'])}**",
             )
         if m & {"profit", "overview", "margin", "roi"}:
+            key = "profit"
             add(f"Profit: **{self.money(d['profit'])}**", f"Gewinn: **{self.money(d['profit'])}**")
         if m & {"margin", "overview", "profit"}:
+            key = "margin"
             add(f"Margin: **{self.pct(d['margin_pct'])}**", f"Marge: **{self.pct(d['margin_pct'])}**")
         if "margin" in m and "revenue" not in m:
+            key = "revenue_context"
             add(f"Revenue: {self.money(d['revenue'])}", f"Umsatz: {self.money(d['revenue'])}")
         if m & {"roi"}:
+            key = "roi"
             add(f"ROI: **{self.pct(d['roi_pct'])}**", f"ROI: **{self.pct(d['roi_pct'])}**")
         if m & {"cogs", "roi", "turnover"}:
+            key = "cogs"
             add(
                 f"COGS (cost of pairs sold): **{self.money(d['cogs'])}**",
                 f"Wareneinsatz (Einkauf der verkauften Paare): **{self.money(d['cogs'])}**",
             )
         if "aov" in m:
+            key = "aov"
             add(
                 f"Average order value: **{self.money(d['avg_order_value'])}**",
                 f"Durchschnittlicher Bestellwert: **{self.money(d['avg_order_value'])}**",
             )
         if "sell_through" in m:
+            key = "sell_through"
             add(
                 f"Sell-through: **{self.pct(d['sell_through_pct'])}** ({self.count(d['units_in_inventory'])} pairs still in inventory)",
                 f"Abverkaufsquote: **{self.pct(d['sell_through_pct'])}** ({self.count(d['units_in_inventory'])} Paare noch im Bestand)",
@@ -366,6 +415,7 @@ class Renderer:
                 if value is not None
                 else fmt.not_available(self.lang)
             )
+            key = "days_to_sell"
             add(f"Average days to sell: **{shown}**", f"Durchschnittliche Tage bis zum Verkauf: **{shown}**")
         if "turnover" in m:
             value = d["inventory_turnover"]
@@ -375,13 +425,18 @@ class Renderer:
                 if mentions_turnover_word
                 else ""
             )
+            key = "turnover"
             add(f"Inventory turnover: **{shown}**{note}", f"Lagerumschlag: **{shown}**{note}")
         if "dead_stock_rate" in m:
+            key = "dead_stock_rate"
             add(
                 f"Dead stock rate: **{self.pct(d['dead_stock_rate_pct'])}** ({self.count(d['dead_stock_units'])} pairs)",
                 f"Ladenhüter-Quote: **{self.pct(d['dead_stock_rate_pct'])}** ({self.count(d['dead_stock_units'])} Paare)",
             )
-        return lines
+        asked = [k for k in metrics if k]
+        order = {k: i for i, k in enumerate(asked)}
+        keyed.sort(key=lambda kl: order.get(kl[0], len(order)))  # stable: the asked figures first
+        return [line for _, line in keyed]
 
     def _kpis(self, query: Query, outcome: Outcome) -> str:
         d = outcome.results["main"].data
@@ -547,9 +602,9 @@ class Renderer:
         by_brand = d.get("by") == "brand"
         first = items[0]
         head = self.t(
-            f"Best {'brand' if by_brand else 'seller'} in {self.label(window)}{self.scope(query)}: **{first['name']}** "
+            f"Best {'brand' if by_brand else 'seller'} {self.during(window)}{self.scope(query)}: **{first['name']}** "
             f"with {self.count(first['units'])} pairs sold ({self.money(first['revenue'])} revenue).",
-            f"{'Beste Marke' if by_brand else 'Bestseller'} in {self.label(window)}{self.scope(query)}: **{first['name']}** "
+            f"{'Beste Marke' if by_brand else 'Bestseller'} {self.during(window)}{self.scope(query)}: **{first['name']}** "
             f"mit {self.count(first['units'])} verkauften Paaren ({self.money(first['revenue'])} Umsatz).",
         )
         headers = ["#", self.t("Brand", "Marke") if by_brand else self.t("Product", "Produkt")]

@@ -461,16 +461,201 @@ _COMMON = frozenset(
 _KNOWN = frozenset(_VOCABULARY) | _ENGLISH | _GERMAN | _COMMON
 
 
+# Ordinary words a typo must never be "corrected" away from ('laenger' is not 'lager').
+_ORDINARY_WORDS = """
+    laenger langer lange laengst laengsten liegen liegt rumliegen herumliegen rumstehen stehen steht
+    gelegen gekauft gekostet kostet kosten bringt bringen gebracht bleibt geblieben haengen uebrig
+    gerade aktuell momentan zurzeit derzeit wovon davon damit wieviel wieviele schnell schnitt
+    kaum wenig wenige weniger mehrere einige zwischen waehrend nachdem bevor vergangenen vergangene
+    vergangenes vorigen voriges vorige letzter letztem laufenden aktuellen eigenen eigene eigener
+    gebrauchte gebraucht neue neuen neuer getragen stueck einheiten modelle modell marken produkte
+    produkt artikel waren ware erloese erloes einnahmen ausgaben kosten preise wert werte
+    verkaufte verkauften verkaufter verkaufen verkaufst verkauft verkauf verkaufs bestellt
+    wochen monaten monate jahren jahre tagen quartale quartalen seit heute morgen gestern
+    sitting stuck moving moved shipped shipping went gone clear cleared cleared cost costs
+    costed spend spent bring brought brings bringing going rate rates trending hottest
+    older oldest newer newest cheaper cheapest longer longest between within without
+    months weeks years quarters hundred thousand twenty thirty forty fifty sixty seventy
+    eighty ninety seven eight three seven eleven twelve fifteen
+    listed listing unlisted aren't isn't haven't hasn't didn't doesn't don't
+    anything something nothing everything someone everyone
+"""
+_ORDINARY = frozenset(_ORDINARY_WORDS.split())
+
+
 def correct_typos(text: str) -> str:
     """'revnue last month' -> 'revenue last month': unknown words close to a business word."""
     from rapidfuzz import fuzz, process
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 5 or word in _KNOWN:
+        if len(word) < 5 or word in _KNOWN or word in _ORDINARY or word in _pattern_words():
             return word
         cutoff = 80 if len(word) <= 7 else 86
         best = process.extractOne(word, _VOCABULARY, scorer=fuzz.ratio, score_cutoff=cutoff)
         return best[0] if best else word
 
     return re.sub(r"[a-z]+", fix, text)
+
+
+_PATTERN_WORDS: frozenset[str] | None = None
+
+
+def _pattern_words() -> frozenset[str]:
+    """Every plain word the lexicon's patterns spell out: words the engine already understands."""
+    global _PATTERN_WORDS
+    if _PATTERN_WORDS is None:
+        from domains.ai.providers.builtin import lexicon
+
+        sources: list[str] = []
+        for table in (lexicon.BRANDS, lexicon.PLATFORMS, lexicon.METRICS):
+            for patterns in table.values():
+                sources.extend(patterns)
+        sources.extend(lexicon.SALES_WORDS)
+        from domains.ai.providers.builtin import parser, timeframes
+
+        for module in (parser, timeframes):
+            sources.extend(v.pattern for v in vars(module).values() if isinstance(v, re.Pattern))
+        words = set()
+        for source in sources:
+            words.update(w for w in re.findall(r"[a-z]{5,}", re.sub(r"\\\w", " ", source)))
+        _PATTERN_WORDS = frozenset(words)
+    return _PATTERN_WORDS
+
+
+# --- shorthand and number words ------------------------------------------------------------------
+
+# (pattern, replacement) over normalised text: the short forms people type in a hurry.
+_SHORTHAND: tuple[tuple[str, str], ...] = (
+    (r"\b(?:mnth|mth|mnt|mon)s?\b", "month"),
+    (r"\bmos\b", "months"),
+    (r"\bwks?\b", "week"),
+    (r"\byrs?\b", "year"),
+    (r"\bqtrs?\b", "quarter"),
+    (r"\b(?:yday|ytday|yest|yesterdy|yesteday)\b", "yesterday"),
+    (r"\b(?:tdy|2day|tody)\b", "today"),
+    (r"\bprev\b", "previous"),
+    (r"\bthru\b", "through"),
+    (r"\brn\b", "right now"),
+    (r"\b(?:rev|revs|rev\.)(?=\s|$|\?)", "revenue"),
+    (r"\bdays?\s*2\s*sell\b", "days to sell"),
+    (r"[ø⌀]\s*", "durchschnittlicher "),
+    (r"\bim (?:schnitt|durchschnitt)\b", "durchschnittlich"),
+    (r"#\s*of\b", "number of"),
+    (r"(?:#|\bno\.?\s?|\bnr\.?\s?)1\b", "number 1"),
+    (r"#\s*(?=[a-z])", "number of "),
+    (r"\bhalf a year\b|\bhalbe[ns]? jahr\b", "6 months"),
+    (r"\ba fortnight\b|\bfortnight\b", "2 weeks"),
+)
+_SHORTHAND_RES = tuple((re.compile(p), r) for p, r in _SHORTHAND)
+
+_UNITS_EN = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS_EN = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+            "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
+_UNITS_DE = {
+    "null": 0, "eins": 1, "ein": 1, "eine": 1, "einen": 1, "einem": 1, "zwei": 2, "drei": 3,
+    "vier": 4, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11,
+    "zwoelf": 12, "dreizehn": 13, "vierzehn": 14, "fuenfzehn": 15, "sechzehn": 16, "siebzehn": 17,
+    "achtzehn": 18, "neunzehn": 19,
+}  # fmt: skip
+_TENS_DE = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60,
+            "siebzig": 70, "achtzig": 80, "neunzig": 90}  # fmt: skip
+# words that are articles/pronouns as often as numbers: only numbers before a unit
+_AMBIGUOUS = frozenset(["one", "ein", "eine", "einen", "einem"])
+_UNIT_AFTER = re.compile(
+    r"\s*(?:days?|weeks?|months?|years?|quarters?|tage?n?|wochen?|monate?n?|monats|jahre?n?|quartale?n?|"
+    r"hundred|thousand|hundert|tausend)\b"
+)
+
+
+def _german_number(word: str) -> int | None:
+    """'fuenfundzwanzig' -> 25, 'zweihundert' -> 200, 'hundertzwanzig' -> 120, 'drei' -> 3."""
+    if word in _UNITS_DE:
+        return _UNITS_DE[word]
+    if word in _TENS_DE:
+        return _TENS_DE[word]
+    for sep in ("tausend", "hundert"):
+        if sep in word:
+            head, _, tail = word.partition(sep)
+            factor = 1000 if sep == "tausend" else 100
+            h = 1 if head in ("", "ein") else _german_number(head)
+            t = 0 if tail == "" else _german_number(tail.removeprefix("und"))
+            if h is None or t is None:
+                return None
+            return h * factor + t
+    if "und" in word:
+        unit, _, tens = word.partition("und")
+        if unit in _UNITS_DE and tens in _TENS_DE and _UNITS_DE[unit] < 10:
+            return _UNITS_DE[unit] + _TENS_DE[tens]
+    return None
+
+
+def _word_value(word: str) -> int | None:
+    if word in _UNITS_EN:
+        return _UNITS_EN[word]
+    if word in _TENS_EN:
+        return _TENS_EN[word]
+    if "-" in word:
+        tens, _, unit = word.partition("-")
+        if tens in _TENS_EN and unit in _UNITS_EN and _UNITS_EN[unit] < 10:
+            return _TENS_EN[tens] + _UNITS_EN[unit]
+    return _german_number(word)
+
+
+_NUMBER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
+
+
+def words_to_numbers(text: str) -> str:
+    """'the last seven days' -> 'the last 7 days', 'two hundred' -> '200', 'zwei wochen' -> '2 wochen'."""
+    parts = _NUMBER_WORD.split(text)  # parts[k] is the text before words[k]; parts[-1] the tail
+    words = _NUMBER_WORD.findall(text)
+    out: list[str] = [parts[0]]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        value = _word_value(word)
+        after = "".join(p + w for p, w in zip(parts[i + 1 :], [*words[i + 1 :], ""], strict=False))
+        if value is None or (word in _AMBIGUOUS and not _UNIT_AFTER.match(after)):
+            out.append(word + parts[i + 1])
+            i += 1
+            continue
+        # a run: "twenty five", "two hundred (and) fifty", "one thousand two hundred"
+        total, current, last, j = 0, value, value, i
+        while j + 1 < len(words) and parts[j + 1].strip() == "":
+            k = j + 1
+            if words[k] in ("and", "und") and k + 1 < len(words) and parts[k + 1].strip() == "":
+                k += 1
+            nxt = words[k]
+            if nxt in ("hundred", "hundert"):
+                current = (current or 1) * 100
+            elif nxt in ("thousand", "tausend"):
+                total, current = total + (current or 1) * 1000, 0
+            elif nxt in _AMBIGUOUS or (nv := _word_value(nxt)) is None:
+                break
+            elif (last >= 100 or (last >= 20 and last % 10 == 0)) and nv < min(last, 100) and nv < 100:
+                current += nv
+            else:
+                break
+            last = _word_value(nxt) or (100 if nxt in ("hundred", "hundert") else 1000)
+            j = k
+        out.append(str(total + current) + parts[j + 1])
+        i = j + 1
+    return "".join(out)
+
+
+def expand_shorthand(text: str) -> str:
+    for pattern, replacement in _SHORTHAND_RES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def prepare(raw: str) -> str:
+    """What the parser reads: normalised, shorthand expanded, number words as digits, typos fixed."""
+    text = normalize(raw)
+    text = expand_shorthand(text)
+    text = words_to_numbers(text)
+    return re.sub(r"\s+", " ", correct_typos(text)).strip()

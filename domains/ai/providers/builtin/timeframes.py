@@ -154,7 +154,7 @@ _NAMED_PATTERNS: list[tuple[str, str]] = [
         "last_quarter",
     ),
     (
-        r"\b(?:this|current|the current) year\b|\bytd\b|\byear to date\b|\bso far this year\b|\bdiese[sm]? jahr(?:es)?\b|\bseit jahresbeginn\b|\bseit jahresanfang\b|\bheuer\b|\b(?:aktuellen|laufenden) jahr(?:es)?\b",
+        r"\b(?:this|current|the current) year\b|\bytd\b|\bsince (?:the )?(?:start|beginning) of (?:the|this) year\b|\bsince (?:jan(?:uary)? 1(?:st)?|new year'?s?)\b|\bseit (?:dem )?(?:1\.? ?januar|neujahr)\b|\byear to date\b|\bso far this year\b|\bdiese[sm]? jahr(?:es)?\b|\bseit jahresbeginn\b|\bseit jahresanfang\b|\bheuer\b|\b(?:aktuellen|laufenden) jahr(?:es)?\b",
         "this_year",
     ),
     (
@@ -167,8 +167,11 @@ _NAMED_PATTERNS: list[tuple[str, str]] = [
     ),
 ]
 _N_DAYS = re.compile(
-    r"\b(?:last|past|previous|prior|the last|letzten|vergangenen|zurueckliegenden|over the last|in the last|within the last)\s+"
-    r"(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen|months?|monaten?)\b"
+    r"\b(?:last|past|previous|prior|the last|letzten|letzte|letzter|vergangenen|vergangene|zurueckliegenden|"
+    r"over the last|in the last|within the last|recent|juengsten)\s+"
+    r"(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen?|months?|monate?n?)\b"
+    # "what about the last 30?": a bare count of days at the end of the question
+    r"|\b(?:last|past|letzten|vergangenen)\s+(\d{1,3})\s*(?=[?!.]*$)()"
 )
 _N_DAYS_TRAILING = re.compile(r"\b(\d{1,4})\s*(days?|tage?n?|weeks?|wochen)\s+(?:back|zurueck)\b")
 _MONTH_NAME = re.compile(
@@ -196,7 +199,7 @@ def find_windows(text: str, *, now: datetime) -> list[FoundWindow]:
         found.append((start, end, spec))
 
     for match in _N_DAYS.finditer(text):
-        n, unit = int(match.group(1)), match.group(2)
+        n, unit = int(match.group(1) or match.group(3)), match.group(2) or "days"
         if unit.startswith(("week", "woche")):
             n *= 7
         elif unit.startswith(("month", "monat")):
