@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ITEMS ?= 5000
+LOAD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/soleflip_load
 
 .DEFAULT_GOAL := help
 
@@ -59,6 +60,10 @@ eval: install  ## Accuracy of the assistant on the eval questions (answers compu
 .PHONY: bench
 bench: install  ## Benchmarks on PostgreSQL (BENCH_DATABASE_URL); printed tables + docs/benchmarks.md
 	$(PY) -m scripts.bench
+
+.PHONY: load
+load: install  ## Load test: 50 users for 60 s against its own server on PostgreSQL (LOAD_DATABASE_URL)
+	$(PY) -m scripts.load --database-url $(LOAD_DATABASE_URL) --workers $$(nproc) --users 50 --duration 60
 
 .PHONY: lint
 lint: install  ## ruff

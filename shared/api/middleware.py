@@ -93,20 +93,36 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, send)
             return
         received = 0
+        started = False  # the app began its response
+        rejected = False  # we sent the 413
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    # Answer now: the framework turns exceptions raised while it reads the body
+                    # into a 400, so raising alone would not reach the client as a 413.
+                    if not started and not rejected:
+                        rejected = True
+                        await self._reject(scope, send)
                     raise _BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if rejected:
+                return  # the 413 is out; drop whatever the app answers after the failed read
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            await self._reject(scope, send)
+            if not rejected and not started:
+                await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         import json

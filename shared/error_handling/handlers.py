@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.error_handling.errors import DomainError, RateLimited
@@ -78,12 +79,46 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # FastAPI turns a JSON body nested too deeply for the parser into a bare 400.
+        return JSONResponse(
+            error_body(request, code="validation_error", message="The JSON body is nested too deeply"),
+            status_code=422,
+        )
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     return JSONResponse(
         error_body(request, code=code, message=message),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
+    )
+
+
+def is_data_error(exc: DBAPIError) -> bool:
+    """The database refused a *value* the client sent (SQLSTATE class 22: NUL byte in text,
+    number out of range, ...), or the driver could not encode it (asyncpg's client-side DataError)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+        return True
+    cause = getattr(exc.orig, "__cause__", None)
+    return type(cause).__name__ == "DataError" and isinstance(cause, ValueError)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot take is the client's mistake (422), not a server error."""
+    assert isinstance(exc, DBAPIError)
+    if not is_data_error(exc):
+        return await _unhandled(request, exc)
+    logger.info(
+        "request_value_refused_by_database", path=request.url.path, error_type=type(exc.orig).__name__
+    )
+    return JSONResponse(
+        error_body(
+            request,
+            code="validation_error",
+            message="A value in the request cannot be used (out of range or contains a NUL character)",
+        ),
+        status_code=422,
     )
 
 
@@ -99,4 +134,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from domains.ai.memory import service
 from domains.ai.memory.schemas import ClearMemoryRequest, FactOut, MemoryStatus
@@ -38,7 +38,9 @@ async def list_memory_facts(
 
 
 @memory_router.delete("/facts/{fact_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_memory_fact(fact_id: int, user: CurrentUser, session: DbSession) -> Response:
+async def delete_memory_fact(
+    fact_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: CurrentUser, session: DbSession
+) -> Response:
     """Forget one fact."""
     await service.delete_fact(session=session, user_id=user.id, fact_id=fact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
