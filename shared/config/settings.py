@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1, le=200)
     DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0, le=200)
     AUTO_MIGRATE: bool = True
+    # Behind pgbouncer in transaction mode: no server-side prepared statement caching.
+    DATABASE_PGBOUNCER: bool = False
     REDIS_URL: str | None = None
     CURRENCY: str = Field(default="EUR", min_length=3, max_length=3)
     MAX_BODY_BYTES: int = Field(default=1_000_000, ge=1024)
@@ -87,6 +89,13 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             raise ValueError("DATABASE_URL must be a postgresql+asyncpg:// or sqlite+aiosqlite:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _production_secret(self) -> Settings:
+        # A generated per-machine key would make tokens fail across machines.
+        if self.ENVIRONMENT == "production" and not self.JWT_SECRET.get_secret_value():
+            raise ValueError("JWT_SECRET must be set when ENVIRONMENT=production")
+        return self
 
     @model_validator(mode="after")
     def _memori_flag(self) -> Settings:

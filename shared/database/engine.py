@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import event
@@ -25,6 +26,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _with_query(url: str, **params: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return url + separator + "&".join(f"{key}={value}" for key, value in params.items())
+
+
 def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     url = settings.DATABASE_URL
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -41,6 +47,14 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
             # date_trunc and "today" must mean UTC whatever the server's timezone is.
             connect_args={"server_settings": {"timezone": "UTC"}},
         )
+        if settings.DATABASE_PGBOUNCER:
+            # pgbouncer (transaction pooling) hands each transaction a different server
+            # connection, so named prepared statements must not be cached or reused.
+            kwargs["connect_args"].update(
+                statement_cache_size=0,
+                prepared_statement_name_func=lambda: f"__asyncpg_{uuid.uuid4()}__",
+            )
+            url = _with_query(url, prepared_statement_cache_size="0")
     kwargs.update(overrides)
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
