@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from domains.ai.providers.factory import default_model, resolve_provider_name
 from shared.config.settings import Settings, get_settings
 
 
@@ -26,10 +27,6 @@ def redacted_url(url: str) -> str:
 
 def resolved_provider(settings: Settings) -> tuple[str, str]:
     """(provider, model) the app will use: builtin when no key is configured."""
-    try:
-        from domains.ai.providers.factory import default_model, resolve_provider_name
-    except ImportError:
-        return "builtin", settings.MEMORI_MODEL or "soleflip-builtin-1"
     name = resolve_provider_name(settings)
     return name, default_model(name, settings)
 

@@ -31,6 +31,7 @@ from domains.ai.conversations import ConversationStore
 from domains.ai.lifecycle import providers_for, rate_limiter_for
 from domains.ai.memory.base import MemoryContext
 from domains.ai.memory.factory import build_memory
+from domains.ai.memory.router import memory_router
 from domains.ai.schemas import (
     SUGGESTION_CATEGORIES,
     AIQueryRequest,
@@ -289,23 +290,7 @@ async def get_conversation(
 
 # --- the router main.py includes ---------------------------------------------------------------
 
-
-def _with_memory_routes() -> APIRouter:
-    combined = APIRouter()
-    combined.include_router(ai)
-    try:
-        from domains.ai.memory import router as memory_module
-    except ImportError:
-        return combined
-    memory_router: APIRouter | None = getattr(memory_module, "memory_router", None) or getattr(
-        memory_module, "router", None
-    )
-    if memory_router is None:
-        return combined
-    # Engineer D's /ai/memory/* routes, behind the same on/off switch.
-    prefix = "" if memory_router.prefix.startswith("/ai") else "/ai"
-    combined.include_router(memory_router, prefix=prefix, dependencies=Enabled)
-    return combined
-
-
-router = _with_memory_routes()
+# /ai/* and the memory endpoints (/ai/memory/*), both behind the AI_ASSISTANT_ENABLED switch.
+router = APIRouter()
+router.include_router(ai)
+router.include_router(memory_router, prefix="/ai", dependencies=Enabled)

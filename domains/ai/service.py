@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.context_builder import BuiltContext, ContextBuilder
 from domains.ai.conversations import ConversationStore
+from domains.ai.intents import classify_intent
 from domains.ai.memory.base import FactRef, MemoryBackend, MemoryContext
+from domains.ai.memory.savepoint import memory_savepoint
 from domains.ai.models import Message
 from domains.ai.providers.base import (
     AssistantRequest,
@@ -36,47 +38,25 @@ from domains.ai.providers.base import (
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
+    ToolExecutor,
     ToolResult,
 )
+from domains.ai.providers.builtin.text import detect_language
+from domains.ai.providers.prompts import system_prompt
 from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequest, ConversationResponse
+from domains.ai.tokens import count_tokens, trim_history
 from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable
-from domains.ai.usage import RateLimiter, UsageService, count_tokens, enforce_rate_limit, trim_history
+from domains.ai.tools.memory import RememberingTools
+from domains.ai.usage import RateLimiter, UsageService, enforce_rate_limit
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
 
 logger = structlog.get_logger(__name__)
 
 MEMORY_TOKEN_BUDGET = 600
+# Providers that fetch every figure they state through the tools and extract facts from the
+# message themselves: no pre-fetched context, no `remember` tool.
 TOOL_GROUNDED_PROVIDERS = frozenset({"builtin"})
-FALLBACK_SYSTEM_PROMPT = (
-    "You are SoleFlip's assistant for a sneaker resale business. Every figure must come from a tool "
-    "result. Be brief; answer in the user's language."
-)
-
-
-def classify_intent(text: str) -> str:
-    """Engineer B's intent classifier (domains/ai/intents.py); 'general' until it is importable."""
-    try:
-        from domains.ai.intents import classify_intent as classify
-    except ImportError:
-        return "general"
-    return str(classify(text))
-
-
-def detect_language(text: str) -> str:
-    try:
-        from domains.ai.providers.builtin.text import detect_language as detect
-    except ImportError:
-        return "en"
-    return str(detect(text))
-
-
-def base_system_prompt(settings: Settings) -> str:
-    try:
-        from domains.ai.providers.prompts import system_prompt
-    except ImportError:
-        return FALLBACK_SYSTEM_PROMPT
-    return system_prompt(currency=settings.CURRENCY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +153,10 @@ class AIAssistantService:
         window = 2 * self.settings.AI_CONTEXT_WINDOW_SIZE
         recent = history[-window:] if window else []
         fitted = trim_history(
-            [*recent, ChatTurn(role="user", content=text)], self.settings.AI_MAX_TOKENS, self.provider.model
+            [*recent, ChatTurn(role="user", content=text)],
+            self.settings.AI_MAX_TOKENS,
+            self.provider.model,
+            keep_last=True,
         )
         return fitted[:-1]
 
@@ -282,7 +265,7 @@ class AIAssistantService:
                 yield _tool_result_event(result)
         request = AssistantRequest(
             messages=[*prepared.history, ChatTurn(role="user", content=prepared.text)],
-            system_prompt=base_system_prompt(self.settings),
+            system_prompt=system_prompt(currency=self.settings.CURRENCY),
             context=context.text or None,
             memory=list(memory_context.snippets),
             user_settings=dict(memory_context.settings),
@@ -292,11 +275,14 @@ class AIAssistantService:
             language=language,
         )
 
+        remembering = self._remembering_tools(tools, prepared)
         provider = self.provider
         fallback_reason: str | None = None
         outcome = _Outcome()
         try:
-            async for event in self._answer(provider, request, tools, outcome):
+            async for event in self._answer(
+                provider, request, self._tools_for(provider, tools, remembering), outcome
+            ):
                 yield event
         except Exception as exc:
             reason = _failure_reason(exc)
@@ -313,7 +299,9 @@ class AIAssistantService:
             outcome = _Outcome()
             yield StreamEvent("fallback", {"reason": reason, "provider": provider.name})
             try:
-                async for event in self._answer(provider, request, tools, outcome):
+                async for event in self._answer(
+                    provider, request, self._tools_for(provider, tools, remembering), outcome
+                ):
                     yield event
             except Exception as second:
                 logger.exception("ai_fallback_failed", provider=provider.name)
@@ -336,6 +324,8 @@ class AIAssistantService:
             completed.intent if completed.intent and completed.intent != "llm" else guessed_intent
         )
         results = [*context.results, *outcome.results]
+        if remembering is not None:  # facts the language model saved with its `remember` tool
+            facts_saved = [*facts_saved, *remembering.saved]
         sources = [_source(r) for r in results]
         answer_language = completed.language or language or "en"
 
@@ -380,8 +370,28 @@ class AIAssistantService:
         )
         yield StreamEvent("final", response.model_dump(mode="json"), response=response)
 
+    def _remembering_tools(self, tools: BusinessTools, prepared: PreparedTurn) -> RememberingTools | None:
+        if self.memory is None:
+            return None
+        return RememberingTools(
+            tools,
+            session=self.session,
+            memory=self.memory,
+            user_id=prepared.user_id,
+            conversation_id=prepared.conversation_id,
+        )
+
+    @staticmethod
+    def _tools_for(
+        provider: Provider, tools: BusinessTools, remembering: RememberingTools | None
+    ) -> ToolExecutor:
+        """Language models also get `remember`; the built-in engine extracts facts itself."""
+        if remembering is None or provider.name in TOOL_GROUNDED_PROVIDERS:
+            return tools
+        return remembering
+
     async def _answer(
-        self, provider: Provider, request: AssistantRequest, tools: BusinessTools, outcome: _Outcome
+        self, provider: Provider, request: AssistantRequest, tools: ToolExecutor, outcome: _Outcome
     ) -> AsyncIterator[StreamEvent]:
         async for event in provider.stream(request, tools):
             if isinstance(event, TextDelta):
@@ -409,19 +419,21 @@ class AIAssistantService:
         facts_saved: list[FactRef] = []
         context = MemoryContext()
         try:
-            facts_saved = list(
-                await self.memory.observe_user_message(
-                    user_id=prepared.user_id,
-                    conversation_id=prepared.conversation_id,
-                    text=prepared.text,
-                    language=language,
+            async with memory_savepoint(self.session):
+                facts_saved = list(
+                    await self.memory.observe_user_message(
+                        user_id=prepared.user_id,
+                        conversation_id=prepared.conversation_id,
+                        text=prepared.text,
+                        language=language,
+                    )
                 )
-            )
-            context = await self.memory.load(
-                user_id=prepared.user_id,
-                query=prepared.text,
-                token_budget=min(MEMORY_TOKEN_BUDGET, self.settings.AI_MAX_TOKENS // 4),
-            )
+            async with memory_savepoint(self.session):
+                context = await self.memory.load(
+                    user_id=prepared.user_id,
+                    query=prepared.text,
+                    token_budget=min(MEMORY_TOKEN_BUDGET, self.settings.AI_MAX_TOKENS // 4),
+                )
         except DomainError:
             raise
         except Exception:  # memory helps; it must not stop the answer
@@ -432,12 +444,13 @@ class AIAssistantService:
         if self.memory is None:
             return
         try:
-            await self.memory.after_turn(
-                user_id=prepared.user_id,
-                conversation_id=prepared.conversation_id,
-                user_text=prepared.text,
-                answer=answer,
-            )
+            async with memory_savepoint(self.session):
+                await self.memory.after_turn(
+                    user_id=prepared.user_id,
+                    conversation_id=prepared.conversation_id,
+                    user_text=prepared.text,
+                    answer=answer,
+                )
         except Exception:
             logger.exception("ai_memory_after_turn_failed", backend=getattr(self.memory, "name", "?"))
 

@@ -1,5 +1,5 @@
 """What the assistant costs and who may use it how much: the usage ledger, the per-user daily
-token budget, the per-user request rate limit, and token counting.
+token budget and the per-user request rate limit.
 
 - Ledger: one `ai_usage` row per user, UTC day, provider and model (upserted, so concurrent
   requests add up instead of clashing on the unique key).
@@ -8,6 +8,8 @@ token budget, the per-user request rate limit, and token counting.
 - Rate limit: `AI_RATE_LIMIT_PER_MINUTE` requests per user in a fixed one-minute window,
   in-process by default, in Redis when `REDIS_URL` is set (so several workers share it).
   0 switches the limit off.
+
+Token counting lives in domains/ai/tokens.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,42 +27,10 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.models import UsageLedger
-from domains.ai.providers.base import ChatTurn
 from shared.config.settings import Settings
 from shared.error_handling.errors import RateLimited
 
 logger = structlog.get_logger(__name__)
-
-# --- token counting (engineer C's domains/ai/tokens.py when present) ---------------------------
-
-try:  # pragma: no branch - the module ships with the app; the guard keeps this file standalone
-    from domains.ai import tokens as _tokens
-except ImportError:  # pragma: no cover
-    _tokens = None  # type: ignore[assignment]
-
-
-def count_tokens(text: str, model: str | None = None) -> int:
-    """Tokens of `text` for `model` (offline); a 4-characters-per-token estimate as a last resort."""
-    if _tokens is not None:
-        return int(_tokens.count_tokens(text, model))
-    return math.ceil(len(text) / 4) if text else 0  # pragma: no cover
-
-
-def trim_history(turns: Sequence[ChatTurn], max_tokens: int, model: str | None = None) -> list[ChatTurn]:
-    """The newest turns that fit in `max_tokens`, oldest first; the last turn is always kept."""
-    if _tokens is not None and hasattr(_tokens, "trim_history"):
-        return list(_tokens.trim_history(turns, max_tokens, model, keep_last=True))
-    kept: list[ChatTurn] = []  # pragma: no cover
-    used = 0
-    for index, turn in enumerate(reversed(turns)):
-        cost = 4 + count_tokens(turn.content, model)
-        if used + cost > max_tokens and index > 0:
-            break
-        kept.append(turn)
-        used += cost
-    kept.reverse()
-    return kept
-
 
 # --- prices --------------------------------------------------------------------------------
 

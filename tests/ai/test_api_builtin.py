@@ -1,10 +1,10 @@
 """The /ai API with the real default engine (the built-in provider, no API key) and the real
 SQL memory: answers state the domain services' figures, in English and German, remember the
-user's dead-stock threshold, stream, and catch a failing language model."""
+user's dead-stock threshold, stream, and answer for a failing language model (the real
+Anthropic SDK provider against the loopback fake API)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.ai.providers.base import AssistantRequest, ProviderError, ProviderEvent, ToolExecutor
-from domains.ai.providers.factory import build_providers
 from domains.analytics.service import AnalyticsService
+from tests.ai.fakes.app_providers import LanguageModels, install_builtin
+from tests.ai.fakes.llm_server import ANTHROPIC_PATH, FakeLLMServer, anthropic_error
 from tests.ai.test_api import parse_sse
 from tests.factories import days_ago, make_brand, make_item, make_order, make_product
 
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.ai
 @pytest.fixture
 def builtin(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     """The providers the app builds from its settings (no keys: the built-in engine)."""
-    monkeypatch.setitem(app.state._state, "ai_providers", build_providers(app.state.settings))
-    monkeypatch.setitem(app.state._state, "ai_rate_limiter", None)
+    install_builtin(app, monkeypatch)
 
 
 async def shop(db: AsyncSession) -> None:
@@ -118,18 +117,6 @@ async def test_stream_with_the_builtin_engine_ends_with_the_full_answer(
     assert events[0][1]["provider"] == "builtin"
 
 
-class BrokenModel:
-    name = "anthropic"
-    model = "claude-3-5-haiku-latest"
-
-    async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
-        raise ProviderError("Anthropic overloaded (529)")
-        yield  # pragma: no cover
-
-    async def aclose(self) -> None:
-        return None
-
-
 async def test_a_failing_language_model_is_replaced_by_the_builtin_engine(
     client: httpx.AsyncClient,
     app: FastAPI,
@@ -138,11 +125,21 @@ async def test_a_failing_language_model_is_replaced_by_the_builtin_engine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await shop(db)
-    _primary, fallback = build_providers(app.state.settings)
-    monkeypatch.setitem(app.state._state, "ai_providers", (BrokenModel(), fallback))
-    monkeypatch.setitem(app.state._state, "ai_rate_limiter", None)
-    body = (await client.post("/ai/query", json={"query": "How many pairs do I have?"}, headers=auth)).json()
-    assert body["fallback"] is True and body["fallback_reason"] == "Anthropic overloaded (529)"
+    server = FakeLLMServer()
+    server.start()
+    models = LanguageModels(app, monkeypatch, server)
+    try:
+        models.anthropic(AI_MAX_RETRIES=1)
+        server.script(ANTHROPIC_PATH, *[anthropic_error(529, kind="overloaded_error") for _ in range(2)])
+        body = (
+            await client.post("/ai/query", json={"query": "How many pairs do I have?"}, headers=auth)
+        ).json()
+    finally:
+        await models.aclose()
+        server.stop()
+    assert len(server.requests_to(ANTHROPIC_PATH)) == 2
+    assert body["fallback"] is True
+    assert body["fallback_reason"] == "anthropic: http 529 overloaded_error after 2 attempt(s)"
     assert body["provider"] == "builtin"
     assert "5 pairs" in body["response"]
     assert body["context_included"] is True  # the summary was fetched for the language model

@@ -21,8 +21,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.ai.lifecycle import build_providers
 from domains.auth.models import User
+from tests.ai.fakes.app_providers import install_builtin
 from tests.ai.test_api import parse_sse
 from tests.factories import DEFAULT_PASSWORD, days_ago, make_brand, make_item, make_order, make_product
 
@@ -55,8 +55,7 @@ class SyncHttpx:
 
 @pytest.fixture
 async def shop(app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.state._state, "ai_providers", build_providers(app.state.settings))
-    monkeypatch.setitem(app.state._state, "ai_rate_limiter", None)
+    install_builtin(app, monkeypatch)  # no API key in the docs' setup: the built-in engine answers
     nike, jordan = await make_brand(db, "Nike"), await make_brand(db, "Jordan")
     panda = await make_product(db, brand=nike, name="Dunk Low Panda")
     chicago = await make_product(db, brand=jordan, name="Air Jordan 1 Retro High OG Chicago")

@@ -5,6 +5,7 @@ The assistant service calls, per turn, in this order:
     context = await memory.load(user_id=..., query=..., token_budget=...)
     ... provider answers, with context.settings as tool defaults and context.snippets in the prompt ...
     await memory.after_turn(user_id=..., conversation_id=..., user_text=..., answer=...)
+Language models may also call `remember` (their `remember` tool) while they answer.
 Every method is scoped to one user: no call can read or write another user's memory.
 """
 
@@ -56,3 +57,13 @@ class MemoryBackend(Protocol):
     async def after_turn(
         self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, user_text: str, answer: str
     ) -> None: ...
+
+    async def remember(
+        self,
+        *,
+        user_id: uuid.UUID,
+        kind: str,
+        value: Any,
+        text: str,
+        conversation_id: uuid.UUID | None = None,
+    ) -> FactRef: ...

@@ -6,12 +6,10 @@ is touched only when the message stated something worth keeping.
 
 from __future__ import annotations
 
-import functools
 import math
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +19,7 @@ from domains.ai.memory import repository
 from domains.ai.memory.base import FACT_KINDS, FactRef, MemoryContext
 from domains.ai.memory.extraction import ExtractedFact, extract_facts, normalize_fact
 from domains.ai.memory.models import MemoryFact
+from domains.ai.tokens import count_tokens
 from shared.config.settings import Settings
 from shared.database.base import utcnow
 
@@ -30,21 +29,6 @@ RECENCY_HALF_LIFE_DAYS = 30.0  # a snippet a month old counts half as much as on
 SNIPPET_MAX_CHARS = 300
 MESSAGE_CANDIDATES = 40
 NOTE_CANDIDATES = 50
-
-
-@functools.cache
-def _token_counter() -> Callable[[str], int] | None:
-    try:
-        from domains.ai.tokens import count_tokens as shared_count  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return cast("Callable[[str], int]", shared_count)
-
-
-def count_tokens(text: str) -> int:
-    """The assistant's token counter when there is one, else about four characters a token."""
-    counter = _token_counter()
-    return int(counter(text)) if counter is not None else max(1, len(text) // 4)
 
 
 def recency_weight(moment: datetime, now: datetime) -> float:

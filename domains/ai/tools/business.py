@@ -87,7 +87,7 @@ def fact_as_dict(fact: FactRef) -> dict[str, Any]:
     return {"id": fact.id, "kind": fact.kind, "value": jsonable(fact.value), "text": fact.text}
 
 
-def _error_text(exc: ValidationError) -> str:
+def validation_error_text(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err.get("loc", ())) or "arguments"
@@ -157,7 +157,7 @@ class BusinessTools:
         try:
             args = model.model_validate(arguments)
         except ValidationError as exc:
-            return ToolResult(call_id, name, jsonable(raw), {}, error=_error_text(exc))
+            return ToolResult(call_id, name, jsonable(raw), {}, error=validation_error_text(exc))
         call = _Call(args)
         try:
             data = await handler(args, call)
@@ -221,10 +221,12 @@ class BusinessTools:
 
     async def _list_inventory(self, args: ListInventoryArgs, call: _Call) -> dict[str, Any]:
         filters = InventoryFilters(
-            status=args.status,
+            status="listed" if args.listed_platform else args.status,
             brand=args.brand,
             sku=args.sku,
             size=args.size,
+            condition=args.condition,
+            listed_platform=args.listed_platform,
             product_query=args.product_query,
             min_age_days=args.min_age_days,
             max_age_days=args.max_age_days,

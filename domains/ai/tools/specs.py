@@ -1,8 +1,13 @@
-"""The assistant's tools: names, descriptions and typed arguments. The same specs go to the
-built-in engine, OpenAI function calling and Anthropic tool use. All tools are read-only.
+"""The assistant's tools: names, descriptions and typed arguments.
 
-Implementations live in domains/ai/tools/business.py and call the domain services that
-the REST API uses, so an answer and the dashboard cannot disagree.
+TOOL_ARGS: the business tools. The same specs go to the built-in engine, OpenAI function
+calling and Anthropic tool use. They are read-only; implementations live in
+domains/ai/tools/business.py and call the domain services that the REST API uses, so an
+answer and the dashboard cannot disagree.
+
+MEMORY_TOOL_ARGS: `remember`, offered to language models only (the built-in engine extracts
+facts from the message itself). It writes to the asking user's memory and nothing else;
+see domains/ai/tools/memory.py.
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ class ListInventoryArgs(ToolArgs):
     sku: str | None = None
     size: str | None = Field(default=None, description="US size, e.g. '10.5'")
     status: InventoryStatus = "in_inventory"
+    condition: Literal["new", "used"] | None = None
+    listed_platform: Platform | None = Field(
+        default=None, description="only pairs listed on this platform (implies status 'listed')"
+    )
     min_age_days: int | None = Field(default=None, ge=0, le=3650)
     max_age_days: int | None = Field(default=None, ge=0, le=3650)
     min_purchase_price: float | None = Field(default=None, ge=0)
@@ -201,5 +210,38 @@ TOOL_ARGS: dict[str, tuple[type[ToolArgs], str]] = {
     "low_stock": (
         LowStockArgs,
         "Products sold in the last 90 days with at most one pair left in inventory.",
+    ),
+}
+
+
+# The kinds of domains/ai/memory/base.FACT_KINDS (a test keeps the two equal).
+FactKind = Literal[
+    "dead_stock_threshold",
+    "target_margin",
+    "preferred_platform",
+    "seller_level",
+    "sizes_of_interest",
+    "currency",
+    "language",
+    "note",
+]
+
+
+class RememberArgs(ToolArgs):
+    kind: FactKind = Field(
+        description="dead_stock_threshold (days), target_margin (percent), preferred_platform, "
+        "seller_level, sizes_of_interest, currency, language ('en'/'de'), or note (anything else)"
+    )
+    value: int | float | str | list[str] = Field(
+        description="days, percent, platform code, sizes, currency code, language code, or the note"
+    )
+    text: str = Field(min_length=1, description="what the user said, in their words")
+
+
+MEMORY_TOOL_ARGS: dict[str, tuple[type[ToolArgs], str]] = {
+    "remember": (
+        RememberArgs,
+        "Save a lasting preference or fact the user states (e.g. their dead-stock threshold or target "
+        "margin) for future conversations. Only for what the user asked you to remember or set.",
     ),
 }
