@@ -1,0 +1,550 @@
+"""Benchmarks on PostgreSQL: the analytics API against the naive way of computing the same numbers.
+
+    python -m scripts.bench [--items 100000] [--full] [--database-url URL] [--requests 50]
+                            [--section analytics] [--no-docs]
+
+Seeds the benchmark database with the demo data (skipped when it already holds the same
+number of pairs), runs the app in-process (httpx ASGITransport inside the app's lifespan),
+logs in as the demo user and times every registered section. Prints the tables and writes
+docs/benchmarks.md.
+
+Sections are registered with @section("name"): an async function taking a BenchContext and
+returning a SectionResult. Add AI latency or memory recall benchmarks the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from tqdm import tqdm
+
+from domains.analytics import windows
+from domains.inventory.models import IN_INVENTORY, InventoryItem
+from domains.orders.models import Order
+from domains.products.models import Brand, Product
+from scripts.demo_data import ensure_demo_user
+from scripts.demo_data import run as load_demo
+from shared.config.settings import PROJECT_ROOT, Settings
+
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
+DOCS_PATH = PROJECT_ROOT / "docs" / "benchmarks.md"
+NAIVE_TIME_BUDGET = 20.0  # seconds per naive metric; at least one run whatever it costs
+
+
+# --------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class BenchContext:
+    """What a section gets: the running app, a logged-in client and the database."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    headers: dict[str, str]
+    engine: AsyncEngine
+    settings: Settings
+    items: int
+    requests: int
+    warmup: int
+
+    def session(self) -> AsyncSession:
+        maker: Callable[[], AsyncSession] = self.app.state.sessionmaker
+        return maker()
+
+
+@dataclass
+class SectionResult:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
+        lines.append("| " + " | ".join("---" for _ in self.columns) + " |")
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        lines += ["", *(f"- {note}" for note in self.notes)] if self.notes else []
+        return "\n".join(lines)
+
+    def text(self) -> str:
+        widths = [max(len(c), *(len(r[i]) for r in self.rows)) for i, c in enumerate(self.columns)]
+        out = [self.title, "  ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True))]
+        out.append("  ".join("-" * w for w in widths))
+        out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in self.rows]
+        out += [f"  {note}" for note in self.notes]
+        return "\n".join(out)
+
+
+Section = Callable[[BenchContext], Awaitable[SectionResult]]
+SECTIONS: dict[str, Section] = {}
+
+
+def section(name: str) -> Callable[[Section], Section]:
+    """Register a benchmark section (run in registration order unless --section picks some)."""
+
+    def register(func: Section) -> Section:
+        SECTIONS[name] = func
+        return func
+
+    return register
+
+
+# --------------------------------------------------------------------------------------
+# Timing helpers
+# --------------------------------------------------------------------------------------
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    ordered = sorted(samples)
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f}"
+
+
+async def time_requests(ctx: BenchContext, path: str) -> tuple[list[float], dict[str, Any]]:
+    """Warm up, then N sequential GETs; returns the latencies and the last body."""
+    body: dict[str, Any] = {}
+    for _ in range(ctx.warmup):
+        response = await ctx.client.get(path, headers=ctx.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text[:300]}")
+    samples = []
+    for _ in range(ctx.requests):
+        started = time.perf_counter()
+        response = await ctx.client.get(path, headers=ctx.headers)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text[:300]}")
+        body = response.json()
+    return samples, body
+
+
+async def time_naive(
+    ctx: BenchContext, compute: Callable[[AsyncSession, datetime], Awaitable[dict[str, Any]]]
+) -> tuple[list[float], dict[str, Any]]:
+    """The naive computation, repeated up to N times within NAIVE_TIME_BUDGET (at least once)."""
+    samples: list[float] = []
+    result: dict[str, Any] = {}
+    budget_end = time.perf_counter() + NAIVE_TIME_BUDGET
+    while len(samples) < ctx.requests and (not samples or time.perf_counter() < budget_end):
+        async with ctx.session() as session:
+            started = time.perf_counter()
+            result = await compute(session, datetime.now(UTC))
+            samples.append(time.perf_counter() - started)
+    return samples, result
+
+
+# --------------------------------------------------------------------------------------
+# The naive way (integration plan's ContextBuilder): SELECT the rows, add them up in Python
+# --------------------------------------------------------------------------------------
+
+
+async def _orders_in(session: AsyncSession, window: windows.Window) -> list[Order]:
+    stmt = select(Order).where(Order.sold_at >= window.start, Order.sold_at < window.end)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def _inventory(session: AsyncSession) -> list[InventoryItem]:
+    stmt = select(InventoryItem).where(InventoryItem.status.in_(IN_INVENTORY))
+    return list((await session.execute(stmt)).scalars().all())
+
+
+def _pct(numerator: Decimal | float, denominator: Decimal | float) -> float | None:
+    return None if not denominator else round(float(numerator) / float(denominator) * 100, 2)
+
+
+def naive_kpis(window_of: Callable[[datetime], windows.Window]) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def compute(session: AsyncSession, now: datetime) -> dict[str, Any]:
+        window = window_of(now)
+        orders = await _orders_in(session, window)
+        stock = await _inventory(session)
+        # Turnover needs the value held at the window's start: every pair and every sale date.
+        all_items = (await session.execute(select(InventoryItem))).scalars().all()
+        sold_rows = await session.execute(select(Order.inventory_item_id, Order.sold_at))
+        sold_at = {item_id: when for item_id, when in sold_rows}
+        items_by_id = {i.id: i for i in all_items}
+
+        def value_at(t: datetime) -> Decimal:
+            return sum(
+                (
+                    i.purchase_price
+                    for i in all_items
+                    if i.purchased_at <= t and not (sold_at.get(i.id) and sold_at[i.id] <= t)
+                ),
+                Decimal(0),
+            )
+
+        revenue = sum((o.sale_price for o in orders), Decimal(0))
+        cogs = sum((o.purchase_price for o in orders), Decimal(0))
+        profit = sum((o.payout - o.purchase_price for o in orders), Decimal(0))
+        held = [
+            (o.sold_at - items_by_id[o.inventory_item_id].purchased_at).total_seconds() / 86400
+            for o in orders
+        ]
+        units = len(stock)
+        dead = sum(1 for i in stock if (now - i.purchased_at).days > 60)
+        average_value = (value_at(window.start) + value_at(window.end)) / 2
+        return {
+            "revenue": revenue,
+            "orders": len(orders),
+            "avg_order_value": revenue / len(orders) if orders else None,
+            "cogs": cogs,
+            "profit": profit,
+            "margin_pct": _pct(profit, revenue),
+            "roi_pct": _pct(profit, cogs),
+            "sell_through_pct": _pct(len(orders), len(orders) + units),
+            "days_to_sell": sum(held) / len(held) if held else None,
+            "inventory_turnover": float(cogs / average_value) if average_value else None,
+            "units_in_inventory": units,
+            "inventory_value": sum((i.purchase_price for i in stock), Decimal(0)),
+            "dead_stock_units": dead,
+            "dead_stock_rate_pct": _pct(dead, units),
+        }
+
+    return compute
+
+
+async def naive_inventory(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    stock = await _inventory(session)
+    buckets: Counter[str] = Counter()
+    for item in stock:
+        age = (now - item.purchased_at).days
+        buckets["0-30" if age <= 30 else "31-60" if age <= 60 else "61-90" if age <= 90 else "91+"] += 1
+    dead = sum(1 for i in stock if (now - i.purchased_at).days > 60)
+    return {
+        "units_in_inventory": len(stock),
+        "inventory_value": sum((i.purchase_price for i in stock), Decimal(0)),
+        "dead_stock_units": dead,
+        "aging": dict(buckets),
+    }
+
+
+def naive_best_sellers(by: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def compute(session: AsyncSession, now: datetime) -> dict[str, Any]:
+        orders = await _orders_in(session, windows.default_window(now))
+        products = {p.id: p for p in (await session.execute(select(Product))).scalars().all()}
+        brands = {b.id: b.name for b in (await session.execute(select(Brand))).scalars().all()}
+        units: Counter[str] = Counter()
+        revenue: dict[str, Decimal] = defaultdict(Decimal)
+        for order in orders:
+            product = products[order.product_id]
+            key = brands[product.brand_id] if by == "brand" else product.sku
+            units[key] += 1
+            revenue[key] += order.sale_price
+        ranked = sorted(units, key=lambda k: (-units[k], -revenue[k]))[:10]
+        return {"top": ranked[0] if ranked else None, "top_units": units[ranked[0]] if ranked else 0}
+
+    return compute
+
+
+async def naive_sales_by_platform(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    orders = await _orders_in(session, windows.default_window(now))
+    per: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for order in orders:
+        totals = per[order.platform]
+        totals[0] += 1
+        totals[1] += order.sale_price
+        totals[2] += order.payout - order.purchase_price
+    return {"platforms": len(per), "revenue": sum((t[1] for t in per.values()), Decimal(0))}
+
+
+async def naive_timeseries(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    orders = await _orders_in(session, windows.this_year(now))
+    months: dict[str, Decimal] = defaultdict(Decimal)
+    for order in orders:
+        months[order.sold_at.strftime("%Y-%m")] += order.sale_price
+    return {"points": len(months), "revenue": sum(months.values(), Decimal(0))}
+
+
+async def naive_low_stock(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    recent = await _orders_in(session, windows.last_n_days(90, now))
+    sold_products = {o.product_id for o in recent}
+    stock = Counter(i.product_id for i in await _inventory(session))
+    return {"total": sum(1 for p in sold_products if stock[p] <= 1)}
+
+
+# --------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------
+
+KPI_FIELDS = (
+    "revenue",
+    "orders",
+    "profit",
+    "cogs",
+    "units_in_inventory",
+    "inventory_value",
+    "dead_stock_units",
+)
+NaiveMetric = Callable[[AsyncSession, datetime], Awaitable[dict[str, Any]]]
+
+ANALYTICS_ENDPOINTS: list[tuple[str, NaiveMetric | None, tuple[str, ...]]] = [
+    # (path, naive computation, top-level fields compared between the two)
+    ("/analytics/kpis?days=30", naive_kpis(lambda now: windows.last_n_days(30, now)), KPI_FIELDS),
+    ("/analytics/kpis?period=last_month", naive_kpis(windows.last_month), KPI_FIELDS),
+    ("/analytics/kpis?period=this_year", naive_kpis(windows.this_year), KPI_FIELDS),
+    ("/analytics/inventory", naive_inventory, ("units_in_inventory", "inventory_value", "dead_stock_units")),
+    ("/analytics/best-sellers?by=brand", naive_best_sellers("brand"), ()),
+    ("/analytics/best-sellers?by=product", naive_best_sellers("product"), ()),
+    ("/analytics/sales-by-platform", naive_sales_by_platform, ()),
+    ("/analytics/timeseries?grain=month&period=this_year", naive_timeseries, ()),
+    ("/analytics/low-stock", naive_low_stock, ("total",)),
+]
+
+
+def _agree(fields: Sequence[str], api: dict[str, Any], naive: dict[str, Any]) -> str:
+    """ "yes (n fields)" when every compared field is equal; windows move with "now", so a sale
+    landing between the two computations can make a rolling window differ by one order."""
+    compared = [f for f in fields if f in api and f in naive]
+    if not compared:
+        return "-"
+    differing = []
+    for name in compared:
+        api_value, naive_value = api[name], naive[name]
+        if isinstance(naive_value, Decimal):
+            api_value = Decimal(str(api_value))
+        if api_value != naive_value:
+            differing.append(f"{name} {api_value} vs {naive_value}")
+    fields_text = f"{len(compared)} field" + ("s" if len(compared) > 1 else "")
+    return f"yes ({fields_text})" if not differing else "no: " + "; ".join(differing)
+
+
+@section("analytics")
+async def analytics_section(ctx: BenchContext) -> SectionResult:
+    rows = []
+    for path, naive, compared in tqdm(ANALYTICS_ENDPOINTS, desc="analytics endpoints", unit="endpoint"):
+        samples, body = await time_requests(ctx, path)
+        row = [f"`{path}`", ms(percentile(samples, 50)), ms(percentile(samples, 95))]
+        if naive is None:
+            rows.append([*row, "-", "-", "-"])
+            continue
+        naive_samples, naive_result = await time_naive(ctx, naive)
+        naive_p50 = percentile(naive_samples, 50)
+        ratio = naive_p50 / percentile(samples, 50)
+        rows.append([*row, ms(naive_p50), f"{ratio:,.1f}x", _agree(compared, body, naive_result)])
+    return SectionResult(
+        title=f"Analytics API vs naive Python aggregation ({ctx.items:,} pairs, N={ctx.requests})",
+        columns=["endpoint", "API p50 ms", "API p95 ms", "naive p50 ms", "naive / API", "same answer"],
+        rows=rows,
+        notes=[
+            "API: full HTTP round trip in-process (ASGI transport, auth, validation, JSON), SQL aggregation.",
+            "naive: the integration plan's ContextBuilder approach - SELECT the ORM rows, sum/count in Python "
+            f"(same process, same database; up to N runs within {NAIVE_TIME_BUDGET:.0f}s, at least one).",
+            "same answer: the fields compared between the API's JSON and the naive result.",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------
+
+
+async def _item_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(InventoryItem))).scalar_one()
+
+
+async def seed(database_url: str, items: int, seed_value: int) -> float | None:
+    """Load the demo data unless the database already holds that many pairs; the load's seconds."""
+    from shared.database.engine import create_engine
+    from shared.database.migrations import upgrade_to_head_async
+
+    settings = Settings(DATABASE_URL=database_url)
+    await upgrade_to_head_async(settings.DATABASE_URL)
+    engine = create_engine(settings)
+    try:
+        present = await _item_count(engine)
+        if present == items:  # the benchmark logs in as the demo user, whatever happened to users
+            await ensure_demo_user(engine, settings)
+    finally:
+        await engine.dispose()
+    if present == items:
+        print(f"bench: {database_url.rsplit('@', 1)[-1]} already holds {items:,} pairs; not reseeding")
+        return None
+    print(f"bench: seeding {items:,} pairs (database held {present:,})")
+    summary = await load_demo(
+        database_url=database_url, items=items, seed=seed_value, if_empty=False, reset=True
+    )
+    print(summary.describe())
+    return summary.seconds
+
+
+async def run_benchmarks(
+    *, database_url: str, items: int, requests: int, warmup: int, sections: Sequence[str], seed_value: int
+) -> tuple[list[SectionResult], float | None]:
+    load_seconds = await seed(database_url, items, seed_value)
+    settings = Settings(DATABASE_URL=database_url, AUTO_MIGRATE=False, LOG_LEVEL="WARNING")
+    from main import create_app
+
+    app = create_app(settings)
+    results = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as client:
+            login = await client.post(
+                "/auth/token",
+                data={
+                    "username": settings.DEMO_USER_EMAIL,
+                    "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
+                },
+            )
+            login.raise_for_status()
+            ctx = BenchContext(
+                app=app,
+                client=client,
+                headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+                engine=app.state.engine,
+                settings=settings,
+                items=items,
+                requests=requests,
+                warmup=warmup,
+            )
+            for name in sections:
+                result = await SECTIONS[name](ctx)
+                print()
+                print(result.text())
+                results.append(result)
+    return results, load_seconds
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+DOCS_INTRO = """# Benchmarks
+
+Run with `make bench` (`python -m scripts.bench`, 100,000 pairs) or `python -m scripts.bench --full`
+(1,000,000 pairs) against PostgreSQL (`BENCH_DATABASE_URL`, default
+`postgresql+asyncpg://postgres@127.0.0.1:5432/bench`). Each run rewrites its own block below
+(one per item count); the text outside the blocks is kept.
+"""
+
+
+def _block_markers(items: int) -> tuple[str, str]:
+    return f"<!-- bench items={items} -->", f"<!-- /bench items={items} -->"
+
+
+def write_docs(
+    results: Sequence[SectionResult],
+    *,
+    items: int,
+    database_url: str,
+    command: str,
+    load_seconds: float | None,
+) -> None:
+    """Replace (or append) this item count's block in docs/benchmarks.md; keep everything else."""
+    start, end = _block_markers(items)
+    load = f"{load_seconds:.1f}s in this run" if load_seconds is not None else "already loaded"
+    block = "\n".join(
+        [
+            start,
+            f"## {items:,} pairs",
+            "",
+            f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {_load_average()}",
+            "",
+            f"- machine: {machine()}",
+            f"- database: PostgreSQL `{database_url.rsplit('/', 1)[-1]}`; demo data load: {load}",
+            "",
+            *(r.markdown() + "\n" for r in results),
+            end,
+        ]
+    )
+    current = DOCS_PATH.read_text() if DOCS_PATH.exists() else DOCS_INTRO
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        current = before + block + rest.split(end, 1)[1]
+    else:
+        current = current.rstrip("\n") + "\n\n" + block + "\n"
+    DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    DOCS_PATH.write_text(current)
+
+
+def _load_average() -> str:
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.1f} / {five:.1f} (1 / 5 min) - the machine is shared"
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="pairs of demo data (default 100000)")
+    parser.add_argument("--full", action="store_true", help="1,000,000 pairs")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint (N)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--section", action="append", choices=sorted(SECTIONS), help="run only these sections"
+    )
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    items = 1_000_000 if args.full else args.items
+    database_url = Settings(DATABASE_URL=args.database_url).DATABASE_URL
+    if not database_url.startswith("postgresql"):
+        print("bench: needs PostgreSQL (--database-url or BENCH_DATABASE_URL)", file=sys.stderr)
+        return 2
+    results, load_seconds = asyncio.run(
+        run_benchmarks(
+            database_url=database_url,
+            items=items,
+            requests=args.requests,
+            warmup=args.warmup,
+            sections=args.section or list(SECTIONS),
+            seed_value=args.seed,
+        )
+    )
+    if not args.no_docs:
+        command = "python -m scripts.bench" + (" --full" if args.full else f" --items {items}")
+        command += f" --requests {args.requests}" if args.requests != 50 else ""
+        write_docs(
+            results, items=items, database_url=database_url, command=command, load_seconds=load_seconds
+        )
+        print(f"\nbench: wrote {DOCS_PATH.relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["SECTIONS", "BenchContext", "SectionResult", "section"]
