@@ -6,6 +6,8 @@ to OpenAI/Anthropic, the built-in engine) and the rate limiter. They live on app
 
 main.py registers `ai_startup` / `ai_shutdown` as hooks; `providers_for` and
 `rate_limiter_for` also build them lazily for apps that skipped the hooks (scripts, tests).
+With AI_MEMORY_BACKEND=memori they also run Memori's hooks: its tables are built at start-up
+(else on first use), and pending fact extraction is drained at shut-down.
 """
 
 from __future__ import annotations
@@ -40,14 +42,32 @@ def rate_limiter_for(app: FastAPI) -> RateLimiter:
     return limiter
 
 
+def _uses_memori(app: FastAPI) -> bool:
+    return bool(app.state.settings.AI_MEMORY_BACKEND == "memori")
+
+
 async def ai_startup(app: FastAPI) -> None:
     providers_for(app)
     rate_limiter_for(app)
     # Load the token vocabularies now, not on the first question (~1 s).
     await asyncio.to_thread(tokens.preload)
+    if _uses_memori(app):
+        from domains.ai.memory.memori_backend import memori_startup_hook
+
+        try:
+            await memori_startup_hook(app)
+        except Exception:  # Memori is opt-in memory: the assistant still answers (tables built on first use)
+            logger.exception("memori_startup_failed")
 
 
 async def ai_shutdown(app: FastAPI) -> None:
+    if _uses_memori(app):
+        from domains.ai.memory.memori_backend import memori_shutdown_hook
+
+        try:
+            await memori_shutdown_hook(app)
+        except Exception:
+            logger.exception("memori_shutdown_failed")
     providers: tuple[Provider, Provider] | None = getattr(app.state, "ai_providers", None)
     if providers is not None:
         closed: set[int] = set()

@@ -224,6 +224,11 @@ async def health(request: Request, settings: AppSettings) -> HealthResponse:
         if not settings.AI_ASSISTANT_ENABLED
         else ("ok" if database != "unavailable" else "degraded")
     )
+    coverage = None
+    if settings.AI_MEMORY_BACKEND == "memori":
+        from domains.ai.memory.memori_backend import memori_coverage
+
+        coverage = memori_coverage(primary.name)
     return HealthResponse(
         status=status,
         provider=primary.name,
@@ -231,6 +236,8 @@ async def health(request: Request, settings: AppSettings) -> HealthResponse:
         memory_backend=settings.AI_MEMORY_BACKEND,
         database=database,
         memori_enabled=settings.MEMORI_ENABLED,
+        memori_active=coverage.active if coverage else None,
+        memori_detail=coverage.detail if coverage else None,
     )
 
 

@@ -191,3 +191,8 @@ class HealthResponse(BaseModel):
     memory_backend: str
     database: str
     memori_enabled: bool
+    memori_active: bool | None = Field(
+        default=None,
+        description="Memori backend only: whether Memori recalls and records for this provider's answers",
+    )
+    memori_detail: str | None = Field(default=None, description="Memori backend only: why (not)")

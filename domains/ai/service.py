@@ -6,6 +6,8 @@
     run        (an async stream of events; the non-stream methods collect it)
         memory.observe_user_message -> memory.load -> ContextBuilder -> provider.stream
         -> (ProviderError before any text: fallback provider) -> rows flushed -> `final`
+    With the Memori backend an OpenAI(-compatible) provider answers on a per-request client
+    with Memori attached (MemoriMemory.provider_for_turn); other providers answer as they are.
 
 Nothing is written before the answer is complete: a stream the client abandons leaves no
 half-written turn (the router commits when `final` is reached, and only then sends it).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -280,10 +283,11 @@ class AIAssistantService:
         fallback_reason: str | None = None
         outcome = _Outcome()
         try:
-            async for event in self._answer(
-                provider, request, self._tools_for(provider, tools, remembering), outcome
-            ):
-                yield event
+            async with self._provider_for_turn(prepared) as primary:
+                async for event in self._answer(
+                    primary, request, self._tools_for(primary, tools, remembering), outcome
+                ):
+                    yield event
         except Exception as exc:
             reason = _failure_reason(exc)
             can_fall_back = self.fallback is not provider and (buffered or not outcome.text_sent)
@@ -369,6 +373,17 @@ class AIAssistantService:
             latency_ms=int((time.perf_counter() - prepared.started) * 1000),
         )
         yield StreamEvent("final", response.model_dump(mode="json"), response=response)
+
+    def _provider_for_turn(self, prepared: PreparedTurn) -> AbstractAsyncContextManager[Provider]:
+        """The primary provider for this turn. With the Memori backend an OpenAI(-compatible)
+        provider answers on a per-request copy with its own client, Memori attached for this
+        user (one instance per request; the client is closed afterwards). The built-in engine
+        and Anthropic answer as they are: Memori is skipped for them (see memori_coverage)."""
+        for_turn = getattr(self.memory, "provider_for_turn", None)
+        if for_turn is None:
+            return nullcontext(self.provider)
+        context: AbstractAsyncContextManager[Provider] = for_turn(self.provider, user_id=prepared.user_id)
+        return context
 
     def _remembering_tools(self, tools: BusinessTools, prepared: PreparedTurn) -> RememberingTools | None:
         if self.memory is None:

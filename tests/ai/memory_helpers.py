@@ -5,17 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.ai.memory.router import memory_router
 from domains.ai.models import Conversation, Message
-
-
-def mount_memory_router(app: FastAPI) -> None:
-    """The AI core includes memory_router under /ai; mount it here when it does not (yet)."""
-    if not any(getattr(route, "path", "") == "/ai/memory/status" for route in app.routes):
-        app.include_router(memory_router, prefix="/ai")
 
 
 async def make_conversation(

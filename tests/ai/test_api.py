@@ -205,6 +205,8 @@ async def test_health_is_public_and_reveals_no_secrets(
         "memory_backend": "sql",
         "database": backend,
         "memori_enabled": False,
+        "memori_active": None,
+        "memori_detail": None,
     }
     assert "sk-test" not in response.text
 

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.memory.factory import build_memory
-from domains.ai.memory.memori_backend import MemoriMemory, wait_for_memori_writes
+from domains.ai.memory.memori_backend import FINISH_THREADS, MemoriMemory, wait_for_memori_writes
 from domains.ai.providers.base import AssistantRequest, ChatTurn, Completed
 from shared.config.settings import Settings
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
@@ -254,7 +254,10 @@ async def test_no_thread_leak_and_no_event_loop_stall_over_ten_requests(
     await tick
     assert await wait_for_memori_writes(30.0)
     await asyncio.sleep(0.2)
-    assert threading.active_count() <= baseline + 2, threading.enumerate()
+    # Bounded pools may grow up to their size while closes overlap the next requests (the
+    # closes' own pool, FINISH_THREADS; the loop's default executor); one leaked thread per
+    # Memori instance would exceed this after ten requests.
+    assert threading.active_count() <= baseline + FINISH_THREADS + 2, threading.enumerate()
     # Memori's database, recall and embedding work runs in worker threads. With its Rust engine
     # (built per instance while holding the GIL) single stalls reached 0.4-0.5 s in the diagnosis;
     # the residual worst gap on this shared 2-core box is ~0.3-0.5 s, source not yet pinned down

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.memory.factory import build_memory
 from domains.auth.models import User
-from tests.ai.memory_helpers import make_conversation, make_message, mount_memory_router
+from tests.ai.memory_helpers import make_conversation, make_message
 from tests.factories import auth_headers_for, make_user
-
-
-@pytest.fixture(autouse=True)
-def _memory_routes(app: FastAPI) -> None:
-    mount_memory_router(app)
 
 
 async def remember(app: FastAPI, db: AsyncSession, user: User, *texts: str) -> None:

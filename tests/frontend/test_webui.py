@@ -6,14 +6,14 @@ import re
 from collections.abc import AsyncIterator
 
 import httpx
-import pytest
+import pytest_asyncio
 from fastapi import FastAPI
 
 from domains.webui import STATIC_DIR
 from domains.webui import router as webui_router
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def web() -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     app.include_router(webui_router)

@@ -27,8 +27,11 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import text
@@ -38,6 +41,9 @@ from domains.ai.memory.base import FactRef, MemoryContext
 from domains.ai.memory.sql_backend import SqlMemory
 from shared.config.settings import Settings
 
+if TYPE_CHECKING:
+    from domains.ai.providers.base import Provider
+
 logger = structlog.get_logger(__name__)
 
 PROCESS_ID = "soleflip-assistant"
@@ -46,6 +52,35 @@ _build_lock = threading.Lock()
 _built: set[str] = set()
 # Clients Memori has patched: registering one again would re-wrap it (and share its state).
 _registered_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+# Providers whose model calls Memori wraps here: OpenAI and OpenAI-compatible chat completions
+# (`_offload_chat_completions`). The provider must offer `with_own_client()` and `client`.
+MEMORI_PROVIDERS = frozenset({"openai"})
+
+
+@dataclass(frozen=True, slots=True)
+class MemoriCoverage:
+    """Whether Memori takes part in the answers of this provider, in words for /ai/health."""
+
+    active: bool
+    detail: str
+
+
+def memori_coverage(provider_name: str) -> MemoriCoverage:
+    if provider_name in MEMORI_PROVIDERS:
+        return MemoriCoverage(
+            True,
+            "Memori recalls facts into the model's prompt and records each answer "
+            "(one Memori instance and one client per request)",
+        )
+    if provider_name == "builtin":
+        reason = "the built-in engine calls no language model, so Memori is not attached"
+    else:
+        reason = f"Memori is wired to OpenAI-compatible chat completions only, not to {provider_name}"
+    return MemoriCoverage(
+        False,
+        f"skipped: {reason}; nothing is recalled from or recorded in Memori "
+        "(typed facts and recall come from the SQL memory)",
+    )
 
 
 def connection_factory(settings: Settings) -> Callable[[], Any]:
@@ -124,7 +159,10 @@ def _close(mem: Any) -> None:
 
 
 def _finish(mem: Any, timeout: float) -> None:
-    """After the answer: hand-off to augmentation completes, its writes land, then close."""
+    """After the answer: recordings deferred until now are written, hand-off to augmentation
+    completes, its writes land, then close."""
+    for record in _deferred_recordings(mem):
+        record()  # each one logs its own failure
     try:
         mem.config.thread_pool_executor.shutdown(wait=True)  # the submit to the augmentation engine
         mem.augmentation.wait(timeout=timeout)
@@ -135,7 +173,20 @@ def _finish(mem: Any, timeout: float) -> None:
 
 
 # Background closes (waiting for augmentation) still running; kept so they are not collected.
-_pending: set[asyncio.Task[None]] = set()
+_pending: set[asyncio.Future[None]] = set()
+# They run on threads of their own: each may wait up to AUGMENTATION_WAIT_SECONDS, and must not
+# occupy the event loop's default executor, which runs the request path's blocking work.
+FINISH_THREADS = 4
+_finisher: ThreadPoolExecutor | None = None
+_finisher_lock = threading.Lock()
+
+
+def _finish_executor() -> ThreadPoolExecutor:
+    global _finisher
+    with _finisher_lock:
+        if _finisher is None:
+            _finisher = ThreadPoolExecutor(max_workers=FINISH_THREADS, thread_name_prefix="memori-finish")
+        return _finisher
 
 
 async def wait_for_memori_writes(seconds: float = 10.0) -> bool:
@@ -156,7 +207,15 @@ def _open(settings: Settings, user_id: uuid.UUID, client: Any) -> Any:
         mem.new_session()  # nothing stored in it yet
         mem.llm.register(client)
         _registered_clients.add(client)
-        _offload_chat_completions(client, history_limit=2 * settings.AI_CONTEXT_WINDOW_SIZE)
+        deferred: list[Callable[[], None]] | None = None
+        if settings.is_sqlite:
+            # SQLite has one writer, and the request's transaction may hold it (a fact it just
+            # stored) until it commits after the answer: Memori must not write before then.
+            deferred = []
+            mem._soleflip_deferred = deferred
+        _offload_chat_completions(
+            client, history_limit=2 * settings.AI_CONTEXT_WINDOW_SIZE, deferred=deferred
+        )
     except BaseException:
         _close(mem)
         raise
@@ -166,7 +225,13 @@ def _open(settings: Settings, user_id: uuid.UUID, client: Any) -> Any:
 # ---- the patched call, with Memori's blocking work off the event loop ------------------------
 
 
-def _offload_chat_completions(client: Any, *, history_limit: int) -> None:
+def _deferred_recordings(mem: Any) -> list[Callable[[], None]]:
+    return list(getattr(mem, "_soleflip_deferred", None) or [])
+
+
+def _offload_chat_completions(
+    client: Any, *, history_limit: int, deferred: list[Callable[[], None]] | None = None
+) -> None:
     """Replace the glue of Memori's patched `chat.completions.create` (InvokeAsync.invoke).
 
     The same Memori pipeline steps run (recall injection before the call, storage and
@@ -183,6 +248,10 @@ def _offload_chat_completions(client: Any, *, history_limit: int) -> None:
       calls and tool results (business figures) are neither stored nor sent to augmentation.
     The streamed response also gets the `close()` our provider calls, and Memori's streaming
     path (which stores but never augments) is replaced by the non-streaming post-processing.
+
+    With `deferred` (SQLite) Memori writes nothing during the answer: recall only looks the
+    user's entity up (Memori would create it, a write), and the recording is appended to
+    `deferred` and runs when the instance is finished, after the request committed.
     """
     from memori.llm.invoke.invoke import InvokeAsync
 
@@ -193,12 +262,15 @@ def _offload_chat_completions(client: Any, *, history_limit: int) -> None:
     async def create(**kwargs: Any) -> Any:
         invoke._injected_message_count = 0
         kwargs = {**kwargs, "messages": _bounded(kwargs.get("messages") or [], history_limit)}
-        kwargs = await asyncio.to_thread(_before_call, invoke, kwargs)
+        kwargs = await asyncio.to_thread(_before_call, invoke, kwargs, read_only=deferred is not None)
         start = time.time()
         response = await invoke._method(**kwargs)
         if kwargs.get("stream"):
-            return _RecordingStream(response, invoke, kwargs, start)
-        await asyncio.to_thread(_after_call, invoke, kwargs, start, response)
+            return _RecordingStream(response, invoke, kwargs, start, deferred)
+        if deferred is not None:
+            deferred.append(partial(_after_call, invoke, kwargs, start, response))
+        else:
+            await asyncio.to_thread(_after_call, invoke, kwargs, start, response)
         return response
 
     client.chat.completions.create = create
@@ -217,10 +289,29 @@ def _bounded(messages: list[dict[str, Any]], history_limit: int) -> list[dict[st
     return [*system, *history, *copies[last_user:]]
 
 
-def _before_call(invoke: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _before_call(invoke: Any, kwargs: dict[str, Any], *, read_only: bool = False) -> dict[str, Any]:
     from memori.llm.pipelines.recall_injection import inject_recalled_facts
 
-    return inject_recalled_facts(invoke, invoke.configure_for_streaming_usage(kwargs))
+    kwargs = invoke.configure_for_streaming_usage(kwargs)
+    entities = getattr(getattr(invoke.config.storage, "driver", None), "entity", None)
+    if not read_only or entities is None:
+        return inject_recalled_facts(invoke, kwargs)
+    # A user without an entity has no facts: None makes Memori skip recall.
+    entities.create = partial(_existing_entity_id, entities)  # this instance only, this call only
+    try:
+        return inject_recalled_facts(invoke, kwargs)
+    finally:
+        del entities.create
+
+
+def _existing_entity_id(entities: Any, external_id: str) -> int | None:
+    """Memori's SQLite entity lookup without its INSERT OR IGNORE."""
+    row = (
+        entities.conn.execute("SELECT id FROM memori_entity WHERE external_id = ?", (external_id,))
+        .mappings()
+        .fetchone()
+    )
+    return None if row is None else int(row["id"])
 
 
 def _turn_only(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -260,8 +351,16 @@ def _after_call(invoke: Any, kwargs: dict[str, Any], start: float, response: Any
 class _RecordingStream:
     """The provider's stream, merged chunk by chunk as Memori does; recorded when it ends."""
 
-    def __init__(self, source: Any, invoke: Any, kwargs: dict[str, Any], start: float) -> None:
+    def __init__(
+        self,
+        source: Any,
+        invoke: Any,
+        kwargs: dict[str, Any],
+        start: float,
+        deferred: list[Callable[[], None]] | None = None,
+    ) -> None:
         self._source = source
+        self._deferred = deferred
         self._iterator: Any = None
         self._invoke = invoke
         self._kwargs = kwargs
@@ -281,7 +380,14 @@ class _RecordingStream:
         except StopAsyncIteration:
             if not self._recorded:
                 self._recorded = True
-                await asyncio.to_thread(_after_call, self._invoke, self._kwargs, self._start, self._merged)
+                if self._deferred is not None:
+                    self._deferred.append(
+                        partial(_after_call, self._invoke, self._kwargs, self._start, self._merged)
+                    )
+                else:
+                    await asyncio.to_thread(
+                        _after_call, self._invoke, self._kwargs, self._start, self._merged
+                    )
             raise
         self._merged = merge_chunk(self._merged, chunk.__dict__)
         return chunk
@@ -333,6 +439,25 @@ class MemoriMemory:
         return await self._sql.remember(**kwargs)
 
     @asynccontextmanager
+    async def provider_for_turn(self, provider: Provider, *, user_id: uuid.UUID) -> AsyncIterator[Provider]:
+        """The provider that answers this turn: for OpenAI(-compatible) a copy on its own
+        client with Memori attached for `user_id`, closed afterwards; any other provider as
+        it is (see `memori_coverage`). If Memori cannot be attached the answer still comes,
+        without Memori (logged)."""
+        with_own_client = getattr(provider, "with_own_client", None)
+        if provider.name not in MEMORI_PROVIDERS or with_own_client is None:
+            yield provider
+            return
+        async with AsyncExitStack() as stack:
+            own = with_own_client()
+            stack.push_async_callback(own.aclose)
+            try:
+                await stack.enter_async_context(self.attached(own.client, user_id=user_id))
+            except Exception:
+                logger.exception("memori_attach_failed", user_id=str(user_id))
+            yield own
+
+    @asynccontextmanager
     async def attached(self, client: Any, *, user_id: uuid.UUID) -> AsyncIterator[Any]:
         """Register Memori on this request's provider client for the duration of one answer.
 
@@ -344,7 +469,10 @@ class MemoriMemory:
             yield mem
         finally:
             # Closing waits for Memori's fact extraction; the answer must not wait for it.
-            task = asyncio.create_task(asyncio.to_thread(_finish, mem, AUGMENTATION_WAIT_SECONDS))
+            finishing = asyncio.get_running_loop().run_in_executor(
+                _finish_executor(), _finish, mem, AUGMENTATION_WAIT_SECONDS
+            )
+            task = asyncio.ensure_future(finishing)
             _pending.add(task)
             task.add_done_callback(_pending.discard)
 

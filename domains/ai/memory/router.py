@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
+from domains.ai.lifecycle import providers_for
 from domains.ai.memory import service
 from domains.ai.memory.schemas import ClearMemoryRequest, FactOut, MemoryStatus
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
@@ -15,9 +16,14 @@ memory_router = APIRouter(prefix="/memory", tags=["ai memory"], responses=ERROR_
 
 
 @memory_router.get("/status", response_model=MemoryStatus)
-async def memory_status(user: CurrentUser, session: DbSession, settings: AppSettings) -> MemoryStatus:
+async def memory_status(
+    user: CurrentUser, session: DbSession, settings: AppSettings, request: Request
+) -> MemoryStatus:
     """What the assistant remembers about you, in counts, and which memory backend is active."""
-    return await service.memory_status(session=session, settings=settings, user_id=user.id)
+    primary, _fallback = providers_for(request.app)
+    return await service.memory_status(
+        session=session, settings=settings, user_id=user.id, provider_name=primary.name
+    )
 
 
 @memory_router.get("", response_model=Page[FactOut])

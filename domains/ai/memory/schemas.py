@@ -21,6 +21,11 @@ class MemoryStatus(BaseModel):
     memori: dict[str, int] | None = Field(
         default=None, description="rows in Memori's own tables for this user (Memori backend only)"
     )
+    memori_active: bool | None = Field(
+        default=None,
+        description="Memori backend only: whether Memori recalls and records for the current provider",
+    )
+    memori_detail: str | None = Field(default=None, description="Memori backend only: why (not)")
 
 
 class FactOut(BaseModel):

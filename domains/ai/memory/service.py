@@ -42,18 +42,26 @@ def fact_out(fact: MemoryFact) -> FactOut:
     )
 
 
-async def memory_status(*, session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> MemoryStatus:
+async def memory_status(
+    *, session: AsyncSession, settings: Settings, user_id: uuid.UUID, provider_name: str | None = None
+) -> MemoryStatus:
+    """Counts of this user's memory; with Memori also its rows and whether the answering
+    provider (`provider_name`) uses it."""
     counts = await repository.memory_counts(session, user_id=user_id)
     memori_counts = None
+    coverage = None
     if _uses_memori(settings):
-        from domains.ai.memory.memori_backend import memori_counts_for
+        from domains.ai.memory.memori_backend import memori_counts_for, memori_coverage
 
         memori_counts = await memori_counts_for(session, user_id)
+        coverage = memori_coverage(provider_name) if provider_name is not None else None
     return MemoryStatus(
         user_id=str(user_id),
         memory_enabled=settings.AI_ASSISTANT_ENABLED,
         backend=settings.AI_MEMORY_BACKEND,
         memori=memori_counts,
+        memori_active=coverage.active if coverage else None,
+        memori_detail=coverage.detail if coverage else None,
         **counts,
     )
 

@@ -106,6 +106,8 @@ class OpenAIProvider:
         self.model = model or default_model("openai", settings)
         self._settings = settings
         self._stream_responses = stream_responses
+        self._retry_base_delay = retry_base_delay
+        self._max_retry_wait = max_retry_wait
         self._timeout = settings.AI_REQUEST_TIMEOUT_SECONDS
         self._retry = RetryPolicy(
             max_retries=settings.AI_MAX_RETRIES, base_delay=retry_base_delay, max_retry_after=max_retry_wait
@@ -117,6 +119,32 @@ class OpenAIProvider:
             timeout=self._timeout,
             max_retries=0,  # our loop retries (with_retries), the SDK must not multiply attempts
         )
+
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        """The SDK client this provider calls (Memori registers on a per-request one)."""
+        return self._client
+
+    def with_own_client(self) -> OpenAIProvider:
+        """The same provider on a new SDK client of its own (same key, base URL, timeout,
+        max_retries=0), for one request: Memori patches the client it is registered on, so
+        each request needs a fresh one. The caller closes it with `aclose()`."""
+        client = openai.AsyncOpenAI(
+            api_key=self._client.api_key,
+            base_url=self._client.base_url,
+            timeout=self._timeout,
+            max_retries=0,
+        )
+        copy = OpenAIProvider(
+            self._settings,
+            client=client,
+            model=self.model,
+            stream_responses=self._stream_responses,
+            retry_base_delay=self._retry_base_delay,
+            max_retry_wait=self._max_retry_wait,
+        )
+        copy._owns_client = True
+        return copy
 
     async def aclose(self) -> None:
         if self._owns_client:
