@@ -65,6 +65,10 @@ bench: install  ## Benchmarks on PostgreSQL (BENCH_DATABASE_URL); printed tables
 load: install  ## Load test: 50 users for 60 s against its own server on PostgreSQL (LOAD_DATABASE_URL)
 	$(PY) -m scripts.load --database-url $(LOAD_DATABASE_URL) --workers $$(nproc) --users 50 --duration 60
 
+.PHONY: bench-full
+bench-full: install  ## The benchmarks at 1,000,000 pairs (loads them first; a few minutes)
+	$(PY) -m scripts.bench --full
+
 .PHONY: lint
 lint: install  ## ruff
 	$(VENV)/bin/ruff check .

@@ -51,7 +51,7 @@ class RecalledMessage:
 # ---- facts --------------------------------------------------------------------------------
 
 
-def _current(user_id: uuid.UUID) -> Select[tuple[MemoryFact]]:
+def _current(user_id: uuid.UUID) -> Select[MemoryFact]:
     return select(MemoryFact).where(MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None))
 
 
