@@ -32,6 +32,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from tqdm import tqdm
 
+from domains.analytics.rollups import ROLLUPS, disable_rollup_triggers, rebuild_rollups
 from domains.auth.service import AuthService
 from domains.pricing.fees import compute_fees
 from domains.pricing.models import FeeSchedule
@@ -46,6 +47,8 @@ DAY = 86_400  # seconds
 
 # Business tables this script fills, in the order rows must be deleted.
 DEMO_TABLES = ("orders", "market_prices", "inventory_items", "products", "brands")
+# Analytics rollups derived from them (trigger-maintained; rebuilt after a bulk load).
+ROLLUP_TABLES = tuple(model.__tablename__ for model in ROLLUPS)
 
 ITEM_COLUMNS = (
     "id",
@@ -75,6 +78,8 @@ ORDER_COLUMNS = (
     "shipping_cost",
     "payout",
     "purchase_price",
+    "purchased_at",
+    "size",
     "sold_at",
     "external_ref",
     "created_at",
@@ -350,8 +355,8 @@ class _Generator:
         self.order_id += 1
         payout = fees.payout
         order = (self.order_id, item_id, model.id, platform, fees.sale_price, fees.platform_fee,
-                 fees.processing_fee, fees.shipping_cost, payout, purchase_price, sold_at,
-                 f"{PLATFORM_MIX[platform][3]}-{self.order_id:09d}", sold_at, sold_at)  # fmt: skip
+                 fees.processing_fee, fees.shipping_cost, payout, purchase_price, purchased_at, size,
+                 sold_at, f"{PLATFORM_MIX[platform][3]}-{self.order_id:09d}", sold_at, sold_at)  # fmt: skip
         item = (item_id, model.id, size, condition, purchase_price, purchased_at, source, location,
                 "sold", None, None, None, None, purchased_at, sold_at)  # fmt: skip
         self.sold += 1
@@ -490,11 +495,14 @@ async def _business_rows(conn: AsyncConnection) -> int:
 
 async def _delete_demo_tables(conn: AsyncConnection) -> None:
     if conn.dialect.name == "postgresql":
-        names = ", ".join(DEMO_TABLES)
+        names = ", ".join((*DEMO_TABLES, *ROLLUP_TABLES))
         await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
-        for table in DEMO_TABLES:
+        restore = await disable_rollup_triggers(conn)  # no per-row rollup work for a reset
+        for table in (*DEMO_TABLES, *ROLLUP_TABLES):
             await conn.execute(Base.metadata.tables[table].delete())
+        for statement in restore:
+            await conn.execute(text(statement))
 
 
 async def _reset_sequences(conn: AsyncConnection) -> None:
@@ -629,6 +637,8 @@ async def load_demo_data(
 
     async with engine.begin() as conn:
         restore: list[str] = []
+        # Row triggers keep the analytics rollups; a bulk load rebuilds them once at the end.
+        enable_triggers = await disable_rollup_triggers(conn)
         if postgres:  # a crash mid-load loses nothing but the load itself
             await conn.execute(text("SET LOCAL synchronous_commit = off"))
             if items >= DEFER_INDEXES_FROM:
@@ -659,12 +669,19 @@ async def load_demo_data(
             restore, desc="indexes + keys", unit="index", disable=not progress or not restore
         ):
             await conn.execute(text(statement))
+        await rebuild_rollups(conn)
+        for statement in enable_triggers:
+            await conn.execute(text(statement))
         await _reset_sequences(conn)
 
-    if postgres:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("ANALYZE " + ", ".join(DEMO_TABLES)))
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if postgres:
+            # VACUUM sets the visibility map of the freshly copied pages: without it no index-only
+            # scan is possible (the analytics' raw edge-day reads) until autovacuum comes by.
+            await conn.execute(text("VACUUM (ANALYZE) " + ", ".join((*DEMO_TABLES, *ROLLUP_TABLES))))
+        else:
+            await conn.execute(text("ANALYZE"))
     return DemoSummary(
         seed=seed,
         now=now,

@@ -133,6 +133,8 @@ async def make_order(
         shipping_cost=Decimal(shipping_cost),
         payout=sale - fees,
         purchase_price=item.purchase_price,
+        purchased_at=item.purchased_at,
+        size=item.size,
         sold_at=sold_at or now_utc(),
     )
     session.add(order)

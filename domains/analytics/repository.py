@@ -1,23 +1,43 @@
 """Read-model queries for analytics. Every number is aggregated in SQL; the same statements run on
 PostgreSQL and SQLite. Age cut-offs are computed in Python (age in whole days > N <=> purchased_at
-<= now - (N + 1) days), so no query depends on a dialect's date arithmetic."""
+<= now - (N + 1) days), so no query depends on a dialect's date arithmetic.
+
+Whole UTC days come from the trigger-maintained daily rollups (domains/analytics/models.py); the
+days a window starts and ends on, and the days an age cut-off falls on, come from the raw rows
+with the exact timestamp conditions. Sums of the two parts equal a scan over the raw rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import DateTime
 
+from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
 from domains.analytics.windows import Window
 from domains.inventory.models import IN_INVENTORY, InventoryItem
 from domains.orders.models import Order
 from domains.products.models import Brand, Product
 from shared.database.sql import Grain, days_between, period_start
 from shared.database.types import Money
+
+TIMESTAMP_WITHOUT_TZ = DateTime(timezone=False)
 
 # Aging buckets of docs/domain.md: (label, youngest age, oldest age or None) in whole days.
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -46,6 +66,53 @@ def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _rounded(column: Any) -> ColumnElement[Any]:
     # SQLite sums REALs: round before comparing sums so equal amounts tie exactly.
     return func.round(func.sum(column), 2)
+
+
+ONE_DAY = timedelta(days=1)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def utc_date(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+@dataclass(frozen=True, slots=True)
+class DaySplit:
+    """A window as whole UTC days [first_day, end_day) read from rollups, plus the raw
+    timestamp ranges of the days it starts and ends on (a window within two days: all raw)."""
+
+    raw: tuple[tuple[datetime, datetime], ...]
+    first_day: date
+    end_day: date
+
+
+def split_window(window: Window) -> DaySplit:
+    start_day = utc_date(window.start)
+    last_day = utc_date(window.end - timedelta(microseconds=1))
+    if last_day <= start_day + ONE_DAY:
+        return DaySplit(raw=((window.start, window.end),), first_day=start_day, end_day=start_day)
+    return DaySplit(
+        raw=((window.start, midnight(start_day + ONE_DAY)), (midnight(last_day), window.end)),
+        first_day=start_day + ONE_DAY,
+        end_day=last_day,
+    )
+
+
+def _zero(total: Any) -> ColumnElement[Any]:
+    return func.coalesce(total, 0)
+
+
+def day_period_start(dialect: str, column: Any, grain: Grain) -> ColumnElement[str]:
+    """period_start (shared.database.sql) for a DATE column: the period's first day as text."""
+    if dialect == "sqlite":
+        return period_start(dialect, column, grain)
+    return func.to_char(
+        func.date_trunc(literal_column(f"'{grain}'"), cast(column, TIMESTAMP_WITHOUT_TZ)),
+        literal_column("'YYYY-MM-DD'"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,78 +161,263 @@ class AnalyticsRepository:
 
     # --- KPIs ------------------------------------------------------------------------------
 
-    def _inventory_now(self, *, now: datetime, dead_stock_days: int, brand_id: int | None) -> Select[Any]:
-        price = InventoryItem.purchase_price
-        purchased = InventoryItem.purchased_at
-        dead = purchased <= purchased_cutoff(now, dead_stock_days + 1)
-        columns: list[Any] = [
-            func.count().label("units"),
-            money_sum(price).label("value"),
-            count_where(InventoryItem.status == "in_stock").label("in_stock_units"),
-            count_where(InventoryItem.status == "listed").label("listed_units"),
-            count_where(dead).label("dead_units"),
-            money_sum(price, dead).label("dead_value"),
+    def _order_filters(self, filters: Filters, *, with_platform: bool = True) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.brand_id is not None:
+            conditions.append(Order.product_id.in_(self._brand_products(filters.brand_id)))
+        if with_platform and filters.platform is not None:
+            conditions.append(Order.platform == filters.platform)
+        return conditions
+
+    @staticmethod
+    def _sales_filters(filters: Filters, *, with_platform: bool = True) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.brand_id is not None:
+            conditions.append(SalesDaily.brand_id == filters.brand_id)
+        if with_platform and filters.platform is not None:
+            conditions.append(SalesDaily.platform == filters.platform)
+        return conditions
+
+    def _raw_orders(self, split: DaySplit, filters: Filters, *columns: Any) -> Any:
+        """The orders of the window's edge days (exact timestamps), as one subquery."""
+        selects = [
+            select(*columns).where(Order.sold_at >= low, Order.sold_at < high, *self._order_filters(filters))
+            for low, high in split.raw
         ]
-        for index, (_label, youngest, oldest) in enumerate(AGING_BUCKETS):
-            bucket: list[ColumnElement[bool]] = []
-            if youngest > 0:
-                bucket.append(purchased <= purchased_cutoff(now, youngest))
-            if oldest is not None:
-                bucket.append(purchased > purchased_cutoff(now, oldest + 1))
-            condition = and_(*bucket)
-            columns.append(count_where(condition).label(f"bucket{index}_units"))
-            columns.append(money_sum(price, condition).label(f"bucket{index}_value"))
-        return select(*columns).where(*self._item_conditions(brand_id))
+        return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("raw_orders")
+
+    @staticmethod
+    def _sales_days(split: DaySplit) -> list[ColumnElement[bool]]:
+        return [SalesDaily.day >= split.first_day, SalesDaily.day < split.end_day]
+
+    def _window_orders(self, window: Window, filters: Filters) -> Any:
+        """Orders, revenue, COGS, profit and days to sell of the window: rollup days + raw edges."""
+        split = split_window(window)
+        days = self._sales_days(split) + self._sales_filters(filters)
+        rolled = (
+            select(
+                _zero(func.sum(SalesDaily.orders)).label("orders"),
+                _zero(func.sum(SalesDaily.revenue)).label("revenue"),
+                _zero(func.sum(SalesDaily.cogs)).label("cogs"),
+                _zero(func.sum(SalesDaily.payout)).label("payout"),
+                _zero(func.sum(SalesDaily.days_to_sell_sum)).label("days"),
+            )
+            .where(*days)
+            .subquery("rolled_orders")
+        )
+        raw_rows = self._raw_orders(
+            split,
+            filters,
+            Order.sale_price,
+            Order.purchase_price,
+            Order.payout,
+            days_between(self.dialect, Order.purchased_at, Order.sold_at).label("days"),
+        )
+        raw = select(
+            func.count().label("orders"),
+            _zero(func.sum(raw_rows.c.sale_price)).label("revenue"),
+            _zero(func.sum(raw_rows.c.purchase_price)).label("cogs"),
+            _zero(func.sum(raw_rows.c.payout)).label("payout"),
+            _zero(func.sum(raw_rows.c.days)).label("days"),
+        ).subquery("raw_order_sums")
+        orders = rolled.c.orders + raw.c.orders
+        return (
+            select(
+                orders.label("orders"),
+                type_coerce(rolled.c.revenue + raw.c.revenue, Money()).label("revenue"),
+                type_coerce(rolled.c.cogs + raw.c.cogs, Money()).label("cogs"),
+                type_coerce((rolled.c.payout + raw.c.payout) - (rolled.c.cogs + raw.c.cogs), Money()).label(
+                    "profit"
+                ),
+                ((rolled.c.days + raw.c.days) / func.nullif(orders, 0)).label("days_to_sell"),
+            )
+            .select_from(rolled.join(raw, true()))
+            .subquery("window_orders")
+        )
+
+    def _inventory_now(self, *, now: datetime, dead_stock_days: int, brand_id: int | None) -> Select[Any]:
+        """Units, value, status split, dead stock and aging buckets of the pairs in inventory now:
+        stock_daily for every purchase day no age cut-off falls on, raw rows for those that one does."""
+        dead_cut = purchased_cutoff(now, dead_stock_days + 1)
+        bucket_cuts: list[tuple[datetime | None, datetime | None]] = [
+            (
+                purchased_cutoff(now, youngest) if youngest > 0 else None,
+                purchased_cutoff(now, oldest + 1) if oldest is not None else None,
+            )
+            for _label, youngest, oldest in AGING_BUCKETS
+        ]
+        cuts = {dead_cut} | {cut for pair in bucket_cuts for cut in pair if cut is not None}
+        edge_days = sorted({utc_date(cut) for cut in cuts})
+
+        def measures(
+            le: Any, gt: Any, status: Any, units: Any, value: Any
+        ) -> list[tuple[str, ColumnElement[Any]]]:
+            columns = [
+                ("units", units(None)),
+                ("value", value(None)),
+                ("in_stock_units", units(status == "in_stock")),
+                ("listed_units", units(status == "listed")),
+                ("dead_units", units(le(dead_cut))),
+                ("dead_value", value(le(dead_cut))),
+            ]
+            for index, (older_than, younger_than) in enumerate(bucket_cuts):
+                bucket = []
+                if older_than is not None:
+                    bucket.append(le(older_than))
+                if younger_than is not None:
+                    bucket.append(gt(younger_than))
+                condition = and_(*bucket)
+                columns.append((f"bucket{index}_units", units(condition)))
+                columns.append((f"bucket{index}_value", value(condition)))
+            return columns
+
+        day = StockDaily.purchase_day
+        rolled_conditions: list[ColumnElement[bool]] = [day.not_in(edge_days)]
+        if brand_id is not None:
+            rolled_conditions.append(StockDaily.brand_id == brand_id)
+        rolled = (
+            select(
+                *(
+                    column.label(label)
+                    for label, column in measures(
+                        lambda cut: day < utc_date(cut),
+                        lambda cut: day > utc_date(cut),
+                        StockDaily.status,
+                        lambda c: _zero(
+                            func.sum(StockDaily.units) if c is None else func.sum(StockDaily.units).filter(c)
+                        ),
+                        lambda c: money_sum(StockDaily.value, c),
+                    )
+                )
+            )
+            .where(*rolled_conditions)
+            .subquery("rolled_stock")
+        )
+
+        item_conditions = self._item_conditions(brand_id)
+        edge_rows = union_all(
+            *(
+                select(InventoryItem.status, InventoryItem.purchase_price, InventoryItem.purchased_at).where(
+                    *item_conditions,
+                    InventoryItem.purchased_at >= midnight(edge),
+                    InventoryItem.purchased_at < midnight(edge + ONE_DAY),
+                )
+                for edge in edge_days
+            )
+        ).subquery("edge_items")
+        raw = select(
+            *(
+                column.label(label)
+                for label, column in measures(
+                    lambda cut: edge_rows.c.purchased_at <= cut,
+                    lambda cut: edge_rows.c.purchased_at > cut,
+                    edge_rows.c.status,
+                    lambda c: func.count() if c is None else count_where(c),
+                    lambda c: money_sum(edge_rows.c.purchase_price, c),
+                )
+            )
+        ).subquery("edge_stock")
+        combined = []
+        for column in rolled.c:
+            label = column.name
+            total = column + raw.c[label]
+            combined.append((type_coerce(total, Money()) if "value" in label else total).label(label))
+        return select(*combined).select_from(rolled.join(raw, true()))
 
     async def inventory_now(self, *, now: datetime, dead_stock_days: int, brand_id: int | None) -> Any:
         statement = self._inventory_now(now=now, dead_stock_days=dead_stock_days, brand_id=brand_id)
         return (await self.session.execute(statement)).one()
+
+    def _purchases_after(self, window: Window, brand_id: int | None) -> Any:
+        """purchase_price sums of pairs bought after the window's start and after its end."""
+        start_day, end_day = utc_date(window.start), utc_date(window.end)
+        conditions: list[ColumnElement[bool]] = [PurchasesDaily.day > start_day]
+        if brand_id is not None:
+            conditions.append(PurchasesDaily.brand_id == brand_id)
+        rolled = (
+            select(
+                _zero(func.sum(PurchasesDaily.value)).label("after_start"),
+                _zero(func.sum(PurchasesDaily.value).filter(PurchasesDaily.day > end_day)).label("after_end"),
+            )
+            .where(*conditions)
+            .subquery("rolled_purchases")
+        )
+
+        def raw_after(moment: datetime, name: str) -> Any:
+            raw_conditions = [
+                InventoryItem.purchased_at > moment,
+                InventoryItem.purchased_at < midnight(utc_date(moment) + ONE_DAY),
+            ]
+            if brand_id is not None:
+                raw_conditions.append(InventoryItem.product_id.in_(self._brand_products(brand_id)))
+            return (
+                select(_zero(func.sum(InventoryItem.purchase_price)).label("value"))
+                .where(*raw_conditions)
+                .subquery(name)
+            )
+
+        raw_start, raw_end = (
+            raw_after(window.start, "raw_purchases_start"),
+            raw_after(window.end, "raw_purchases_end"),
+        )
+        return (
+            select(
+                type_coerce(rolled.c.after_start + raw_start.c.value, Money()).label("after_start"),
+                type_coerce(rolled.c.after_end + raw_end.c.value, Money()).label("after_end"),
+            )
+            .select_from(rolled.join(raw_start, true()).join(raw_end, true()))
+            .subquery("purchases_after")
+        )
+
+    def _sales_cost_after(self, window: Window, filters: Filters) -> Any:
+        """purchase_price sums of orders sold after the window's start and after its end."""
+        start_day, end_day = utc_date(window.start), utc_date(window.end)
+        brand_only = Filters(brand_id=filters.brand_id)  # inventory is platform-blind
+        rolled = (
+            select(
+                _zero(func.sum(SalesDaily.cogs)).label("after_start"),
+                _zero(func.sum(SalesDaily.cogs).filter(SalesDaily.day > end_day)).label("after_end"),
+            )
+            .where(SalesDaily.day > start_day, *self._sales_filters(brand_only))
+            .subquery("rolled_sales_cost")
+        )
+
+        def raw_after(moment: datetime, name: str) -> Any:
+            return (
+                select(_zero(func.sum(Order.purchase_price)).label("value"))
+                .where(
+                    Order.sold_at > moment,
+                    Order.sold_at < midnight(utc_date(moment) + ONE_DAY),
+                    *self._order_filters(brand_only),
+                )
+                .subquery(name)
+            )
+
+        raw_start, raw_end = (
+            raw_after(window.start, "raw_sales_start"),
+            raw_after(window.end, "raw_sales_end"),
+        )
+        return (
+            select(
+                type_coerce(rolled.c.after_start + raw_start.c.value, Money()).label("after_start"),
+                type_coerce(rolled.c.after_end + raw_end.c.value, Money()).label("after_end"),
+            )
+            .select_from(rolled.join(raw_start, true()).join(raw_end, true()))
+            .subquery("sales_after")
+        )
 
     async def kpi_figures(
         self, *, window: Window, now: datetime, dead_stock_days: int, filters: Filters
     ) -> Any:
         """Every KPI input in one round trip: order sums of the window, inventory now, and what
         turnover needs to rebuild inventory value at the window's start and end."""
-        orders = (
-            select(
-                func.count().label("orders"),
-                money_sum(Order.sale_price).label("revenue"),
-                money_sum(Order.purchase_price).label("cogs"),
-                money_sum(Order.payout - Order.purchase_price).label("profit"),
-                func.avg(days_between(self.dialect, InventoryItem.purchased_at, Order.sold_at)).label(
-                    "days_to_sell"
-                ),
-            )
-            .select_from(Order)
-            .join(InventoryItem, InventoryItem.id == Order.inventory_item_id)
-            .where(*self._order_conditions(window, filters))
-        ).subquery("window_orders")
+        orders = self._window_orders(window, filters)
         inventory = self._inventory_now(
             now=now, dead_stock_days=dead_stock_days, brand_id=filters.brand_id
         ).subquery("inventory_now")
-
         # value(t) = value_now - purchases after t + cost of sales after t (inventory is platform-blind).
-        purchases_conditions: list[ColumnElement[bool]] = [InventoryItem.purchased_at > window.start]
-        sales_conditions: list[ColumnElement[bool]] = [Order.sold_at > window.start]
-        if filters.brand_id is not None:
-            brand_products = self._brand_products(filters.brand_id)
-            purchases_conditions.append(InventoryItem.product_id.in_(brand_products))
-            sales_conditions.append(Order.product_id.in_(brand_products))
-        purchases = select(
-            money_sum(InventoryItem.purchase_price).label("after_start"),
-            money_sum(InventoryItem.purchase_price, InventoryItem.purchased_at > window.end).label(
-                "after_end"
-            ),
-        ).where(*purchases_conditions)
-        purchases_after = purchases.subquery("purchases_after")
-        sales_after = (
-            select(
-                money_sum(Order.purchase_price).label("after_start"),
-                money_sum(Order.purchase_price, Order.sold_at > window.end).label("after_end"),
-            )
-            .where(*sales_conditions)
-            .subquery("sales_after")
-        )
+        purchases_after = self._purchases_after(window, filters.brand_id)
+        sales_after = self._sales_cost_after(window, filters)
         statement = select(
             orders.c.orders,
             orders.c.revenue,
@@ -185,18 +437,21 @@ class AnalyticsRepository:
     # --- inventory -------------------------------------------------------------------------
 
     async def inventory_by_brand(self, *, brand_id: int | None, limit: int) -> list[Any]:
+        units = func.sum(StockDaily.units)
+        conditions: list[ColumnElement[bool]] = []
+        if brand_id is not None:
+            conditions.append(StockDaily.brand_id == brand_id)
         statement = (
             select(
                 Brand.name.label("brand"),
-                func.count().label("units"),
-                money_sum(InventoryItem.purchase_price).label("value"),
+                cast(units, Integer).label("units"),
+                money_sum(StockDaily.value).label("value"),
             )
-            .select_from(InventoryItem)
-            .join(Product, Product.id == InventoryItem.product_id)
-            .join(Brand, Brand.id == Product.brand_id)
-            .where(*self._item_conditions(brand_id))
+            .select_from(StockDaily)
+            .join(Brand, Brand.id == StockDaily.brand_id)
+            .where(*conditions)
             .group_by(Brand.id, Brand.name)
-            .order_by(func.count().desc(), _rounded(InventoryItem.purchase_price).desc(), Brand.name)
+            .order_by(units.desc(), _rounded(StockDaily.value).desc(), Brand.name)
             .limit(limit)
         )
         return list((await self.session.execute(statement)).all())
@@ -206,103 +461,188 @@ class AnalyticsRepository:
     async def best_sellers(
         self, *, window: Window, by: Literal["brand", "product"], limit: int, filters: Filters
     ) -> list[Any]:
+        if by == "brand":
+            return await self._best_brands(window=window, limit=limit, filters=filters)
         units = func.count()
         revenue = _rounded(Order.sale_price)
-        measures = (
-            units.label("units"),
-            money_sum(Order.sale_price).label("revenue"),
-            money_sum(Order.payout - Order.purchase_price).label("profit"),
-        )
-        conditions = self._order_conditions(window, filters)
-        if by == "brand":
-            statement = (
-                select(
-                    Brand.name.label("key"), Brand.name.label("name"), Brand.name.label("brand"), *measures
-                )
-                .select_from(Order)
-                .join(Product, Product.id == Order.product_id)
-                .join(Brand, Brand.id == Product.brand_id)
-                .where(*conditions)
-                .group_by(Brand.id, Brand.name)
-                .order_by(units.desc(), revenue.desc(), Brand.name)
-                .limit(limit)
-            )
-        else:
-            per_product = (
-                select(
-                    Order.product_id,
-                    units.label("units"),
-                    revenue.label("revenue_rounded"),
-                    *measures[1:],
-                )
-                .where(*conditions)
-                .group_by(Order.product_id)
-                .subquery("per_product")
-            )
-            statement = (
-                select(
-                    Product.sku.label("key"),
-                    Product.name.label("name"),
-                    Brand.name.label("brand"),
-                    per_product.c.units,
-                    per_product.c.revenue,
-                    per_product.c.profit,
-                )
-                .select_from(per_product)
-                .join(Product, Product.id == per_product.c.product_id)
-                .join(Brand, Brand.id == Product.brand_id)
-                .order_by(
-                    per_product.c.units.desc(),
-                    per_product.c.revenue_rounded.desc(),
-                    Product.name,
-                    Product.sku,
-                )
-                .limit(limit)
-            )
-        return list((await self.session.execute(statement)).all())
-
-    async def sales_by_platform(self, *, window: Window, filters: Filters) -> list[Any]:
-        statement = (
+        per_product = (
             select(
-                Order.platform.label("platform"),
-                func.count().label("orders"),
+                Order.product_id,
+                units.label("units"),
+                revenue.label("revenue_rounded"),
                 money_sum(Order.sale_price).label("revenue"),
-                money_sum(Order.platform_fee).label("platform_fees"),
-                money_sum(Order.processing_fee).label("processing_fees"),
-                money_sum(Order.shipping_cost).label("shipping_costs"),
-                money_sum(Order.payout).label("payout"),
                 money_sum(Order.payout - Order.purchase_price).label("profit"),
             )
             .where(*self._order_conditions(window, filters))
-            .group_by(Order.platform)
-            .order_by(_rounded(Order.sale_price).desc(), Order.platform)
+            .group_by(Order.product_id)
+            .subquery("per_product")
+        )
+        statement = (
+            select(
+                Product.sku.label("key"),
+                Product.name.label("name"),
+                Brand.name.label("brand"),
+                per_product.c.units,
+                per_product.c.revenue,
+                per_product.c.profit,
+            )
+            .select_from(per_product)
+            .join(Product, Product.id == per_product.c.product_id)
+            .join(Brand, Brand.id == Product.brand_id)
+            .order_by(
+                per_product.c.units.desc(),
+                per_product.c.revenue_rounded.desc(),
+                Product.name,
+                Product.sku,
+            )
+            .limit(limit)
+        )
+        return list((await self.session.execute(statement)).all())
+
+    async def _best_brands(self, *, window: Window, limit: int, filters: Filters) -> list[Any]:
+        split = split_window(window)
+        rolled = select(
+            SalesDaily.brand_id.label("brand_id"),
+            SalesDaily.orders.label("orders"),
+            SalesDaily.revenue.label("revenue"),
+            (SalesDaily.payout - SalesDaily.cogs).label("profit"),
+        ).where(*self._sales_days(split), *self._sales_filters(filters))
+        raw_rows = self._raw_orders(
+            split,
+            filters,
+            Order.product_id,
+            Order.sale_price,
+            (Order.payout - Order.purchase_price).label("profit"),
+        )
+        raw = (
+            select(
+                Product.brand_id.label("brand_id"),
+                func.count().label("orders"),
+                func.sum(raw_rows.c.sale_price).label("revenue"),
+                func.sum(raw_rows.c.profit).label("profit"),
+            )
+            .select_from(raw_rows)
+            .join(Product, Product.id == raw_rows.c.product_id)
+            .group_by(Product.brand_id)
+        )
+        parts = union_all(rolled, raw).subquery("brand_sales")
+        units = func.sum(parts.c.orders)
+        statement = (
+            select(
+                Brand.name.label("key"),
+                Brand.name.label("name"),
+                Brand.name.label("brand"),
+                cast(units, Integer).label("units"),
+                money_sum(parts.c.revenue).label("revenue"),
+                money_sum(parts.c.profit).label("profit"),
+            )
+            .select_from(parts)
+            .join(Brand, Brand.id == parts.c.brand_id)
+            .group_by(Brand.id, Brand.name)
+            .order_by(units.desc(), _rounded(parts.c.revenue).desc(), Brand.name)
+            .limit(limit)
+        )
+        return list((await self.session.execute(statement)).all())
+
+    async def sales_by_platform(self, *, window: Window, filters: Filters) -> list[Any]:
+        split = split_window(window)
+        brand_only = Filters(brand_id=filters.brand_id)
+        rolled = select(
+            SalesDaily.platform.label("platform"),
+            SalesDaily.orders.label("orders"),
+            SalesDaily.revenue.label("revenue"),
+            SalesDaily.platform_fees.label("platform_fees"),
+            SalesDaily.processing_fees.label("processing_fees"),
+            SalesDaily.shipping_costs.label("shipping_costs"),
+            SalesDaily.payout.label("payout"),
+            (SalesDaily.payout - SalesDaily.cogs).label("profit"),
+        ).where(*self._sales_days(split), *self._sales_filters(brand_only))
+        raw_rows = self._raw_orders(
+            split,
+            brand_only,
+            Order.platform,
+            Order.sale_price,
+            Order.platform_fee,
+            Order.processing_fee,
+            Order.shipping_cost,
+            Order.payout,
+            (Order.payout - Order.purchase_price).label("profit"),
+        )
+        raw = select(
+            raw_rows.c.platform,
+            func.count().label("orders"),
+            func.sum(raw_rows.c.sale_price).label("revenue"),
+            func.sum(raw_rows.c.platform_fee).label("platform_fees"),
+            func.sum(raw_rows.c.processing_fee).label("processing_fees"),
+            func.sum(raw_rows.c.shipping_cost).label("shipping_costs"),
+            func.sum(raw_rows.c.payout).label("payout"),
+            func.sum(raw_rows.c.profit).label("profit"),
+        ).group_by(raw_rows.c.platform)
+        parts = union_all(rolled, raw).subquery("platform_sales")
+        statement = (
+            select(
+                parts.c.platform,
+                cast(func.sum(parts.c.orders), Integer).label("orders"),
+                money_sum(parts.c.revenue).label("revenue"),
+                money_sum(parts.c.platform_fees).label("platform_fees"),
+                money_sum(parts.c.processing_fees).label("processing_fees"),
+                money_sum(parts.c.shipping_costs).label("shipping_costs"),
+                money_sum(parts.c.payout).label("payout"),
+                money_sum(parts.c.profit).label("profit"),
+            )
+            .group_by(parts.c.platform)
+            .order_by(_rounded(parts.c.revenue).desc(), parts.c.platform)
         )
         return list((await self.session.execute(statement)).all())
 
     async def time_series(self, *, window: Window, grain: Grain, filters: Filters) -> list[Any]:
-        period = period_start(self.dialect, Order.sold_at, grain)
+        split = split_window(window)
+        day_period = day_period_start(self.dialect, SalesDaily.day, grain)
+        rolled = (
+            select(
+                day_period.label("period_start"),
+                func.sum(SalesDaily.orders).label("orders"),
+                func.sum(SalesDaily.revenue).label("revenue"),
+                (func.sum(SalesDaily.payout) - func.sum(SalesDaily.cogs)).label("profit"),
+            )
+            .where(*self._sales_days(split), *self._sales_filters(filters))
+            .group_by(day_period)
+        )
+        raw_rows = self._raw_orders(
+            split,
+            filters,
+            Order.sold_at,
+            Order.sale_price,
+            (Order.payout - Order.purchase_price).label("profit"),
+        )
+        raw_period = period_start(self.dialect, raw_rows.c.sold_at, grain)
+        raw = select(
+            raw_period.label("period_start"),
+            func.count().label("orders"),
+            func.sum(raw_rows.c.sale_price).label("revenue"),
+            func.sum(raw_rows.c.profit).label("profit"),
+        ).group_by(raw_period)
+        parts = union_all(rolled, raw).subquery("period_sales")
         statement = (
             select(
-                period.label("period_start"),
-                func.count().label("orders"),
-                money_sum(Order.sale_price).label("revenue"),
-                money_sum(Order.payout - Order.purchase_price).label("profit"),
+                parts.c.period_start,
+                cast(func.sum(parts.c.orders), Integer).label("orders"),
+                money_sum(parts.c.revenue).label("revenue"),
+                money_sum(parts.c.profit).label("profit"),
             )
-            .where(*self._order_conditions(window, filters))
-            .group_by(period)
-            .order_by(period)
+            .group_by(parts.c.period_start)
+            .order_by(parts.c.period_start)
         )
         return list((await self.session.execute(statement)).all())
 
     # --- low stock -------------------------------------------------------------------------
 
     def _low_stock(self, *, window: Window, by_size: bool) -> Any:
-        keys: list[Any] = [Order.product_id, InventoryItem.size] if by_size else [Order.product_id]
-        sold_query = select(*keys, func.count().label("units_sold"))
-        if by_size:
-            sold_query = sold_query.join(InventoryItem, InventoryItem.id == Order.inventory_item_id)
+        # Orders carry the pair's product and size (copied at sale): the sold side reads orders alone.
+        keys: list[Any] = [Order.product_id, Order.size] if by_size else [Order.product_id]
         sold = (
-            sold_query.where(Order.sold_at >= window.start, Order.sold_at < window.end)
+            select(*keys, func.count().label("units_sold"))
+            .where(Order.sold_at >= window.start, Order.sold_at < window.end)
             .group_by(*keys)
             .subquery("sold_recently")
         )

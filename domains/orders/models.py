@@ -13,8 +13,9 @@ from shared.database.types import Money, UTCDateTime
 class Order(TimestampMixin, Base):
     """The sale of one inventory item on one platform.
 
-    `purchase_price` and `product_id` are copied from the item at sale time: the cost basis
-    of a sale is a fact of the sale, and it lets every period metric read one table.
+    `purchase_price`, `purchased_at`, `size` and `product_id` are copied from the item at sale
+    time: the cost basis and holding time of a sale are facts of the sale, and every period
+    metric (days to sell, low stock by size) reads this one table.
     """
 
     __tablename__ = "orders"
@@ -22,7 +23,15 @@ class Order(TimestampMixin, Base):
         Index(
             "ix_orders_sold_at",
             "sold_at",
-            postgresql_include=["sale_price", "payout", "purchase_price", "platform", "product_id"],
+            postgresql_include=[
+                "sale_price",
+                "payout",
+                "purchase_price",
+                "platform",
+                "product_id",
+                "purchased_at",
+                "size",
+            ],
         ),
         Index("ix_orders_product_id_sold_at", "product_id", "sold_at"),
     )
@@ -39,5 +48,7 @@ class Order(TimestampMixin, Base):
     shipping_cost: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     payout: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     purchase_price: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    purchased_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    size: Mapped[str] = mapped_column(String(10), nullable=False)
     sold_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     external_ref: Mapped[str | None] = mapped_column(String(100))

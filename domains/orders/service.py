@@ -79,6 +79,8 @@ class OrderService:
             shipping_cost=shipping_cost,
             payout=sale_price - platform_fee - processing_fee - shipping_cost,
             purchase_price=to_money(item.purchase_price),
+            purchased_at=item.purchased_at,
+            size=item.size,
             sold_at=sold_at,
             external_ref=data.external_ref,
         )

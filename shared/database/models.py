@@ -2,6 +2,7 @@
 
 from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UsageLedger
+from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
 from domains.auth.models import User
 from domains.inventory.models import InventoryItem
 from domains.orders.models import Order
@@ -20,6 +21,9 @@ __all__ = [
     "Message",
     "Order",
     "Product",
+    "PurchasesDaily",
+    "SalesDaily",
+    "StockDaily",
     "UsageLedger",
     "User",
 ]

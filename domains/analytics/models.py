@@ -1,0 +1,63 @@
+"""Daily rollups of the analytics read model, maintained by database triggers (migration 0004).
+
+Every write path (services, imports, the API, raw SQL) keeps them exact: triggers on
+inventory_items and orders add and subtract each row's contribution. Queries read whole days
+from here and the partial days at a window's edges (and at age cut-offs) from the raw rows, so
+answers equal a scan over the raw rows. A row whose count drops to 0 is deleted.
+
+Days are UTC calendar days of the timestamp (purchased_at for stock and purchases, sold_at for
+sales). Brands come from the item's / order's product at the time of the write.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.database.base import Base
+from shared.database.types import Money
+
+
+class StockDaily(Base):
+    """Pairs in inventory NOW (in_stock / listed), by purchase day, brand and status."""
+
+    __tablename__ = "stock_daily"
+
+    purchase_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, nullable=False)
+    value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+
+
+class PurchasesDaily(Base):
+    """Every pair ever bought (whatever its status), by purchase day and brand."""
+
+    __tablename__ = "purchases_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, nullable=False)
+    value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+
+
+class SalesDaily(Base):
+    """Orders by sale day, brand and platform: sums of the order columns the KPIs read."""
+
+    __tablename__ = "sales_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    cogs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    payout: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    platform_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    processing_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    shipping_costs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # sum over the orders of (sold_at - purchased_at) in fractional days
+    days_to_sell_sum: Mapped[float] = mapped_column(Float, nullable=False)

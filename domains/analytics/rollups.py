@@ -1,0 +1,112 @@
+"""The daily rollups' definition as GROUP BYs over the raw rows (domains/analytics/models.py).
+
+Triggers of migration 0004 keep the rollups equal to these queries row by row; bulk loaders that
+bypass the triggers (scripts/demo_data.py) call `rebuild_rollups` afterwards, and the tests
+compare the trigger-maintained rows with `expected_rollups`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Select, cast, delete, func, insert, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
+from domains.inventory.models import IN_INVENTORY, InventoryItem
+from domains.orders.models import Order
+from domains.products.models import Product
+from shared.database.sql import days_between
+
+ROLLUPS = (StockDaily, PurchasesDaily, SalesDaily)
+# Tables whose row triggers maintain the rollups (all named analytics_*).
+SOURCE_TABLES = ("inventory_items", "orders")
+TRIGGER_PREFIX = "analytics_"
+
+
+def utc_day(dialect: str, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, as a DATE."""
+    if dialect == "sqlite":
+        return func.date(column)
+    return cast(func.timezone(literal_column("'UTC'"), column), Date)
+
+
+def rollup_queries(dialect: str) -> dict[type, Select[Any]]:
+    """Per rollup model, the GROUP BY over raw rows whose columns are the model's, in order."""
+    item_day = utc_day(dialect, InventoryItem.purchased_at)
+    sale_day = utc_day(dialect, Order.sold_at)
+    stock = (
+        select(
+            item_day,
+            Product.brand_id,
+            InventoryItem.status,
+            func.count(),
+            func.sum(InventoryItem.purchase_price),
+        )
+        .join(Product, Product.id == InventoryItem.product_id)
+        .where(InventoryItem.status.in_(IN_INVENTORY))
+        .group_by(item_day, Product.brand_id, InventoryItem.status)
+    )
+    purchases = (
+        select(item_day, Product.brand_id, func.count(), func.sum(InventoryItem.purchase_price))
+        .join(Product, Product.id == InventoryItem.product_id)
+        .group_by(item_day, Product.brand_id)
+    )
+    sales = (
+        select(
+            sale_day,
+            Product.brand_id,
+            Order.platform,
+            func.count(),
+            func.sum(Order.sale_price),
+            func.sum(Order.purchase_price),
+            func.sum(Order.payout),
+            func.sum(Order.platform_fee),
+            func.sum(Order.processing_fee),
+            func.sum(Order.shipping_cost),
+            func.sum(days_between(dialect, Order.purchased_at, Order.sold_at)),
+        )
+        .join(Product, Product.id == Order.product_id)
+        .group_by(sale_day, Product.brand_id, Order.platform)
+    )
+    return {StockDaily: stock, PurchasesDaily: purchases, SalesDaily: sales}
+
+
+async def rebuild_rollups(conn: AsyncConnection) -> None:
+    """Replace every rollup row by one INSERT ... SELECT ... GROUP BY over the raw rows."""
+    for model, query in rollup_queries(conn.dialect.name).items():
+        await conn.execute(delete(model))
+        columns = [column.name for column in model.__table__.columns]
+        await conn.execute(insert(model).from_select(columns, query))
+
+
+async def disable_rollup_triggers(conn: AsyncConnection) -> list[str]:
+    """Switch the rollup triggers off for a bulk load in this transaction; returns the statements
+    that switch them on again (PostgreSQL: ALTER TABLE ... ENABLE; SQLite: the CREATE TRIGGERs).
+    The caller must `rebuild_rollups` before it commits."""
+    tables = ", ".join(f"'{t}'" for t in SOURCE_TABLES)
+    if conn.dialect.name == "postgresql":
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    f"WHERE NOT t.tgisinternal AND c.relname IN ({tables}) AND t.tgname LIKE :prefix"
+                ),
+                {"prefix": TRIGGER_PREFIX + "%"},
+            )
+        ).all()
+        for table, name in rows:
+            await conn.execute(text(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"'))
+        return [f'ALTER TABLE {table} ENABLE TRIGGER "{name}"' for table, name in rows]
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                f"AND tbl_name IN ({tables}) AND name LIKE :prefix"
+            ),
+            {"prefix": TRIGGER_PREFIX + "%"},
+        )
+    ).all()
+    for name, _sql in rows:
+        await conn.execute(text(f'DROP TRIGGER "{name}"'))
+    return [sql for _name, sql in rows]
