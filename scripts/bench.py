@@ -360,6 +360,8 @@ async def analytics_section(ctx: BenchContext) -> SectionResult:
     )
 
 
+import scripts.bench_ai  # noqa: E402, F401  (registers the AI and memory sections)
+
 # --------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------

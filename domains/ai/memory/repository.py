@@ -230,6 +230,30 @@ async def conversations_with_messages(session: AsyncSession, *, user_id: uuid.UU
 _UID = bindparam("uid", type_=Uuid())
 
 
+def message_search_sql_postgresql(*, exclude: bool) -> str:
+    """The message search on PostgreSQL, parameters :uid, :query, :limit (and :exclude).
+
+    Resellers all talk about the same words (stock, sales, Nike, StockX), so a term matches a
+    large share of everybody's messages while user_id matches a few hundred rows. Matching
+    inside the user's own rows (the MATERIALIZED CTE) keeps it that way for every plan: with
+    the GIN index in reach, asyncpg's reused prepared statement got a generic plan that
+    ANDed the user_id index with a GIN scan over ~170k entries per common term (105 ms at
+    1M messages instead of ~1 ms; see docs/benchmarks.md, memory-recall).
+    """
+    not_excluded = "AND conversation_id <> :exclude" if exclude else ""
+    return f"""
+        WITH mine AS MATERIALIZED (
+            SELECT id, conversation_id, role, content, created_at
+            FROM ai_messages WHERE user_id = :uid {not_excluded}
+        )
+        SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
+               ts_rank(to_tsvector('{TS_CONFIG}', m.content), q) AS relevance
+        FROM mine m, to_tsquery('{TS_CONFIG}', :query) q
+        WHERE to_tsvector('{TS_CONFIG}', m.content) @@ q
+        ORDER BY relevance DESC, m.id DESC LIMIT :limit
+    """
+
+
 async def search_messages(
     session: AsyncSession,
     *,
@@ -238,19 +262,14 @@ async def search_messages(
     limit: int,
     exclude_conversation_id: uuid.UUID | None = None,
 ) -> list[RecalledMessage]:
-    """The user's past messages matching any term, best match first (GIN / FTS5 index)."""
+    """The user's past messages matching any term, best match first (PostgreSQL: the user's rows
+    by the user_id index, matched there; SQLite: FTS5 index)."""
     if not terms:
         return []
     dialect = session.get_bind().dialect.name
     exclude = "AND m.conversation_id <> :exclude" if exclude_conversation_id else ""
     if dialect == "postgresql":
-        sql = f"""
-            SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
-                   ts_rank(to_tsvector('{TS_CONFIG}', m.content), q) AS relevance
-            FROM ai_messages m, to_tsquery('{TS_CONFIG}', :query) q
-            WHERE m.user_id = :uid AND to_tsvector('{TS_CONFIG}', m.content) @@ q {exclude}
-            ORDER BY relevance DESC, m.id DESC LIMIT :limit
-        """
+        sql = message_search_sql_postgresql(exclude=bool(exclude_conversation_id))
         query = " | ".join(f"{t}:*" for t in terms)
     else:
         sql = f"""

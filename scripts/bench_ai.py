@@ -1,0 +1,978 @@
+"""Benchmark sections of the assistant and its memory, registered into scripts/bench.py.
+
+    python -m scripts.bench --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_ai \
+        --items 5000 --section ai-latency --section ai-prompt-tokens --no-docs
+    python -m scripts.bench ... --section memory-recall --section memory-overhead --no-docs
+
+Sections:
+- ai-latency        POST /ai/query with the built-in engine through the whole app, a fixed mix of
+                    EN/DE questions (N requests each), p50/p95 per kind of question and overall.
+- ai-prompt-tokens  prompt tokens of the first OpenAI request per question, counted from the request
+                    the real OpenAIProvider sends to a loopback fake, beside the integration plan's
+                    prompt (its system prompt + its ContextBuilder inventory and analytics text).
+- memory-recall     SqlMemory.load and observe_user_message at 1M stored messages of 10k users,
+                    generated with COPY into their own database (BENCH_MEMORY_DATABASE_URL,
+                    default: the benchmark database's server, database `bench_memory`).
+- memory-overhead   scripts.bench_memory.bench_memory_overhead: Memori beside the sql backend.
+
+Each section prints its table and writes its own block into docs/benchmarks.md (with the command
+that produced it), whatever --no-docs says: --no-docs keeps bench.py's per-item-count block, which
+holds the analytics figures, untouched.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import random
+import re
+import shlex
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from tqdm import tqdm
+
+
+def _bench_module() -> ModuleType:
+    """scripts.bench as it is running: `python -m scripts.bench` runs it as __main__, and importing
+    it again under its own name would build a second, unused section registry."""
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None) == "scripts.bench" and main is not None:
+        return main
+    return importlib.import_module("scripts.bench")
+
+
+bench = _bench_module()
+BenchContext = bench.BenchContext
+SectionResult = bench.SectionResult
+percentile = bench.percentile
+ms = bench.ms
+section = bench.section
+
+MEMORY_DATABASE = "bench_memory"
+MEMORY_USERS = 10_000
+MEMORY_MESSAGES = 1_000_000
+MEMORY_CONVERSATIONS_PER_USER = 10
+RECALL_SAMPLES = 400
+WRITE_SAMPLES = 200
+RECALL_TOKEN_BUDGET = 600  # domains/ai/service.py MEMORY_TOKEN_BUDGET (min(600, AI_MAX_TOKENS // 4))
+RECALL_TARGET_P95_MS = 10.0
+
+
+# --------------------------------------------------------------------------------------
+# The question mix
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    kind: str
+    text: str
+    follow_up_of: str | None = None  # asked first (untimed) in the same conversation
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("inventory count", "How many pairs do I have in stock?"),
+    Question("inventory count", "Wie viele Paare habe ich gerade im Lager?"),
+    Question("inventory count", "What is my inventory worth right now?"),
+    Question("dead stock", "How much dead stock do I have?"),
+    Question("dead stock", "Welche Ladenhüter habe ich?"),
+    Question("dead stock", "Show me pairs older than 90 days"),
+    Question("revenue last month", "What was my revenue last month?"),
+    Question("revenue last month", "Wie hoch war mein Umsatz letzten Monat?"),
+    Question("revenue last month", "How much profit did I make last month?"),
+    Question("best sellers", "What are my best selling brands?"),
+    Question("best sellers", "Was sind meine meistverkauften Sneaker?"),
+    Question("best sellers", "Top 5 products by revenue this year"),
+    Question("compare platforms", "Compare StockX and GOAT sales"),
+    Question("compare platforms", "Welche Plattform bringt am meisten Gewinn?"),
+    Question("compare platforms", "Which platform has the best margin?"),
+    Question("follow-up", "And the month before?", follow_up_of="What was my revenue last month?"),
+    Question("follow-up", "Und nur Nike?", follow_up_of="Wie hoch war mein Umsatz letzten Monat?"),
+    Question("follow-up", "What about Jordan?", follow_up_of="How much dead stock do I have?"),
+    Question("follow-up", "Und auf eBay?", follow_up_of="Compare StockX and GOAT sales"),
+    Question("follow-up", "Which of them are the oldest?", follow_up_of="Welche Ladenhüter habe ich?"),
+)
+
+
+# --------------------------------------------------------------------------------------
+# docs/benchmarks.md: one block per section (and scale)
+# --------------------------------------------------------------------------------------
+
+
+def command_line() -> str:
+    return "python -m scripts.bench " + shlex.join(sys.argv[1:])
+
+
+def write_section_block(key: str, result: Any, *, database: str) -> None:
+    """Replace (or append) this section's own block in docs/benchmarks.md; keep everything else."""
+    start, end = f"<!-- bench-ai {key} -->", f"<!-- /bench-ai {key} -->"
+    block = "\n".join(
+        [
+            start,
+            f"## {result.title}",
+            "",
+            f"`{command_line()}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {bench._load_average()}",
+            "",
+            f"- machine: {bench.machine()}",
+            f"- database: PostgreSQL `{database}`",
+            "",
+            result.markdown().split("\n", 2)[2],  # the table and notes (the title is the heading)
+            "",
+            end,
+        ]
+    )
+    path = bench.DOCS_PATH
+    current = path.read_text() if path.exists() else bench.DOCS_INTRO
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        current = before + block + rest.split(end, 1)[1]
+    else:
+        current = current.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(current)
+    print(f"bench: wrote block `{key}` into {path.name}")
+
+
+def _database_name(url: str) -> str:
+    return make_url(url).database or "?"
+
+
+# --------------------------------------------------------------------------------------
+# ai-latency
+# --------------------------------------------------------------------------------------
+
+
+class _AppSettingsOverride:
+    """app.state.settings with some values changed, for the duration of a section."""
+
+    def __init__(self, app: Any, **values: Any) -> None:
+        self.app, self.values = app, values
+
+    def __enter__(self) -> None:
+        self.saved = self.app.state.settings
+        self.app.state.settings = self.saved.model_copy(update=self.values)
+
+    def __exit__(self, *exc: object) -> None:
+        self.app.state.settings = self.saved
+
+
+async def _ask(ctx: Any, query: str, conversation_id: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"query": query}
+    if conversation_id:
+        body["conversation_id"] = conversation_id
+    response = await ctx.client.post("/ai/query", json=body, headers=ctx.headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"POST /ai/query {query!r} -> {response.status_code}: {response.text[:300]}")
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def _timed_question(ctx: Any, question: Question) -> tuple[float, dict[str, Any]]:
+    conversation_id = None
+    if question.follow_up_of:
+        conversation_id = (await _ask(ctx, question.follow_up_of))["conversation_id"]
+    started = time.perf_counter()
+    answer = await _ask(ctx, question.text, conversation_id)
+    return time.perf_counter() - started, answer
+
+
+@section("ai-latency")
+async def ai_latency_section(ctx: Any) -> Any:
+    samples: dict[Question, list[float]] = defaultdict(list)
+    intents: dict[str, set[str]] = defaultdict(set)
+    providers: set[str] = set()
+    total = len(QUESTIONS) * (ctx.warmup + ctx.requests)
+    # The per-minute rate limit would answer 429 after 30 questions; the budget does not apply to
+    # the built-in engine (0 tokens) but is switched off too, so nothing but the engine is timed.
+    with (
+        _AppSettingsOverride(ctx.app, AI_RATE_LIMIT_PER_MINUTE=0, AI_DAILY_TOKEN_BUDGET=0),
+        tqdm(total=total, desc="ai-latency requests", unit="req") as progress,
+    ):
+        for _round in range(ctx.warmup):
+            for question in QUESTIONS:
+                await _timed_question(ctx, question)
+                progress.update()
+        for _round in range(ctx.requests):  # interleaved: load drifts hit every question alike
+            for question in QUESTIONS:
+                seconds, answer = await _timed_question(ctx, question)
+                samples[question].append(seconds)
+                intents[question.kind].add(answer["intent"])
+                providers.add(answer["provider"])
+                progress.update()
+    kinds: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for question, values in samples.items():
+        kinds[question.kind].extend(values)
+        counts[question.kind] += 1
+    rows = [
+        [
+            kind,
+            str(counts[kind]),
+            f"{len(values):,}",
+            ms(percentile(values, 50)),
+            ms(percentile(values, 95)),
+            ms(max(values)),
+            ", ".join(sorted(intents[kind])),
+        ]
+        for kind, values in kinds.items()
+    ]
+    everything = [v for values in kinds.values() for v in values]
+    rows.append(
+        [
+            "**overall**",
+            str(len(QUESTIONS)),
+            f"{len(everything):,}",
+            ms(percentile(everything, 50)),
+            ms(percentile(everything, 95)),
+            ms(max(everything)),
+            "",
+        ]
+    )
+    slowest = max(samples, key=lambda q: percentile(samples[q], 95))
+    result = SectionResult(
+        title=f"AI assistant latency: POST /ai/query, built-in engine ({ctx.items:,} pairs, N={ctx.requests})",
+        columns=["question kind", "questions", "requests", "p50 ms", "p95 ms", "max ms", "intents detected"],
+        rows=rows,
+        notes=[
+            "Full HTTP round trip in-process (ASGI transport, JWT auth, validation, memory recall, the "
+            "built-in engine's tool calls through the business services, storing the turn, commit), "
+            f"demo user, provider: {', '.join(sorted(providers))}.",
+            f"{len(QUESTIONS)} questions (EN and DE), asked in rounds: {ctx.warmup} warm-up rounds, then "
+            f"{ctx.requests} timed rounds; each request starts a new conversation.",
+            "follow-up: the first question of the pair is asked untimed, the follow-up is timed in the "
+            "same conversation (history loaded).",
+            f"slowest question by p95: {slowest.text!r} ({ms(percentile(samples[slowest], 95))} ms).",
+            "Questions: " + "; ".join(f"{q.text!r}" for q in QUESTIONS) + ".",
+        ],
+    )
+    write_section_block(
+        f"section=ai-latency items={ctx.items}", result, database=_database_name(ctx.settings.DATABASE_URL)
+    )
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# ai-prompt-tokens
+# --------------------------------------------------------------------------------------
+
+# The integration plan's AIAssistantService.SYSTEM_PROMPTS and intent keywords, as written there.
+PLAN_SYSTEM_PROMPTS = {
+    "inventory": """You are a helpful inventory management assistant for SoleFlip,
+a sneaker resale business. You have access to real-time inventory data, product information,
+and analytics. Provide concise, actionable insights. When asked about inventory, include
+specific numbers and recommendations. Always be professional and data-driven.""",
+    "pricing": """You are a pricing strategy expert for SoleFlip. You help optimize
+pricing decisions based on market data, inventory age, and demand patterns. Provide
+specific price recommendations with clear reasoning.""",
+    "analytics": """You are a business analytics assistant for SoleFlip. You analyze
+sales trends, product performance, and provide strategic insights. Use data to support
+your recommendations and highlight key patterns.""",
+    "general": """You are SoleFlip AI Assistant, helping with sneaker resale business
+operations. You have access to inventory, pricing, analytics, and order data. Provide
+helpful, accurate answers based on the available data.""",
+}
+PLAN_KEYWORDS = {
+    "inventory": ["inventory", "stock", "warehouse", "items", "quantity"],
+    "pricing": ["price", "pricing", "cost", "value", "worth"],
+    "analytics": ["sales", "revenue", "performance", "trend", "analytics"],
+    "product": ["product", "sneaker", "shoe", "brand"],
+}
+
+
+def plan_intent(query: str) -> str:
+    lowered = query.lower()
+    for intent, words in PLAN_KEYWORDS.items():
+        if any(word in lowered for word in words):
+            return intent
+    return "general"
+
+
+async def plan_context_text(ctx: Any) -> str:
+    """The plan's ContextBuilder.build_inventory_context() + build_analytics_context(30), on our data."""
+    from domains.inventory.models import IN_INVENTORY, InventoryItem
+    from domains.orders.models import Order
+    from domains.products.models import Brand, Product
+
+    now = datetime.now(UTC)
+    async with ctx.session() as session:
+        in_stock = InventoryItem.status.in_(IN_INVENTORY)
+        stats = (
+            await session.execute(
+                select(
+                    func.count(InventoryItem.id), func.count(func.distinct(InventoryItem.product_id))
+                ).where(in_stock)
+            )
+        ).one()
+        dead = await session.scalar(
+            select(func.count(InventoryItem.id)).where(
+                in_stock, InventoryItem.purchased_at < now - timedelta(days=60)
+            )
+        )
+        start = now - timedelta(days=30)
+        revenue = (
+            await session.execute(
+                select(func.sum(Order.sale_price), func.count(Order.id), func.avg(Order.sale_price)).where(
+                    Order.sold_at >= start
+                )
+            )
+        ).one()
+        top_brands = (
+            await session.execute(
+                select(Brand.name, func.count(Order.id))
+                .join(Product, Product.brand_id == Brand.id)
+                .join(Order, Order.product_id == Product.id)
+                .where(Order.sold_at >= start)
+                .group_by(Brand.name)
+                .order_by(func.count(Order.id).desc())
+                .limit(5)
+            )
+        ).all()
+    total_items, unique_products = stats
+    inventory = f"""
+Current Inventory Summary:
+- Total Inventory Items: {total_items}
+- Total Quantity: {total_items}
+- Unique Products: {unique_products}
+- Dead Stock Items (>60 days): {dead}
+- Dead Stock Rate: {(dead or 0) / max(total_items, 1) * 100:.1f}%
+""".strip()
+    analytics = f"""
+Analytics Summary (Last 30 days):
+- Total Revenue: ${float(revenue[0] or 0):.2f}
+- Total Orders: {revenue[1] or 0}
+- Average Order Value: ${float(revenue[2] or 0):.2f}
+
+Top Selling Brands:
+"""
+    for brand, count in top_brands:
+        analytics += f"- {brand}: {count} sales\n"
+    return inventory + "\n\n" + analytics.strip()
+
+
+def plan_prompt_tokens(question: str, context: str, model: str) -> int:
+    from domains.ai.tokens import count_message_tokens
+
+    messages = [
+        {
+            "role": "system",
+            "content": PLAN_SYSTEM_PROMPTS.get(plan_intent(question), PLAN_SYSTEM_PROMPTS["general"]),
+        },
+        {"role": "system", "content": f"Current Data Context:\n\n{context}"},
+        {"role": "user", "content": question},
+    ]
+    return count_message_tokens(messages, model)
+
+
+@dataclass(slots=True)
+class _SentPrompt:
+    system: int
+    history: int
+    question: int
+    tools: int
+    tool_count: int
+
+    @property
+    def total(self) -> int:
+        return self.system + self.history + self.question + self.tools
+
+
+def _split_request(body: dict[str, Any], model: str) -> _SentPrompt:
+    """Prompt tokens of a recorded chat.completions request: system / history / question / tools."""
+    from domains.ai.tokens import REPLY_PRIMING_TOKENS, count_message_tokens, count_tokens
+
+    messages = body["messages"]
+    system = [m for m in messages if m.get("role") == "system"]
+    rest = [m for m in messages if m.get("role") != "system"]
+    tools = body.get("tools") or []
+    return _SentPrompt(
+        system=count_message_tokens(system, model) - REPLY_PRIMING_TOKENS,
+        history=count_message_tokens(rest[:-1], model) - REPLY_PRIMING_TOKENS,
+        question=count_message_tokens(rest[-1:], model),  # with the reply priming
+        tools=count_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":")), model)
+        if tools
+        else 0,
+        tool_count=len(tools),
+    )
+
+
+@section("ai-prompt-tokens")
+async def ai_prompt_tokens_section(ctx: Any) -> Any:
+    from pydantic import SecretStr
+
+    from domains.ai.providers.builtin import BuiltinProvider
+    from domains.ai.providers.openai_provider import OpenAIProvider
+    from domains.ai.tokens import count_tokens, token_backend
+    from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
+
+    llm = FakeLLMServer()
+    llm.start()
+    app = ctx.app
+    saved_providers = getattr(app.state, "ai_providers", None)
+    rows: list[list[str]] = []
+    ratios: list[float] = []
+    try:
+        with _AppSettingsOverride(app, AI_RATE_LIMIT_PER_MINUTE=0, AI_DAILY_TOKEN_BUDGET=0):
+            provider_settings = app.state.settings.model_copy(
+                update={
+                    "OPENAI_BASE_URL": f"{llm.url}/v1",
+                    "OPENAI_API_KEY": SecretStr("sk-bench-0123456789abcdef"),
+                    "AI_MAX_RETRIES": 0,
+                }
+            )
+            provider = OpenAIProvider(provider_settings)
+            app.state.ai_providers = (provider, BuiltinProvider(app.state.settings))
+            model = provider.model
+            context = await plan_context_text(ctx)
+            plan_context_tokens = count_tokens(context, model)
+            for question in tqdm(QUESTIONS, desc="ai-prompt-tokens questions", unit="q"):
+                conversation_id = None
+                if question.follow_up_of:
+                    llm.script(OPENAI_PATH, Reply(sse=openai_stream(text="Your revenue was 12,345.00 EUR.")))
+                    conversation_id = (await _ask(ctx, question.follow_up_of))["conversation_id"]
+                llm.script(OPENAI_PATH, Reply(sse=openai_stream(text="Here are your figures.")))
+                before = len(llm.requests_to(OPENAI_PATH))
+                answer = await _ask(ctx, question.text, conversation_id)
+                sent = llm.requests_to(OPENAI_PATH)[before:]
+                if not sent or answer.get("fallback"):
+                    raise RuntimeError(f"the OpenAI fake got no request for {question.text!r}: {answer}")
+                ours = _split_request(sent[0].body, model)
+                plan = plan_prompt_tokens(question.text, context, model)
+                ratios.append(ours.total / plan)
+                rows.append(
+                    [
+                        question.kind,
+                        question.text,
+                        f"{ours.system:,}",
+                        f"{ours.tools:,} ({ours.tool_count})",
+                        f"{ours.history:,}",
+                        f"{ours.total:,}",
+                        f"{plan:,}",
+                        f"{ours.total / plan:.2f}x",
+                    ]
+                )
+            await provider.aclose()
+    finally:
+        app.state.ai_providers = saved_providers
+        llm.stop()
+    mean = sum(ratios) / len(ratios)
+    result = SectionResult(
+        title=f"Prompt tokens per question: our OpenAI request vs the integration plan's prompt ({ctx.items:,} pairs)",
+        columns=[
+            "kind",
+            "question",
+            "ours: system + context",
+            "ours: tools (count)",
+            "ours: history",
+            "ours: total",
+            "plan: total",
+            "ours / plan",
+        ],
+        rows=rows,
+        notes=[
+            f"ours: the first chat.completions request the real OpenAIProvider ({model}) sent to a loopback "
+            "fake for POST /ai/query (include_context=true): system prompt with the compact pre-fetched "
+            "context and memory, tool schemas, conversation history, question. Counted with "
+            f"{token_backend(model)} (o200k/cl100k as the model uses; chat framing per OpenAI's cookbook; "
+            "tools as their compact JSON, which errs high). Tool results of later steps are not included.",
+            "plan: the integration plan's AIAssistantService.query() prompt: its per-intent system prompt + "
+            "'Current Data Context' with its ContextBuilder inventory AND analytics text (computed on this "
+            f"database: {plan_context_tokens:,} tokens) pasted into every prompt + question; "
+            "no tools, no history (Memori's injected memories not counted).",
+            f"mean ours / plan: {mean:.2f}x. The plan's ContextBuilder text is a fixed handful of aggregate "
+            "lines (counts, 30-day revenue, top 5 brands), so its size does not grow with the data; what it "
+            "cannot answer (dead-stock lists, platform comparisons, other periods) it cannot ground at all. "
+            "Our fixed cost is the tool schemas.",
+        ],
+    )
+    write_section_block(
+        f"section=ai-prompt-tokens items={ctx.items}",
+        result,
+        database=_database_name(ctx.settings.DATABASE_URL),
+    )
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# memory-recall: 1M messages of 10k users, generated with COPY
+# --------------------------------------------------------------------------------------
+
+BRANDS = ["Nike", "Jordan", "Adidas", "New Balance", "Asics", "Yeezy", "Puma", "Salomon"]
+MODELS = [
+    "Air Jordan 4 Bred",
+    "Dunk Low Panda",
+    "Yeezy 350 Zebra",
+    "Samba OG",
+    "990v6 Grey",
+    "Gel-Kayano 14",
+    "Air Max 1",
+    "Jordan 1 Chicago",
+    "XT-6 Black",
+    "Travis Scott Low",
+]
+PLATFORMS = ["StockX", "GOAT", "eBay", "Alias", "Klekt", "Restocks"]
+USER_TEMPLATES = [
+    "How much dead stock do I have on {platform}?",
+    "What was my revenue with {brand} last month?",
+    "Should I lower the price of the {model} in size {size}?",
+    "Which {brand} pairs are older than {days} days?",
+    "Compare my sales on {platform} and {platform2}",
+    "Wie viel Umsatz habe ich mit {brand} auf {platform} gemacht?",
+    "Welche Ladenhüter von {brand} habe ich noch?",
+    "Was ist der Marktpreis für {model} Größe {size}?",
+    "I sold the {model} size {size} for {price} EUR on {platform}",
+    "Best sellers this week?",
+]
+ASSISTANT_TEMPLATES = [
+    "You have {units} pairs of dead stock on {platform}, worth {price} EUR in total.",
+    "Revenue with {brand} last month was {price} EUR from {units} orders, margin {pct}%.",
+    "The {model} in size {size} sells for about {price} EUR on {platform}; lowering by {pct}% would still keep a profit.",
+    "{units} {brand} pairs are older than {days} days; the oldest is the {model}.",
+    "{platform}: {units} orders, {price} EUR revenue. {platform2}: fewer orders but a higher margin of {pct}%.",
+    "Mit {brand} hast du auf {platform} {price} EUR Umsatz gemacht ({units} Bestellungen).",
+    "Du hast {units} Ladenhüter von {brand}, der älteste ist der {model}.",
+    "Der Marktpreis für {model} in Größe {size} liegt bei etwa {price} EUR.",
+    "Noted: {model} size {size} sold on {platform}; profit after fees {price} EUR.",
+    "Your best sellers this week: {model} ({units} pairs), then {brand}.",
+]
+NOTE_TEXTS = [
+    "I keep the Jordans in the garage storage unit",
+    "My accountant needs the monthly export by the 5th",
+    "I only buy Yeezys below retail",
+    "Restock Samba OG every month",
+    "Ich verkaufe Kinder-Größen nur auf eBay",
+    "Pairs with box damage go to Alias",
+]
+RECALL_QUERIES = [
+    "How much dead stock do I have on StockX?",
+    "What did we say about the Jordan 4 Bred price?",
+    "Wie viel Umsatz habe ich mit Nike letzten Monat gemacht?",
+    "Which Adidas pairs should I discount?",
+    "Compare GOAT and eBay sales",
+    "Welche Ladenhüter von New Balance habe ich?",
+]
+FACT_STATEMENT = "Remember that anything older than {days} days counts as dead stock for me"
+
+
+def memory_database_url(settings_url: str) -> str:
+    url = os.environ.get("BENCH_MEMORY_DATABASE_URL")
+    return url or make_url(settings_url).set(database=MEMORY_DATABASE).render_as_string(hide_password=False)
+
+
+def _fill(template: str, rng: random.Random) -> str:
+    return template.format(
+        brand=rng.choice(BRANDS),
+        model=rng.choice(MODELS),
+        platform=rng.choice(PLATFORMS),
+        platform2=rng.choice(PLATFORMS),
+        size=rng.choice(["8", "8.5", "9", "9.5", "10", "10.5", "11", "42", "43", "44.5"]),
+        price=f"{rng.randint(80, 2400):,}",
+        units=rng.randint(1, 140),
+        days=rng.choice([30, 45, 60, 90, 120]),
+        pct=rng.randint(5, 40),
+    )
+
+
+def _copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
+    """PostgreSQL COPY text format (our generated values hold no tab, newline or backslash)."""
+    out = io.StringIO()
+    for row in rows:
+        out.write("\t".join("\\N" if v is None else str(v) for v in row))
+        out.write("\n")
+    return out.getvalue().encode()
+
+
+async def generate_memory_data(database_url: str, *, users: int, messages: int, seed: int = 7) -> float:
+    """Users, conversations, messages and facts with COPY; secondary indexes and foreign keys of
+    ai_messages rebuilt after the load. Returns the seconds it took."""
+    import asyncpg
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    per_user = messages // users
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            await conn.execute(
+                "TRUNCATE ai_memory_facts, ai_messages, ai_conversations, ai_usage, users RESTART IDENTITY CASCADE"
+            )
+            indexes = await conn.fetch(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ai_messages' "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'ai_messages'::regclass)"
+            )
+            foreign_keys = await conn.fetch(
+                "SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint "
+                "WHERE conrelid = 'ai_messages'::regclass AND contype = 'f'"
+            )
+            for fk in foreign_keys:
+                await conn.execute(f'ALTER TABLE ai_messages DROP CONSTRAINT "{fk["conname"]}"')
+            for index in indexes:
+                await conn.execute(f'DROP INDEX "{index["indexname"]}"')
+
+            user_ids = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(users)]
+            stamp = now.isoformat()
+            await conn.copy_to_table(
+                "users",
+                source=io.BytesIO(
+                    _copy_text(
+                        [
+                            (
+                                uid,
+                                f"memory-bench-{i}@example.com",
+                                "!",
+                                f"Reseller {i}",
+                                "t",
+                                "f",
+                                stamp,
+                                stamp,
+                            )
+                            for i, uid in enumerate(user_ids)
+                        ]
+                    )
+                ),
+                columns=[
+                    "id",
+                    "email",
+                    "hashed_password",
+                    "full_name",
+                    "is_active",
+                    "is_owner",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
+            conversation_rows = []
+            for uid in user_ids:
+                for c in range(MEMORY_CONVERSATIONS_PER_USER):
+                    cid = uuid.UUID(int=rng.getrandbits(128), version=4)
+                    conversation_rows.append((cid, uid, f"Conversation {c + 1}", stamp, stamp))
+            await conn.copy_to_table(
+                "ai_conversations",
+                source=io.BytesIO(_copy_text(conversation_rows)),
+                columns=["id", "user_id", "title", "created_at", "updated_at"],
+            )
+
+            columns = [
+                "conversation_id",
+                "user_id",
+                "role",
+                "content",
+                "language",
+                "prompt_tokens",
+                "completion_tokens",
+                "created_at",
+            ]
+            with tqdm(
+                total=users * per_user, desc="memory-recall: COPY ai_messages", unit="msg", unit_scale=True
+            ) as bar:
+                for first in range(0, users, 500):
+                    rows = []
+                    for ui in range(first, min(first + 500, users)):
+                        uid = user_ids[ui]
+                        for m in range(per_user):
+                            cid = conversation_rows[
+                                ui * MEMORY_CONVERSATIONS_PER_USER + (m // 2) % MEMORY_CONVERSATIONS_PER_USER
+                            ][0]
+                            template = rng.randrange(len(USER_TEMPLATES))
+                            user_turn = m % 2 == 0
+                            content = _fill(
+                                USER_TEMPLATES[template] if user_turn else ASSISTANT_TEMPLATES[template], rng
+                            )
+                            moment = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+                            rows.append(
+                                (
+                                    cid,
+                                    uid,
+                                    "user" if user_turn else "assistant",
+                                    content,
+                                    "de" if template in (5, 6, 7) else "en",
+                                    0,
+                                    0,
+                                    moment.isoformat(),
+                                )
+                            )
+                    await conn.copy_to_table(
+                        "ai_messages", source=io.BytesIO(_copy_text(rows)), columns=columns
+                    )
+                    bar.update(len(rows))
+
+            fact_rows = []
+            for uid in user_ids:
+                days = rng.choice([30, 45, 60, 90])
+                old = now - timedelta(days=rng.randint(60, 300))
+                fact_rows.append(
+                    (
+                        uid,
+                        "dead_stock_threshold",
+                        json.dumps(days + 15),
+                        f"dead stock after {days + 15} days",
+                        old.isoformat(),
+                        (old + timedelta(days=20)).isoformat(),
+                    )
+                )
+                fact_rows.append(
+                    (
+                        uid,
+                        "dead_stock_threshold",
+                        json.dumps(days),
+                        f"anything older than {days} days is dead stock",
+                        (old + timedelta(days=20)).isoformat(),
+                        None,
+                    )
+                )
+                fact_rows.append(
+                    (
+                        uid,
+                        "preferred_platform",
+                        json.dumps(rng.choice(["stockx", "goat", "ebay"])),
+                        "I mostly sell on StockX",
+                        old.isoformat(),
+                        None,
+                    )
+                )
+                fact_rows.append(
+                    (
+                        uid,
+                        "target_margin",
+                        json.dumps(float(rng.choice([15, 20, 25]))),
+                        "I aim for a 20% margin",
+                        old.isoformat(),
+                        None,
+                    )
+                )
+                for note in rng.sample(NOTE_TEXTS, 3):
+                    fact_rows.append((uid, "note", json.dumps(note), note, old.isoformat(), None))
+            await conn.copy_to_table(
+                "ai_memory_facts",
+                source=io.BytesIO(_copy_text([(*r[:4], r[4], r[5], r[4]) for r in fact_rows])),
+                columns=["user_id", "kind", "value", "text", "valid_from", "valid_to", "created_at"],
+            )
+
+            for index in tqdm(indexes, desc="memory-recall: rebuild indexes", unit="index"):
+                await conn.execute(index["indexdef"])
+            for fk in foreign_keys:
+                await conn.execute(f'ALTER TABLE ai_messages ADD CONSTRAINT "{fk["conname"]}" {fk["def"]}')
+        await conn.execute("ANALYZE users, ai_conversations, ai_messages, ai_memory_facts")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def _memory_state(engine: Any) -> tuple[int, int]:
+    async with engine.connect() as conn:
+        users = await conn.scalar(text("SELECT count(*) FROM users"))
+        messages = await conn.scalar(text("SELECT count(*) FROM ai_messages"))
+    return int(users or 0), int(messages or 0)
+
+
+async def explain_recall(engine: Any, user_id: uuid.UUID, query: str) -> list[str]:
+    """EXPLAIN ANALYZE of the message search as the app runs it: the repository's SQL as a prepared
+    statement with a generic plan (asyncpg reuses prepared statements; PostgreSQL switches them to
+    a generic plan after five executions)."""
+    from domains.ai.memory import repository
+
+    terms = repository.search_terms(query)
+    tsquery = " | ".join(f"{t}:*" for t in terms)  # letters and digits only (search_terms)
+    sql = repository.message_search_sql_postgresql(exclude=False)
+    sql = sql.replace(":uid", "$1").replace(":query", "$2").replace(":limit", "$3")
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        await conn.exec_driver_sql(f"PREPARE recall_probe(uuid, text, int) AS {sql}")
+        rows = await conn.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE recall_probe('{user_id}', '{tsquery}', 40)"
+        )
+        lines = [r[0] for r in rows]
+        await conn.exec_driver_sql("DEALLOCATE recall_probe")
+        await conn.exec_driver_sql("RESET plan_cache_mode")
+        await conn.rollback()
+    return lines
+
+
+@section("memory-recall")
+async def memory_recall_section(ctx: Any) -> Any:
+    from domains.ai.memory.models import MemoryFact
+    from domains.ai.memory.sql_backend import SqlMemory
+    from domains.ai.models import Conversation
+    from shared.config.settings import Settings
+    from shared.database.engine import create_engine, create_sessionmaker
+    from shared.database.migrations import upgrade_to_head_async
+
+    url = memory_database_url(ctx.settings.DATABASE_URL)
+    settings = Settings(DATABASE_URL=url, AUTO_MIGRATE=False, LOG_LEVEL="WARNING")
+    await upgrade_to_head_async(settings.DATABASE_URL)
+    engine = create_engine(settings)
+    maker = create_sessionmaker(engine)
+    load_note = "already loaded"
+    try:
+        users, messages = await _memory_state(engine)
+        if users != MEMORY_USERS or messages != MEMORY_MESSAGES:
+            print(
+                f"bench: generating {MEMORY_MESSAGES:,} messages of {MEMORY_USERS:,} users in {_database_name(url)}"
+            )
+            seconds = await generate_memory_data(url, users=MEMORY_USERS, messages=MEMORY_MESSAGES)
+            load_note = f"generated in {seconds:.1f}s in this run"
+        async with engine.connect() as conn:
+            user_ids = [r[0] for r in await conn.execute(text("SELECT id FROM users ORDER BY id"))]
+            fact_count = await conn.scalar(select(func.count()).select_from(MemoryFact))
+        rng = random.Random(11)
+
+        async def recall(user_id: uuid.UUID, query: str) -> tuple[float, int, int]:
+            async with maker() as session:
+                await session.execute(text("SELECT 1"))  # in a request, auth has checked out the connection
+                started = time.perf_counter()
+                context = await SqlMemory(session, settings).load(
+                    user_id=user_id, query=query, token_budget=RECALL_TOKEN_BUDGET
+                )
+                return time.perf_counter() - started, len(context.facts), len(context.snippets)
+
+        for _ in range(20):  # warm-up: connections, plans
+            await recall(rng.choice(user_ids), rng.choice(RECALL_QUERIES))
+        recall_samples: list[float] = []
+        facts_seen, snippets_seen = [], []
+        for _ in tqdm(range(RECALL_SAMPLES), desc="memory-recall: SqlMemory.load", unit="recall"):
+            seconds, facts, snippets = await recall(rng.choice(user_ids), rng.choice(RECALL_QUERIES))
+            recall_samples.append(seconds)
+            facts_seen.append(facts)
+            snippets_seen.append(snippets)
+
+        write_samples: list[float] = []
+        commit_samples: list[float] = []
+        writers = rng.sample(user_ids, WRITE_SAMPLES)
+        for i, user_id in enumerate(tqdm(writers, desc="memory-recall: observe_user_message", unit="write")):
+            async with maker() as session:
+                conversation_id = await session.scalar(
+                    select(Conversation.id).where(Conversation.user_id == user_id).limit(1)
+                )
+                assert conversation_id is not None
+                statement = FACT_STATEMENT.format(days=31 + i % 60)  # a new value: supersede + insert
+                started = time.perf_counter()
+                saved = await SqlMemory(session, settings).observe_user_message(
+                    user_id=user_id, conversation_id=conversation_id, text=statement, language="en"
+                )
+                flushed = time.perf_counter()
+                await session.commit()
+                write_samples.append(flushed - started)
+                commit_samples.append(time.perf_counter() - started)
+                if not saved:
+                    raise RuntimeError(f"no fact extracted from {statement!r}")
+        plan = await explain_recall(engine, rng.choice(user_ids), RECALL_QUERIES[0])
+    finally:
+        await engine.dispose()
+
+    p95 = percentile(recall_samples, 95) * 1000
+    rows = [
+        [
+            "recall: `SqlMemory.load` (facts + notes + message search)",
+            f"{len(recall_samples):,}",
+            ms(percentile(recall_samples, 50)),
+            ms(percentile(recall_samples, 95)),
+            ms(max(recall_samples)),
+            f"{'met' if p95 <= RECALL_TARGET_P95_MS else 'MISSED'} (p95 <= {RECALL_TARGET_P95_MS:.0f} ms)",
+        ],
+        [
+            "write: `observe_user_message` with a fact statement (to flush)",
+            f"{len(write_samples):,}",
+            ms(percentile(write_samples, 50)),
+            ms(percentile(write_samples, 95)),
+            ms(max(write_samples)),
+            "-",
+        ],
+        [
+            "write + commit",
+            f"{len(commit_samples):,}",
+            ms(percentile(commit_samples, 50)),
+            ms(percentile(commit_samples, 95)),
+            ms(max(commit_samples)),
+            "-",
+        ],
+    ]
+    plan_lines = [
+        re.sub(r"\s+\(cost=[^)]*\)", "", line.strip().lstrip("-> "))
+        for line in plan
+        if "Scan" in line or "Execution Time" in line
+    ]
+    result = SectionResult(
+        title=f"Memory recall and write at {MEMORY_MESSAGES:,} messages of {MEMORY_USERS:,} users (sql backend)",
+        columns=["operation", "samples", "p50 ms", "p95 ms", "max ms", "target"],
+        rows=rows,
+        notes=[
+            f"data ({load_note}): {MEMORY_USERS:,} users x {MEMORY_CONVERSATIONS_PER_USER} conversations, "
+            f"{MEMORY_MESSAGES // MEMORY_USERS} EN/DE messages each (questions and answers about brands, "
+            f"models, platforms, spread over a year), {fact_count:,} facts (per user 4 typed of which one superseded, "
+            "3 notes), written with COPY; the GIN and b-tree indexes rebuilt after the load.",
+            f"recall: a random user and one of {len(RECALL_QUERIES)} questions "
+            f"({'; '.join(repr(q) for q in RECALL_QUERIES)}), token budget {RECALL_TOKEN_BUDGET} (the "
+            "service's), each in a fresh session whose connection is already checked out (as after "
+            "the request's auth lookup); 20 warm-up calls. "
+            f"Mean recalled: {sum(facts_seen) / len(facts_seen):.1f} facts, "
+            f"{sum(snippets_seen) / len(snippets_seen):.1f} snippets.",
+            f"write: {FACT_STATEMENT.format(days='N')!r} with a new N for a random user: extraction, source "
+            "message lookup, SAVEPOINT, close the current fact, insert the new one, flush; then COMMIT.",
+            "EXPLAIN ANALYZE of the message search (repository SQL, generic plan as asyncpg's reused "
+            "prepared statement gets it): " + " / ".join(plan_lines),
+        ],
+    )
+    write_section_block("section=memory-recall", result, database=_database_name(url))
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# memory-overhead
+# --------------------------------------------------------------------------------------
+
+
+@section("memory-overhead")
+async def memory_overhead_section(ctx: Any) -> Any:
+    from scripts.bench_memory import bench_memory_overhead
+
+    url = memory_database_url(ctx.settings.DATABASE_URL)
+    print(f"bench: memory-overhead: {ctx.requests} turns per backend (Memori warm-up first)...")
+    saved = os.environ.get("MEMORI_API_URL_BASE")
+    try:
+        rows = await bench_memory_overhead(url, requests=ctx.requests)
+    finally:  # bench_memory points Memori at its loopback stub; do not leak that into later sections
+        if saved is None:
+            os.environ.pop("MEMORI_API_URL_BASE", None)
+        else:
+            os.environ["MEMORI_API_URL_BASE"] = saved
+    result = SectionResult(
+        title="Memori vs sql memory backend: per-request overhead of one assistant turn",
+        columns=["backend", "p50 ms", "p95 ms", "overhead p50 ms", "overhead p95 ms"],
+        rows=[
+            [
+                r["backend"],
+                f"{r['p50_ms']:,.1f}",
+                f"{r['p95_ms']:,.1f}",
+                f"{r['overhead_p50_ms']:+,.1f}",
+                f"{r['overhead_p95_ms']:+,.1f}",
+            ]
+            for r in rows
+        ],
+        notes=[
+            "scripts/bench_memory.bench_memory_overhead, offline: one turn = the real OpenAIProvider "
+            "(openai SDK) streaming from the loopback fake LLM server. sql: the turn alone (the sql "
+            "backend's own recall/write is outside the model call; see the memory-recall block). "
+            "memori: the same turn inside MemoriMemory.attached() - a Memori instance per request, recall "
+            "injected, the turn recorded, augmentation sent to a loopback stub, embedded locally.",
+            f"N={ctx.requests} turns per backend after one Memori warm-up turn; Memori's tables in "
+            f"PostgreSQL `{_database_name(url)}`.",
+        ],
+    )
+    write_section_block("section=memory-overhead", result, database=_database_name(url))
+    return result
+
+
+__all__ = ["QUESTIONS", "generate_memory_data", "plan_context_text", "plan_intent"]
