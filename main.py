@@ -53,6 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        # Analytics read from a replica when one is configured, else from the primary.
+        analytics_engine = engine
+        if settings.ANALYTICS_DATABASE_URL:
+            analytics_engine = create_engine(
+                settings.model_copy(update={"DATABASE_URL": settings.ANALYTICS_DATABASE_URL})
+            )
+        app.state.analytics_engine = analytics_engine
+        app.state.analytics_sessionmaker = create_sessionmaker(analytics_engine)
         for hook in app.state.startup_hooks:
             await hook(app)
         logger.info("startup", database=engine.dialect.name, environment=settings.ENVIRONMENT)
@@ -61,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for hook in app.state.shutdown_hooks:
                 await hook(app)
+            if analytics_engine is not engine:
+                await analytics_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(

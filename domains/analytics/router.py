@@ -16,7 +16,7 @@ from domains.analytics.schemas import (
 )
 from domains.analytics.service import DEFAULT_DEAD_STOCK_DAYS, MAX_DEAD_STOCK_DAYS, AnalyticsService
 from domains.analytics.windows import MAX_DAYS, PeriodName, Window, resolve_window
-from shared.api.dependencies import CurrentUser, DbSession, Pagination
+from shared.api.dependencies import AnalyticsDbSession, CurrentUser, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
@@ -59,7 +59,7 @@ DeadStockDays = Annotated[
 @router.get("/kpis", response_model=Kpis)
 async def kpis(
     user: CurrentUser,
-    session: DbSession,
+    session: AnalyticsDbSession,
     now: Now,
     window: WindowParam,
     brand: Brand = None,
@@ -75,7 +75,7 @@ async def kpis(
 @router.get("/inventory", response_model=InventorySummary)
 async def inventory_summary(
     user: CurrentUser,
-    session: DbSession,
+    session: AnalyticsDbSession,
     now: Now,
     brand: Brand = None,
     dead_stock_days: DeadStockDays = DEFAULT_DEAD_STOCK_DAYS,
@@ -89,7 +89,7 @@ async def inventory_summary(
 @router.get("/best-sellers", response_model=BestSellersOut)
 async def best_sellers(
     user: CurrentUser,
-    session: DbSession,
+    session: AnalyticsDbSession,
     now: Now,
     window: WindowParam,
     by: Literal["brand", "product"] = "product",
@@ -111,7 +111,7 @@ async def best_sellers(
 
 @router.get("/sales-by-platform", response_model=SalesByPlatformOut)
 async def sales_by_platform(
-    user: CurrentUser, session: DbSession, now: Now, window: WindowParam, brand: Brand = None
+    user: CurrentUser, session: AnalyticsDbSession, now: Now, window: WindowParam, brand: Brand = None
 ) -> SalesByPlatformOut:
     """Orders, revenue, fees, payout and profit per platform in the window."""
     items = await AnalyticsService(session, now=now).sales_by_platform(window=window, brand=brand)
@@ -121,7 +121,7 @@ async def sales_by_platform(
 @router.get("/timeseries", response_model=TimeSeriesOut)
 async def time_series(
     user: CurrentUser,
-    session: DbSession,
+    session: AnalyticsDbSession,
     now: Now,
     window: WindowParam,
     grain: Literal["day", "week", "month"] = "month",
@@ -142,7 +142,7 @@ async def time_series(
 
 @router.get("/low-stock", response_model=Page[LowStockRow])
 async def low_stock(
-    user: CurrentUser, session: DbSession, now: Now, page: Pagination, by_size: bool = False
+    user: CurrentUser, session: AnalyticsDbSession, now: Now, page: Pagination, by_size: bool = False
 ) -> Page[LowStockRow]:
     """Products (or product + size) sold in the last 90 days with at most 1 pair in inventory."""
     rows, total = await AnalyticsService(session, now=now).low_stock(

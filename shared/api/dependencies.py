@@ -39,6 +39,18 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 DbSession = Annotated[AsyncSession, Depends(get_db_session)]
 
+
+async def get_analytics_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Read-only session for analytics: the replica when ANALYTICS_DATABASE_URL is set."""
+    async with request.app.state.analytics_sessionmaker() as session:
+        try:
+            yield session
+        finally:
+            await session.rollback()
+
+
+AnalyticsDbSession = Annotated[AsyncSession, Depends(get_analytics_session)]
+
 _oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     LOG_JSON: bool = True
     DATABASE_URL: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+    # Optional streaming read replica for the read-only analytics endpoints (same URL forms).
+    ANALYTICS_DATABASE_URL: str | None = None
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1, le=200)
     DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0, le=200)
     AUTO_MIGRATE: bool = True
@@ -76,9 +78,11 @@ class Settings(BaseSettings):
     AI_DAILY_TOKEN_BUDGET: int = Field(default=200_000, ge=0)
     AI_RATE_LIMIT_PER_MINUTE: int = Field(default=30, ge=0)
 
-    @field_validator("DATABASE_URL")
+    @field_validator("DATABASE_URL", "ANALYTICS_DATABASE_URL")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
+    def _async_driver(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
         # People paste sync URLs from other tools; map them to the async drivers we use.
         if value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
