@@ -1,4 +1,4 @@
-"""Accuracy of the assistant on eval/questions.yaml and eval/questions_blind.yaml, through the public API, against answers
+"""Accuracy of the assistant on eval/questions.yaml and the blind sets (eval/questions_blind*.yaml), through the public API, against answers
 computed by independent SQL over freshly loaded demo data.
 
     python -m scripts.eval [--database-url URL] [--items 2000] [--min-accuracy 0.95] [--only-ci]
@@ -31,7 +31,9 @@ EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
 QUESTIONS = EVAL_DIR / "questions.yaml"
 # questions written blind (before reading the engine): the honest estimate of held-out accuracy
 BLIND_QUESTIONS = EVAL_DIR / "questions_blind.yaml"
-DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS)
+# round 3, written blind as other kinds of user (phone shorthand, Denglisch, formal/accounting)
+BLIND2_QUESTIONS = EVAL_DIR / "questions_blind2.yaml"
+DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS)
 
 
 @dataclass(slots=True)
@@ -258,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         action="append",
         default=[],
-        help="a questions file (repeatable; default: eval/questions.yaml and eval/questions_blind.yaml)",
+        help="a questions file (repeatable; default: eval/questions.yaml and both blind sets)",
     )
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)

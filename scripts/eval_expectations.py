@@ -7,7 +7,10 @@ An expectation is a small spec string: `metric key=value ...`, e.g.
     "best_product rank=1 w=this_year"   "fee_payout platform=goat price=250"
     "items status=listed platform=goat condition=used size=10 sku=... brand=..." (pairs in inventory)
 Windows: today, yesterday, this_week, last_week, this_month, last_month, this_quarter,
-last_quarter, this_year, last_year, all_time, days:N, month:M (named month, this or last year);
+last_quarter, this_year, last_year, all_time, days:N, month:M (named month, this or last year;
+month:M:-1 the same month a year earlier),
+quarter:N (named calendar quarter "Q3", the latest one that has started), range:MM-DD:MM-DD (an explicit
+date range, both days included, in the latest year in which its first day is not in the future);
 none means the last 30 days.
 """
 
@@ -52,10 +55,21 @@ def window(spec: str | None, now: datetime) -> tuple[datetime, datetime]:
     q_start_month = 3 * ((now.month - 1) // 3) + 1
     if spec.startswith("days:"):
         return now - timedelta(days=int(spec[5:])), now
-    if spec.startswith("month:"):
-        month = int(spec[6:])
-        year = now.year if month <= now.month else now.year - 1
+    if spec.startswith("month:"):  # month:M, or month:M:-1 for that month one year earlier
+        month, _, shift = spec[6:].partition(":")
+        month = int(month)
+        year = (now.year if month <= now.month else now.year - 1) + int(shift or 0)
         return _month(year, month), min(_month(year, month + 1), now)
+    if spec.startswith("quarter:"):
+        first = 3 * (int(spec[8:]) - 1) + 1
+        year = now.year if first <= now.month else now.year - 1
+        return _month(year, first), min(_month(year, first + 3), now)
+    if spec.startswith("range:"):
+        (m1, d1), (m2, d2) = (tuple(int(x) for x in part.split("-")) for part in spec[6:].split(":"))
+        year = now.year if (m1, d1) <= (now.month, now.day) else now.year - 1
+        first = datetime(year, m1, d1, tzinfo=UTC)
+        last = datetime(year if (m2, d2) >= (m1, d1) else year + 1, m2, d2, tzinfo=UTC)
+        return first, min(last + timedelta(days=1), now)
     table = {
         "today": (today, now),
         "yesterday": (today - timedelta(days=1), today),

@@ -95,9 +95,17 @@ def _error(code: str, message: str) -> StreamEvent:
 
 
 def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
-    """Run the prepared turn in its own session; commit only when `final` is reached."""
+    """Run the prepared turn in its own session; commit only when `final` is reached, then
+    release the turn's budget reservation (also when the client leaves or the turn fails)."""
 
     async def events() -> AsyncIterator[str]:
+        try:
+            async for chunk in turn_events():
+                yield chunk
+        finally:
+            await prepared.release()
+
+    async def turn_events() -> AsyncIterator[str]:
         async with app.state.sessionmaker() as session:
             service = assistant_for(app, session)
             try:
@@ -120,6 +128,19 @@ def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
+async def answer_and_commit(
+    service: AIAssistantService, session: AsyncSession, prepared: PreparedTurn
+) -> AIQueryResponse:
+    """Answer, commit the turn and its usage, then release the budget reservation: in this
+    order, so a concurrent request sees either the reservation or the committed tokens."""
+    try:
+        response = await service.answer(prepared)
+        await session.commit()
+        return response
+    finally:
+        await prepared.release()
+
+
 # --- questions ---------------------------------------------------------------------------------
 
 
@@ -128,7 +149,9 @@ async def query(
     body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request
 ) -> AIQueryResponse:
     """Ask a question about inventory, pricing or sales in plain English or German."""
-    return await assistant_for(request.app, session).query(user_id=user.id, request=body)
+    service = assistant_for(request.app, session)
+    prepared = await service.prepare_query(user_id=user.id, request=body)
+    return await answer_and_commit(service, session, prepared)
 
 
 @ai.post("/conversation", response_model=ConversationResponse, dependencies=Enabled)
@@ -136,7 +159,11 @@ async def conversation(
     body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request
 ) -> ConversationResponse:
     """Continue a conversation: send the full history, or a stored conversation_id and the new message."""
-    return await assistant_for(request.app, session).conversation(user_id=user.id, request=body)
+    service = assistant_for(request.app, session)
+    prepared = await service.prepare_conversation(user_id=user.id, request=body)
+    response = await answer_and_commit(service, session, prepared)
+    assert isinstance(response, ConversationResponse)
+    return response
 
 
 @ai.post(

@@ -50,7 +50,7 @@ from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequ
 from domains.ai.tokens import count_tokens, trim_history
 from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable
 from domains.ai.tools.memory import RememberingTools
-from domains.ai.usage import RateLimiter, UsageService, enforce_rate_limit
+from domains.ai.usage import BudgetHold, RateLimiter, UsageService, enforce_rate_limit
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
 
@@ -88,6 +88,12 @@ class PreparedTurn:
     title: str
     prior_messages: list[ChatTurn] = field(default_factory=list)  # stored with a new conversation
     started: float = field(default_factory=time.perf_counter)
+    budget_hold: BudgetHold | None = None  # the daily budget's reservation while the turn runs
+
+    async def release(self) -> None:
+        """Give back the budget reservation: after the turn's usage is committed, or it failed."""
+        if self.budget_hold is not None:
+            await self.budget_hold.release()
 
 
 class AIAssistantService:
@@ -117,14 +123,29 @@ class AIAssistantService:
     # --- public API -------------------------------------------------------------------------
 
     async def query(self, *, user_id: uuid.UUID, request: AIQueryRequest) -> AIQueryResponse:
-        """Answer one question (optionally continuing a stored conversation)."""
-        return await self._collect(await self.prepare_query(user_id=user_id, request=request))
+        """Answer one question (optionally continuing a stored conversation).
+
+        Releases the budget reservation before the caller commits; the router instead commits
+        first (prepare_query + answer + commit + PreparedTurn.release)."""
+        prepared = await self.prepare_query(user_id=user_id, request=request)
+        try:
+            return await self.answer(prepared)
+        finally:
+            await prepared.release()
 
     async def conversation(self, *, user_id: uuid.UUID, request: ConversationRequest) -> ConversationResponse:
         """Answer the newest user message of a conversation (full history or stored id + message)."""
-        response = await self._collect(await self.prepare_conversation(user_id=user_id, request=request))
+        prepared = await self.prepare_conversation(user_id=user_id, request=request)
+        try:
+            response = await self.answer(prepared)
+        finally:
+            await prepared.release()
         assert isinstance(response, ConversationResponse)
         return response
+
+    async def answer(self, prepared: PreparedTurn) -> AIQueryResponse:
+        """The whole answer of a prepared turn (not streamed); rows flushed, not committed."""
+        return await self._collect(prepared)
 
     async def stream_query(
         self, *, user_id: uuid.UUID, request: AIQueryRequest
@@ -139,10 +160,13 @@ class AIAssistantService:
 
     # --- preparation ------------------------------------------------------------------------
 
-    async def _admit(self, user_id: uuid.UUID) -> None:
+    async def _admit(self, user_id: uuid.UUID) -> BudgetHold | None:
+        """Rate limit, then the daily budget (a reservation the caller must release)."""
         if self.rate_limiter is not None:
             await enforce_rate_limit(self.rate_limiter, user_id=user_id, settings=self.settings)
-        await UsageService(self.session, settings=self.settings, now=self.now()).check_budget(user_id=user_id)
+        return await UsageService(self.session, settings=self.settings, now=self.now()).admit(
+            user_id=user_id, reservations=self.rate_limiter
+        )
 
     async def _stored_history(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID) -> list[ChatTurn]:
         await self.conversations.get_owned(user_id=user_id, conversation_id=conversation_id)
@@ -164,11 +188,17 @@ class AIAssistantService:
         return fitted[:-1]
 
     async def prepare_query(self, *, user_id: uuid.UUID, request: AIQueryRequest) -> PreparedTurn:
-        await self._admit(user_id)
-        history: list[ChatTurn] = []
-        if request.conversation_id is not None:
-            history = await self._stored_history(user_id=user_id, conversation_id=request.conversation_id)
+        hold = await self._admit(user_id)
+        try:
+            history: list[ChatTurn] = []
+            if request.conversation_id is not None:
+                history = await self._stored_history(user_id=user_id, conversation_id=request.conversation_id)
+        except BaseException:
+            if hold is not None:
+                await hold.release()
+            raise
         return PreparedTurn(
+            budget_hold=hold,
             user_id=user_id,
             conversation_id=request.conversation_id or uuid.uuid4(),
             is_new=request.conversation_id is None,
@@ -183,7 +213,19 @@ class AIAssistantService:
         )
 
     async def prepare_conversation(self, *, user_id: uuid.UUID, request: ConversationRequest) -> PreparedTurn:
-        await self._admit(user_id)
+        hold = await self._admit(user_id)
+        try:
+            prepared = await self._prepare_conversation(user_id=user_id, request=request)
+        except BaseException:
+            if hold is not None:
+                await hold.release()
+            raise
+        prepared.budget_hold = hold
+        return prepared
+
+    async def _prepare_conversation(
+        self, *, user_id: uuid.UUID, request: ConversationRequest
+    ) -> PreparedTurn:
         text = request.new_message
         prior: list[ChatTurn] = []
         if request.messages is not None:
@@ -535,6 +577,10 @@ class _Outcome:
 
 
 def _failure_reason(exc: BaseException) -> str:
+    """A provider's own error text; for anything else (a database error, a bug) only its type,
+    since its text may carry SQL or internals and this reaches the client."""
+    if not isinstance(exc, ProviderError):
+        return type(exc).__name__
     text = str(exc).strip()
     return (text or type(exc).__name__)[:300]
 

@@ -5,6 +5,10 @@ token budget and the per-user request rate limit.
   requests add up instead of clashing on the unique key).
 - Budget: `AI_DAILY_TOKEN_BUDGET` tokens per user and UTC day, over every provider (the
   built-in engine's tokens are counted too, at zero cost). 0 switches the budget off.
+  Concurrent requests cannot overshoot it by more than one request: each admitted request
+  holds a reservation of `AI_MAX_TOKENS` tokens (in the rate limiter's store: in-process, or
+  Redis) until its usage is committed; a request is admitted only while tokens used today plus
+  the reservations of the answers still running stay below the budget (see `admit`).
 - Rate limit: `AI_RATE_LIMIT_PER_MINUTE` requests per user in a fixed one-minute window,
   in-process by default, in Redis when `REDIS_URL` is set (so several workers share it).
   0 switches the limit off.
@@ -90,6 +94,36 @@ def seconds_until_next_utc_day(now: datetime) -> int:
     return max(1, math.ceil((tomorrow - now).total_seconds()))
 
 
+# A reservation outlives a request that never released it (a crashed worker, a stream whose
+# generator never started) by at most this long.
+RESERVATION_SECONDS = 900
+IN_FLIGHT_RETRY_SECONDS = 10
+
+
+def reservation_tokens(settings: Settings) -> int:
+    """Tokens one request reserves while it runs: `AI_MAX_TOKENS` (its history and answer cap)."""
+    return max(1, settings.AI_MAX_TOKENS)
+
+
+class BudgetHold:
+    """One admitted request's reservation; release() once its usage is committed (idempotent)."""
+
+    def __init__(self, store: RateLimiter, key: str, reservation_id: str) -> None:
+        self.store = store
+        self.key = key
+        self.reservation_id = reservation_id
+        self.released = False
+
+    async def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        try:
+            await self.store.release(self.key, self.reservation_id)
+        except Exception as exc:  # it expires by itself (RESERVATION_SECONDS)
+            logger.warning("ai_budget_release_failed", error=type(exc).__name__)
+
+
 class UsageService:
     """The ledger of one user's assistant usage; reads and upserts `ai_usage` (flushes, never commits)."""
 
@@ -106,17 +140,55 @@ class UsageService:
 
     async def check_budget(self, *, user_id: uuid.UUID) -> None:
         """RateLimited (429, retry at UTC midnight) when today's tokens reached the daily budget."""
+        hold = await self.admit(user_id=user_id, reservations=None)
+        assert hold is None
+
+    async def admit(self, *, user_id: uuid.UUID, reservations: RateLimiter | None) -> BudgetHold | None:
+        """Admit one request under the daily budget, or raise RateLimited (429).
+
+        With a reservation store, the request first reserves `AI_MAX_TOKENS` tokens, then reads
+        today's committed usage; it is admitted only if usage plus the reservations made before
+        its own stay below the budget. The caller releases the hold after the request's usage is
+        committed (or after it failed). Reserving before reading closes the race with a request
+        that commits and releases in between: its tokens are then in the usage read.
+        Bound: today's tokens end below budget + the tokens of the last admitted request,
+        as long as no request uses more than its reservation (see docs/reliability.md).
+        """
         budget = self.settings.AI_DAILY_TOKEN_BUDGET
         if budget <= 0:
-            return
+            return None
+        hold: BudgetHold | None = None
+        reserved_before = 0
+        if reservations is not None:
+            amount = reservation_tokens(self.settings)
+            key = f"budget:{user_id}:{self.now.date().isoformat()}"
+            try:
+                reservation_id, reserved = await reservations.reserve(
+                    key, tokens=amount, ttl_seconds=RESERVATION_SECONDS
+                )
+            except Exception as exc:  # Redis down: the committed usage alone decides
+                logger.warning("ai_budget_reservation_unavailable", error=type(exc).__name__)
+            else:
+                hold = BudgetHold(reservations, key, reservation_id)
+                reserved_before = max(0, reserved - amount)
         used = await self.tokens_used_on(user_id=user_id, day=self.now.date())
-        if used >= budget:
+        if used + reserved_before >= budget:
+            if hold is not None:
+                await hold.release()
+            if used >= budget:
+                raise RateLimited(
+                    f"Daily AI token budget of {budget} tokens used up ({used} used today); "
+                    "it resets at 00:00 UTC",
+                    retry_after_seconds=seconds_until_next_utc_day(self.now),
+                    code="token_budget_exceeded",
+                )
             raise RateLimited(
-                f"Daily AI token budget of {budget} tokens used up ({used} used today); "
-                "it resets at 00:00 UTC",
-                retry_after_seconds=seconds_until_next_utc_day(self.now),
+                f"Daily AI token budget of {budget} tokens nearly used up ({used} used today, "
+                "more reserved by answers still running); try again when they are done",
+                retry_after_seconds=min(IN_FLIGHT_RETRY_SECONDS, seconds_until_next_utc_day(self.now)),
                 code="token_budget_exceeded",
             )
+        return hold
 
     async def record(
         self,
@@ -235,7 +307,16 @@ WINDOW_SECONDS = 60
 
 
 class RateLimiter(Protocol):
+    """Per-user request counts, and the token reservations of the daily budget."""
+
     async def hit(self, key: str, *, limit: int) -> RateDecision: ...
+
+    async def reserve(self, key: str, *, tokens: int, ttl_seconds: int) -> tuple[str, int]:
+        """Add a reservation of `tokens` under `key`; returns its id and the tokens reserved
+        under `key` now (this one included; expired ones dropped)."""
+        ...
+
+    async def release(self, key: str, reservation_id: str) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -260,6 +341,7 @@ class InProcessRateLimiter:
     def __init__(self, clock: Any = time.time) -> None:
         self._clock = clock
         self._counts: dict[str, tuple[int, int]] = {}  # key -> (window, count)
+        self._reserved: dict[str, dict[str, tuple[int, float]]] = {}  # key -> id -> (tokens, expires)
 
     async def hit(self, key: str, *, limit: int) -> RateDecision:
         window, left = _window_position(self._clock())
@@ -270,8 +352,29 @@ class InProcessRateLimiter:
             self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
         return RateDecision(allowed=count <= limit, count=count, retry_after_seconds=left)
 
+    async def reserve(self, key: str, *, tokens: int, ttl_seconds: int) -> tuple[str, int]:
+        # No await in here: check and add are one step for this process's event loop.
+        now = self._clock()
+        held = {
+            rid: (amount, expires)
+            for rid, (amount, expires) in self._reserved.get(key, {}).items()
+            if expires > now
+        }
+        reservation_id = uuid.uuid4().hex
+        held[reservation_id] = (tokens, now + ttl_seconds)
+        self._reserved[key] = held
+        return reservation_id, sum(amount for amount, _ in held.values())
+
+    async def release(self, key: str, reservation_id: str) -> None:
+        held = self._reserved.get(key)
+        if held is not None:
+            held.pop(reservation_id, None)
+            if not held:
+                del self._reserved[key]
+
     async def aclose(self) -> None:
         self._counts.clear()
+        self._reserved.clear()
 
 
 class RedisRateLimiter:
@@ -292,6 +395,23 @@ class RedisRateLimiter:
             pipe.expire(redis_key, WINDOW_SECONDS * 2)
             count, _ = await pipe.execute()
         return RateDecision(allowed=int(count) <= limit, count=int(count), retry_after_seconds=left)
+
+    async def reserve(self, key: str, *, tokens: int, ttl_seconds: int) -> tuple[str, int]:
+        """A sorted set per key: member "<id>:<tokens>", score = expiry; one MULTI/EXEC."""
+        now = self._clock()
+        redis_key = f"{self._prefix}:{key}"
+        reservation_id = uuid.uuid4().hex
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(redis_key, "-inf", now)
+            pipe.zadd(redis_key, {f"{reservation_id}:{tokens}": now + ttl_seconds})
+            pipe.zrange(redis_key, 0, -1)
+            pipe.expire(redis_key, ttl_seconds * 2)
+            _, _, members, _ = await pipe.execute()
+        reserved = sum(int(m.rsplit(b":", 1)[1]) for m in members)
+        return f"{reservation_id}:{tokens}", reserved
+
+    async def release(self, key: str, reservation_id: str) -> None:
+        await self._redis.zrem(f"{self._prefix}:{key}", reservation_id)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

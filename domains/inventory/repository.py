@@ -30,6 +30,8 @@ class ItemCriteria:
     brand_id: int | None = None
     product_ids: Sequence[int] | None = None
     size: str | None = None
+    condition: str | None = None
+    listed_platform: str | None = None
     purchased_at_or_before: datetime | None = None
     purchased_after: datetime | None = None
     min_purchase_price: Decimal | None = None
@@ -62,6 +64,10 @@ def _conditions(criteria: ItemCriteria) -> list[Any]:
         where.append(InventoryItem.product_id.in_(list(criteria.product_ids)))
     if criteria.size is not None:
         where.append(InventoryItem.size == criteria.size)
+    if criteria.condition is not None:
+        where.append(InventoryItem.condition == criteria.condition)
+    if criteria.listed_platform is not None:
+        where.append(InventoryItem.listed_platform == criteria.listed_platform)
     if criteria.purchased_at_or_before is not None:
         where.append(InventoryItem.purchased_at <= criteria.purchased_at_or_before)
     if criteria.purchased_after is not None:

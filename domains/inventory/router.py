@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
 from domains.inventory.importer import MAX_IMPORT_BYTES, InventoryImporter
 from domains.inventory.schemas import (
+    Condition,
     DeadStockResult,
     ImportResult,
     InventoryFilters,
@@ -36,6 +37,10 @@ async def list_items(
     brand: Annotated[str | None, Query(max_length=100)] = None,
     sku: Annotated[str | None, Query(max_length=40)] = None,
     size: Annotated[str | None, Query(max_length=20)] = None,
+    condition: Annotated[Condition | None, Query(description="new or used")] = None,
+    listed_platform: Annotated[
+        str | None, Query(max_length=30, description="where a listed pair is listed: stockx, goat, ebay, ...")
+    ] = None,
     product_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     q: Annotated[str | None, Query(max_length=200, description="fuzzy product name, nickname or SKU")] = None,
     min_age_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
@@ -50,6 +55,8 @@ async def list_items(
         brand=brand,
         sku=sku,
         size=size,
+        condition=condition,
+        listed_platform=listed_platform,
         product_id=product_id,
         product_query=q,
         min_age_days=min_age_days,

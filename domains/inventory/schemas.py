@@ -108,6 +108,10 @@ class InventoryFilters(BaseModel):
     brand: str | None = Field(default=None, max_length=100)
     sku: str | None = Field(default=None, max_length=40)
     size: str | None = Field(default=None, max_length=20)
+    condition: Condition | None = None
+    listed_platform: str | None = Field(
+        default=None, max_length=30, description="where a listed pair is listed (stockx, goat, ebay, ...)"
+    )
     product_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     product_query: str | None = Field(default=None, max_length=200, description="fuzzy name, nickname or SKU")
     min_age_days: int | None = Field(default=None, ge=0, le=36500)

@@ -305,11 +305,19 @@ class InventoryService:
         if product_ids is not None and not product_ids:
             return None
 
+        listed_platform: str | None = None
+        if filters.listed_platform and filters.listed_platform.strip():
+            listed_platform = normalize_platform(filters.listed_platform)
+            if listed_platform is None:
+                raise _field_error("listed_platform", f"unknown platform; one of: {', '.join(PLATFORMS)}")
+
         return ItemCriteria(
             statuses=statuses,
             brand_id=brand_id,
             product_ids=sorted(product_ids) if product_ids is not None else None,
             size=normalize_size(filters.size) if filters.size and filters.size.strip() else None,
+            condition=filters.condition,
+            listed_platform=listed_platform,
             purchased_at_or_before=(
                 None
                 if filters.min_age_days is None

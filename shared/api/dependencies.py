@@ -37,7 +37,9 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-DbSession = Annotated[AsyncSession, Depends(get_db_session)]
+# scope="function": commit (or roll back) when the route returns, BEFORE the response is sent,
+# so a failed commit becomes an error response instead of a 200 for a write that never landed.
+DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 
 
 async def get_analytics_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -49,7 +51,7 @@ async def get_analytics_session(request: Request) -> AsyncIterator[AsyncSession]
             await session.rollback()
 
 
-AnalyticsDbSession = Annotated[AsyncSession, Depends(get_analytics_session)]
+AnalyticsDbSession = Annotated[AsyncSession, Depends(get_analytics_session, scope="function")]
 
 _oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

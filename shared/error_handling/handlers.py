@@ -107,6 +107,17 @@ def is_data_error(exc: DBAPIError) -> bool:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A value the database cannot take is the client's mistake (422), not a server error."""
     assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        # The connection died under the request (database restart, pg_terminate_backend): the
+        # pool drops it and pre-pings the others; the client may simply try again.
+        logger.warning("database_connection_lost", path=request.url.path, error_type=type(exc.orig).__name__)
+        return JSONResponse(
+            error_body(
+                request, code="database_unavailable", message="The database connection was lost; retry"
+            ),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     if not is_data_error(exc):
         return await _unhandled(request, exc)
     logger.info(

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.memory import service
 from domains.ai.memory.factory import build_memory
 from domains.ai.memory.models import MemoryFact
+from domains.ai.memory.repository import RECALL_MESSAGE_BOUND
 from domains.ai.memory.sql_backend import SqlMemory, count_tokens
+from domains.ai.models import Message
 from domains.auth.models import User
 from tests.ai.memory_helpers import make_conversation, make_message
 from tests.factories import days_ago, make_user
@@ -196,6 +199,45 @@ async def test_recall_prefers_relevant_and_recent_snippets_within_budget(
     assert len(small.snippets) < len(context.snippets)
     none = await memory.load(user_id=user.id, query="Jordan Chicago", token_budget=0)
     assert none.snippets == []
+
+
+async def test_recall_with_a_long_history_searches_only_the_newest_messages(
+    clean_app: FastAPI, db: AsyncSession, user: User
+) -> None:
+    conversation = await make_conversation(db, user_id=user.id)
+    beyond = await make_message(
+        db,
+        conversation=conversation,
+        content="Klekt consignment of the Salomon XT-6 went to the old warehouse",
+        created_at=days_ago(120),
+    )
+    recent = await make_message(
+        db,
+        conversation=conversation,
+        content="Klekt consignment of the Salomon XT-6 paid out today",
+        created_at=days_ago(1),
+    )
+    # With these unrelated turns `recent` is the newest of exactly RECALL_MESSAGE_BOUND messages and
+    # `beyond` the next older one: out of recall, although it matches as well.
+    filler = [
+        {
+            "conversation_id": conversation.id,
+            "user_id": user.id,
+            "role": "user" if i % 2 == 0 else "assistant",
+            "content": f"Checked the Nike Dunk Low prices again, round {i}",
+            "created_at": days_ago(2) - timedelta(minutes=i),
+        }
+        for i in range(RECALL_MESSAGE_BOUND - 1)
+    ]
+    await db.execute(insert(Message), filler)
+    await db.commit()
+
+    context = await memory_for(clean_app, db).load(
+        user_id=user.id, query="Where is my Klekt consignment of the Salomon?", token_budget=2000
+    )
+    assert [s for s in context.snippets if "Klekt" in s] == [context.snippets[0]]
+    assert context.snippets[0].endswith(recent.content)
+    assert not any("old warehouse" in s for s in context.snippets), beyond.content
 
 
 async def test_recall_leaves_out_the_current_conversation_when_asked(

@@ -270,6 +270,44 @@ async def test_filters_status_brand_sku_size_query_and_price(
     assert bad.json()["error"]["details"][0]["field"] == "query.status"
 
 
+async def test_filters_condition_and_listed_platform(
+    client: httpx.AsyncClient, db: AsyncSession, auth: dict[str, str]
+) -> None:
+    product = await _product(db)
+    new_stockx = await make_item(
+        db, product=product, status="listed", listed_price=Decimal("300"), listed_platform="stockx"
+    )
+    used_goat = await make_item(
+        db,
+        product=product,
+        condition="used",
+        status="listed",
+        listed_price=Decimal("250"),
+        listed_platform="goat",
+    )
+    used_in_stock = await make_item(db, product=product, condition="used")
+    sold_used = await make_item(db, product=product, condition="used")
+    await make_order(db, item=sold_used)
+    await db.commit()
+
+    async def ids(**params: str) -> list[int]:
+        response = await client.get("/inventory/items", params=params, headers=auth)
+        assert response.status_code == 200, response.text
+        return sorted(i["id"] for i in response.json()["items"])
+
+    assert await ids(condition="used", status="in_inventory") == sorted([used_goat.id, used_in_stock.id])
+    assert await ids(condition="new") == [new_stockx.id]
+    assert await ids(listed_platform="goat") == [used_goat.id]
+    assert await ids(listed_platform="Alias") == [used_goat.id]  # GOAT's other name
+    assert await ids(listed_platform="StockX", condition="used") == []
+    assert await ids(listed_platform="ebay") == []
+    for params in ({"condition": "mint"}, {"listed_platform": "craigslist"}):
+        bad = await client.get("/inventory/items", params=params, headers=auth)
+        assert bad.status_code == 422, bad.text
+        field = bad.json()["error"]["details"][0]["field"]
+        assert field.endswith(next(iter(params)))
+
+
 async def test_age_filters_at_the_60_day_boundary_and_sorting(
     client: httpx.AsyncClient, db: AsyncSession, auth: dict[str, str]
 ) -> None:

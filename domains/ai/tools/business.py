@@ -164,6 +164,9 @@ class BusinessTools:
         except DomainError as exc:
             logger.info("ai_tool_domain_error", tool=name, code=exc.code)
             return ToolResult(call_id, name, call.arguments(), {}, error=exc.message, facts_used=call.facts)
+        except ValidationError as exc:  # a value the service's own filters refuse (e.g. a SKU too long)
+            logger.info("ai_tool_invalid_filter", tool=name)
+            return ToolResult(call_id, name, jsonable(raw), {}, error=validation_error_text(exc))
         return ToolResult(call_id, name, call.arguments(), data, facts_used=call.facts)
 
     # --- defaults from the user's memory --------------------------------------------------------

@@ -33,7 +33,8 @@ _AMOUNT_CONTEXT = re.compile(
     + _NUMBER
 )
 _OLDER = re.compile(
-    r"\b(?:older than|more than|over|above|greater than|longer than|at least|aelter als|mehr als|ueber|uber|laenger als|mindestens|>\s*)\s*(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen|months?|monaten?)\b"
+    r"\b(?:older than|more than|over|above|greater than|longer than|at least|aelter als|mehr als|ueber|uber|laenger als|mindestens|ab|>\s*)\s*(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen|months?|monaten?)\b"
+    r"|\b(?:exceed\w*|exceeding|beyond|ueberschreit\w*)\s*(\d{1,4})\s*(days?|tage?n?|d)\b"
     r"|\b(\d{1,4})\s*\+\s*(days?|tage?n?|d)\b"
     r"|\b(\d{1,4})\s*(days?|tage?n?|weeks?|wochen|months?|monaten?)\s*(?:old|or older|and older|alt|oder aelter|und aelter|plus)\b"
 )
@@ -43,12 +44,12 @@ _YOUNGER = re.compile(
 _PRICE_MIN = re.compile(
     r"\b(?:over|above|more than|greater than|at least|ueber|uber|mehr als|mindestens|teurer als|from|ab|>\s*)\s*(?:€|eur\s*|\$)?\s*"
     + _NUMBER
-    + r"\s*(?:€|eur|euro|euros|\$|bucks)?(?!\s*(?:days?|tage|d\b|weeks?|wochen|months?|monat|%|prozent|percent|pairs|paare))"
+    + r"(?![\d.,]?\d)\s*(?:€|eur|euro|euros|\$|bucks)?(?!\s*(?:days?|tage|d\b|weeks?|wochen|months?|monat|%|prozent|percent|pairs|paare))"
 )
 _PRICE_MAX = re.compile(
     r"\b(?:under|below|less than|cheaper than|at most|up to|unter|weniger als|billiger als|guenstiger als|hoechstens|bis|<\s*)\s*(?:€|eur\s*|\$)?\s*"
     + _NUMBER
-    + r"\s*(?:€|eur|euro|euros|\$|bucks)?(?!\s*(?:days?|tage|d\b|weeks?|wochen|months?|monat|%|prozent|percent|pairs|paare))"
+    + r"(?![\d.,]?\d)\s*(?:€|eur|euro|euros|\$|bucks)?(?!\s*(?:days?|tage|d\b|weeks?|wochen|months?|monat|%|prozent|percent|pairs|paare))"
 )
 _TOP_N = re.compile(
     r"\b(?:top|best|beste[nr]?|first|ersten|the|die)\s*(\d{1,2})\b|\b(\d{1,2})\s*(?:best|top|beste[nr]?|meistverkauft\w*)\b"
@@ -117,10 +118,21 @@ def find_platforms(text: str) -> list[Found]:
     return unique
 
 
+# sizes written without the word "size": "panda dunks in 10?", "dunk panda 10.5" (a half size)
+_SIZE_LOOSE = re.compile(
+    r"\bin (\d{1,2}(?:[.,]5)?)\s*[?!.]*$"
+    r"|(?<![\w.,€$])(\d{1,2}[.,]5)(?![\d.,])(?!\s*(?:%|€|eur|euro|\$|prozent|percent|days?|tage|x\b))"
+)
+
+
 def find_size(text: str) -> str | None:
     match = _SIZE.search(text)
     if not match:
-        return None
+        loose = _SIZE_LOOSE.search(text)
+        if not loose:
+            return None
+        raw = (loose.group(1) or loose.group(2)).replace(",", ".")
+        return raw if 3 <= float(raw) <= 16 else None
     raw = (match.group(1) or match.group(2)).replace(",", ".")
     value = float(raw)
     if not 3 <= value <= 50:

@@ -27,6 +27,7 @@ _FILTERS = (
     "min_age_days",
     "max_age_days",
     "status",
+    "condition",
 )
 
 
@@ -42,6 +43,7 @@ def has_own_subject(query: Query) -> bool:
         or query.max_price is not None
         or query.top_n
         or query.metrics
+        or query.condition
     )
 
 
@@ -53,13 +55,63 @@ def resolve(current: Query, previous: Query | None) -> Query:
         or current.action in {"greeting", "help", "remember"}
     ):
         return current
+    if (
+        current.extra.get("compare")
+        and len(current.windows) == 1
+        and previous.windows
+        and previous.action in {"kpis", "compare_periods"}
+        and not current.platforms
+        and current.action not in {"compare_platforms", "best_sellers", "sales_by_platform"}
+    ):  # "revenue q3" -> "vs q2?": the earlier window against the new one
+        return replace(
+            previous,
+            action="compare_periods",
+            windows=(previous.windows[0], current.windows[0]),
+            metrics=current.metrics or previous.metrics,
+            brand=current.brand or previous.brand,
+            brands=current.brands or previous.brands,
+        )
+    if (
+        current.extra.get("per_brand")
+        and previous.action in {"kpis", "compare_periods"}
+        and not current.brands
+        and current.action != "best_sellers"
+        and set(current.metrics or previous.metrics) <= {"revenue", "orders", "profit"}
+    ):  # "profit ytd" -> "per brand": the brand ranking (pairs, revenue and profit per brand)
+        return replace(
+            previous, action="best_sellers", by="brand", windows=current.windows or previous.windows[:1]
+        )
     if not current.explicit_action:
-        if not (has_own_subject(current) or current.looks_like_followup):
+        if not (has_own_subject(current) or current.looks_like_followup or current.refers_back):
             return current
         return _carry(previous, current, keep_action=True)
+    if (
+        current.action == "kpis"
+        and current.extra.get("inferred_orders")
+        and previous.action in {"list_inventory", "inventory_summary"}
+        and not current.windows
+    ):  # "used pairs" -> "how many on stockx": the same pairs, listed there
+        return _carry(previous, replace(current, metrics=()), keep_action=True)
+    if (
+        current.action == "kpis"
+        and previous.action in {"compare_platforms", "compare_periods", "sales_by_platform"}
+        and current.metrics
+        and current.looks_like_followup
+        and not (current.brands or current.platforms or current.windows)
+    ):  # "stockx vs goat ytd" -> "and profit?": the same comparison of another figure
+        return replace(previous, metrics=current.metrics)
     if current.action == "inventory_summary" and current.refers_back and previous.intent == "analytics":
         # "how much did I make this year?" -> "how many pairs is that?": pairs sold, not in stock
         return replace(previous, action="kpis", metrics=("orders",), explicit_action=True)
+    over = current.extra.get("over_bare")
+    if (
+        previous.action in {"dead_stock", "discount_candidates"}
+        and current.action == "list_inventory"
+        and isinstance(over, int)
+        and current.looks_like_followup
+        and not (current.size or current.brands or current.product_query or current.status)
+    ):  # "dead stock" -> "over 200": the age threshold, not a price
+        return replace(previous, threshold_days=over)
     if current.looks_like_followup or current.refers_back:
         return _carry(previous, current, keep_action=False)
     return current

@@ -16,7 +16,7 @@ from datetime import datetime
 from domains.ai.providers.builtin import entities
 from domains.ai.providers.builtin.lexicon import METRICS, SALES_WORDS
 from domains.ai.providers.builtin.text import prepare
-from domains.ai.providers.builtin.timeframes import WindowSpec, find_windows
+from domains.ai.providers.builtin.timeframes import WindowSpec, date_spans, find_windows
 
 # Fine-grained actions and the coarse intent (the API's `intent`) each belongs to.
 ACTION_INTENT: dict[str, str] = {
@@ -34,6 +34,7 @@ ACTION_INTENT: dict[str, str] = {
     "sales_by_platform": "analytics",
     "compare_periods": "analytics",
     "compare_platforms": "analytics",
+    "compare_brands": "analytics",
     "time_series": "analytics",
     "list_orders": "analytics",
     "product_lookup": "product",
@@ -70,7 +71,7 @@ _FEES = re.compile(
     r"\b(?:fees?|gebuehr\w*|payout|auszahlung|net(?:ted)?|netto|what (?:would|will|do|did|does) i (?:get|receive|keep|net|make)|"
     r"how much (?:would|will|do) i (?:get|receive|keep|net)|"
     r"was (?:bekomme|kriege|bleibt|erhalte) (?:ich|mir|uebrig)|was bleibt (?:mir )?(?:uebrig|hängen|haengen)|"
-    r"wie ?viel (?:bekomme|kriege|erhalte|bleibt)|take ?home|after fees|nach gebuehren|commission|provision|cut|was (?:bringt|bringen) (?:mir|uns)|(?:bringt|bringen) (?:mir|uns)|wie ?viel (?:kommt|bleibt) (?:\w+ )?(?:an|raus|uebrig)|how much (?:do|would|will|can) (?:i|we) (?:get|receive|keep|net|make) (?:from|on|at|via|if|when|for)|end up with)\b"
+    r"wie ?viel (?:bekomme|kriege|erhalte|bleibt)|(?:was|wat|what) bleibt|take ?home|after fees|nach gebuehren|commission|provision|cut|was (?:bringt|bringen) (?:mir|uns)|(?:bringt|bringen) (?:mir|uns)|wie ?viel (?:kommt|bleibt) (?:\w+ )?(?:an|raus|uebrig)|how much (?:do|would|will|can) (?:i|we) (?:get|receive|keep|net|make) (?:from|on|at|via|if|when|for)|end up with)\b"
 )
 _DISCOUNT = re.compile(
     r"\b(?:discount\w*|mark ?down|markdowns?|reduce|reduzier\w*|lower (?:the )?prices?|price drops?|drop (?:the )?prices?|"
@@ -89,7 +90,7 @@ _RECOMMEND = re.compile(
     r"price (?:it|them|my|the) (?:\w+ ){0,6}at)\b"
 )
 _MARKET = re.compile(
-    r"\b(?:market ?(?:price|value|data)s?|lowest ask|highest bid|last sale|asks?|bids?|going for|resell(?:ing)? (?:for|price|value)|"
+    r"\b(?:prices? (?:for|of|on)|market ?(?:price|value|data)s?|lowest ask|highest bid|last sale|asks?|bids?|going for|resell(?:ing)? (?:for|price|value)|"
     r"resale (?:price|value)|marktpreis\w*|marktwert|niedrigste\w* (?:ask|angebot)|hoechste\w* gebot|letzte\w* verkaufspreis|"
     r"what(?:'s| is| are) (?:the |a |my )?\w*(?: \w+){0,5} worth|how much (?:is|are) (?:the |a |my )?\w+(?: \w+){0,5} worth|wie ?viel (?:ist|sind) .{0,40} wert|"
     r"was (?:ist|sind) .{0,40} wert|trading (?:at|for)|price check|pc on|current price|going rate|market rate|(?:stockx|goat|alias|ebay|klekt) (?:prices?|asks?|value|market)|prices? on (?:stockx|goat|alias|ebay|klekt)|was (?:kostet|kosten)|wie teuer|what (?:do|does|are|is) (?:\w+ ){1,6}(?:go|going|sell|selling|resell|resold) for|how much (?:is|are|do|does) (?:\w+ ){1,6}(?:go|going|sell|selling|cost|resell) for|(?:zu|fuer) (?:welchem|was fuer einem) preis (?:gehen|laufen|verkaufen sich))\b"
@@ -97,11 +98,12 @@ _MARKET = re.compile(
 _BEST = re.compile(
     r"\b(?:best ?sell\w*|bestseller\w*|top ?sell\w*|best[- ]selling|sold (?:the )?best|sells? (?:the )?best|selling (?:the )?best|"
     r"sold (?:the )?most|sells? (?:the )?most|selling (?:the )?most|most sold|most popular|most (?:units|pairs)|"
-    r"best (?:performing|performers?)|top (?:\d+ )?(?:brands?|products?|models?|sneakers?|shoes?|pairs?|kicks|sellers?|marken|produkte|modelle|schuhe|sneaker)|"
+    r"(?:laufen|laeuft|lief|liefen|gehen|geht|ging|gingen|verkaufen sich|verkauft sich|verkauften sich)(?: \w+){0,2} am (?:besten|meisten|schnellsten)|"
+    r"best (?:performing|performers?)|perform\w* (?:am |the )?best\w*|(?:performt|performen|performed) (?:\w+ )?(?:gut|well|best)|top (?:\d+ )?(?:brands?|products?|models?|sneakers?|shoes?|pairs?|kicks|sellers?|marken|produkte|modelle|schuhe|sneaker)|"
     r"top \d+|am (?:meisten|besten) verkauft\w*|meist ?verkauft\w*|verkauft (?:sich )?am (?:besten|meisten)|"
     r"am (?:besten|meisten) (?:verkauf\w*|gelaufen|laufen\w*|geht|gehen|ging|gingen)|laeuft am besten|laufen am besten|lief am besten|liefen am besten|"
     r"beliebteste\w*|top[- ]?marken|top[- ]?produkte|renner|movers|which (?:brand|product|model|shoe|sneaker|pair|item)s? (?:sold|sell|sells|did|do|performed|perform) (?:the )?(?:best|most|well)|"
-    r"welche (?:marke|marken|produkte?|modelle?|schuhe|sneaker) (?:verkauf\w*|lauf\w*|geh\w*)|"
+    r"welche (?:marke|marken|brands?|produkte?|products?|modelle?|models?|schuhe|sneakers?|kicks|skus?|pairs|paare) (?:verkauf\w*|lauf\w*|geh\w*)|"
     r"(?:brand|product|model)s? (?:sold|sell|sells) (?:the )?(?:best|most)|highest (?:selling|sales)|biggest sellers?|"
     r"what (?:sold|sells|sell|is selling|are selling|was selling|were selling) (?:the )?(?:best|most|well)|"
     r"was (?:verkauft sich|hat sich|lief|laeuft|ging|geht) (?:am besten|gut|am meisten|gut verkauft)|what(?:'s| is| are)? hot|whats hot|hottest|hot (?:right now|at the moment|lately|sellers?|items?|models?)|was ist (?:gerade |aktuell )?(?:gefragt|angesagt|beliebt|heiss)|meistgefragt\w*|top ?performer\w*|(?:sell|sells|sold|selling|move|moves|moved|moving) (?:the )?(?:fastest|quickest)|am (?:schnellsten|haeufigsten) verkauft\w*|verkauf\w* sich am (?:schnellsten|haeufigsten)|(?:die|the) (?:\d+ )?meist ?verkauft\w*|"
@@ -109,12 +111,18 @@ _BEST = re.compile(
     r"best (?:brand|product|model|shoe|sneaker|kick|pair)s?|(?:number|no\.?|nr\.?) ?1 (?:brand|product|model|shoe|sneaker|seller|marke|schuh)|"
     r"(?:brand|marke|product|model|produkt|modell)s? (?:did|do|does|performed|lief|liefen|laeuft) (?:the )?(?:best|am besten))\b"
 )
+_PER_BRAND = re.compile(r"\b(?:by|per|each|every|pro|je|nach|split by|aufgeteilt nach) (?:brands?|marken?)\b")
+_WHERE_PLATFORM = re.compile(
+    r"\b(?:where|wo|which platform|what platform|welche[rm]? plattform|which marketplace|welche[rm]? marktplatz|which channel)\b"
+)
 _BY_BRAND = re.compile(r"\b(?:brands?|marken?|labels?|by brand|nach marke|je marke|pro marke)\b")
 _BY_PLATFORM = re.compile(
     r"\b(?:by platform|per platform|each platform|every platform|all platforms|platform breakdown|platforms|"
     r"which platform|what platform|where do i sell|where did i sell|where (?:do|did) (?:i|we) (?:make|sell)|"
     r"nach plattform(?:en)?|pro plattform|je plattform|plattformen|welche plattform|welcher plattform|auf welcher|wo verkaufe ich|"
-    r"wo habe ich|channel\w*|kanal|kanaelen|marketplaces?|marktplaetze?n?|marktplatz|per channel|by channel|split by (?:platform|channel))\b"
+    r"wo habe ich|channel\w*|kanal|kanaelen|marketplaces?|marktplaetze?n?|marktplatz|per channel|by channel|split by (?:platform|channel)|"
+    r"(?:highest|best|lowest|top|most|biggest|worst|hoechste\w*|beste\w*|meiste\w*|niedrigste\w*)\b(?: \w+){0,3} (?:platform|plattform)|"
+    r"(?:platform|plattform) (?:with|mit) (?:the )?(?:highest|best|most|lowest|hoechste\w*|beste\w*|meiste\w*))\b"
 )
 _COMPARE = re.compile(
     r"\b(?:vs\.?|versus|compared? (?:to|with)|compare\w*|comparison|against|im vergleich|vergleich\w*|gegenueber|"
@@ -154,6 +162,9 @@ _VALUE_OF_STOCK = re.compile(
 _BETWEEN_AGES = re.compile(
     r"\b(?:between|from|zwischen|von)\s*\d{1,4}\s*(?:and|to|-|und|bis)\s*\d{1,4}\s*(?:days?|tage?n?)\b"
 )
+_OVER_BARE_NUMBER = re.compile(
+    r"\b(?:over|older than|more than|above|ueber|aelter als|mehr als|ab|>)\s*(\d{1,4})\b(?![.,]\d)(?!\s*(?:€|eur|euro|\$|%|bucks|pairs|paare))"
+)
 _BARE_DAYS = re.compile(r"\b(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen?|months?|monate?n?)\b")
 _COUNT_QUESTION = re.compile(r"\b(?:how many|wie ?viele|number of|anzahl|count of)\b")
 _HOLDING = re.compile(
@@ -178,7 +189,7 @@ _LIST = re.compile(
 _INVENTORY = re.compile(
     r"\b(?:inventory|inventar|stock|in stock|on hand|bestand\w*|lager\w*|warehouse|pairs|paare?|items|artikel|units|kicks|"
     r"ware|warenbestand|vorrat\w*|vorraetig|stockpile|was (?:haben wir|hab ich|habe ich) da|"
-    r"sneakers?|shoes|schuhe|how many .{0,30}(?:do|have|got)|wie ?viele .{0,40}(?:habe|hab|haben|hast|gibt)|what do i (?:have|own|got)|"
+    r"sneakers?|shoes|schuhe|how many .{0,30}(?:do|have|got)|wie ?viele .{0,40}(?:habe|hab|haben|hast|gibt)|what do (?:i|we) (?:have|own|got)|"
     r"was habe ich (?:auf lager|im lager|da)|stock value|inventory value|lagerwert|warenwert|wert (?:des|meines) (?:lagers|bestands)|"
     r"tied up|capital|kapital|gebunden|listed|gelistet|inseriert|unlisted|nicht gelistet)\b"
 )
@@ -221,6 +232,7 @@ class Query:
     by: str | None = None
     grain: str | None = None
     status: str | None = None
+    condition: str | None = None
     sort: str | None = None
     wants_list: bool = False
     refers_back: bool = False
@@ -259,6 +271,21 @@ def find_metrics(text: str) -> tuple[str, ...]:
         if "orders" in names and re.search(r"average order|avg order|bestellwert|auftragswert", text):
             names.remove("orders")
     if (
+        "aov" in names
+        and "revenue" in names
+        and re.search(
+            r"\b(?:revenue|sales|umsatz|erloes) (?:per|pro|je) (?:unit|pair|order|sale|item|paar|verkauf|bestellung|einheit|stueck)",
+            text,
+        )
+    ):  # "average revenue per unit sold" is the average order value
+        names.remove("revenue")
+    if (
+        "turnover" in names
+        and "cogs" in names
+        and re.search(r"\b(?:to|over|divided by|zu|durch) (?:the )?(?:average|avg|durchschnittl)", text)
+    ):
+        names.remove("cogs")  # "cost of goods sold to average inventory" is the turnover
+    if (
         "profit" in names
         and "revenue" not in names
         and re.search(r"\bmade\b", text)
@@ -269,6 +296,24 @@ def find_metrics(text: str) -> tuple[str, ...]:
 
 
 _BARE_TURNOVER = re.compile(r"\bturnover\b")
+# the condition of a pair (docs/domain.md: new or used); "new balance" / "new arrivals" are not a condition
+_CONDITION_USED = re.compile(
+    r"\b(?:used|gebraucht\w*|second ?-?hand|pre-?owned|preowned|worn|getragen\w*|b-?ware|vnds)\b"
+)
+_CONDITION_NEW = re.compile(
+    r"\b(?:brand new|unworn|ungetragen\w*|neuwertig\w*|(?:in )?new condition|condition new|zustand neu|"
+    r"neue(?:n)? (?:paare|schuhe|sneaker)|new (?:pairs|shoes|sneakers|kicks))\b"
+)
+
+
+def find_condition(text: str) -> str | None:
+    if _CONDITION_USED.search(text):
+        return "used"
+    if _CONDITION_NEW.search(text):
+        return "new"
+    return None
+
+
 _STATUS_LISTED = re.compile(r"\b(?:listed|gelistet|inseriert|online gestellt|on sale at)\b")
 _STATUS_UNLISTED = re.compile(
     r"\b(?:unlisted|(?:not|aren'?t|isn'?t|haven'?t been|never) (?:yet )?(?:been )?listed|not yet listed|"
@@ -308,7 +353,15 @@ _STRIP_FOR_PRODUCT = re.compile(
     r"cash|money|geld|sitting|stuck|steckt|stecken|tied|ware|waren|warenbestand|vorrat\w*|"
     r"used|gebraucht\w*|neu\w*|condition|zustand|deadstock|ds|vnds|"
     r"aren'?t|isn'?t|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|won'?t|can'?t|yet|basis|book|buchwert|einstandswert|"
-    r"lager\w*|\w*bestand\w*|bestaende\w*|inventar\w*|everything|anything|alles|alle[nms]?|irgendwas|etwas|was)\b"
+    r"lager\w*|\w*bestand\w*|bestaende\w*|inventar\w*|everything|anything|alles|alle[nms]?|irgendwas|etwas|was|"
+    # formal and accounting words, Denglisch fillers
+    r"kindly|state|provide|report|carrying|carried|held|hold|holding|attributable|aggregate|proportion|"
+    r"classified|recorded|period|during|as|per|currently|presently|quantity|nicht|not|noch|nur|"
+    r"valuation|valued|exceed\w*|age|aged|weighted|contribution|angeben|bitte|"
+    r"gib|gebt|sag|sagen|nenn\w*|nen|ne|nem|ner|mal|kurz|schnell|sie|ihnen|hoch|hohe|einstandspreis\w*|"
+    r"einkaufspreis\w*|anschaffungs\w*|zu|cost|kosten|"
+    r"cheapest|priciest|most|expensive|teuerste\w*|guenstigste\w*|billigste\w*|highest|lowest|"
+    r"listings?|on ?hand|pairs?|performt?|performen|laufen|laeuft)\b"
 )
 
 
@@ -316,6 +369,9 @@ def _product_words(text: str) -> str | None:
     """What is left of a product question once the question words are removed: 'jordan 1 chicago'."""
     cleaned = re.sub(r"[?!;:]|[.,](?!\d)", " ", text)
     cleaned = re.sub(r"\b(?:size|groesse|gr|us|sz)\s*\d{1,2}(?:[.,]5)?\b", " ", cleaned)
+    # sizes without the word: "panda dunks in 10", "dunk panda 10.5"
+    cleaned = re.sub(r"\bin\s+\d{1,2}(?:[.,]5)?\s*$", " ", cleaned.strip())
+    cleaned = re.sub(r"(?<![\w.,])\d{1,2}[.,]5(?![\d.,])", " ", cleaned)
     cleaned = re.sub(r"(?<![\w-])[.,]|[.,](?![\w])", " ", cleaned)
     cleaned = re.sub(r"€\s*\d+|\d+\s*(?:€|eur|euro|euros|bucks|days?|tage?n?|weeks?|wochen|%)", " ", cleaned)
     cleaned = re.sub(
@@ -335,6 +391,8 @@ def parse_message(raw: str, *, now: datetime) -> Query:
     text = prepare(raw)
     plain = re.sub(r"[?!.]+$", "", text).strip()
     windows = tuple(found.window for found in find_windows(text, now=now))
+    for start, end in sorted(date_spans(text), reverse=True):  # dates are not prices, sizes or products
+        text = text[:start] + " " * (end - start) + text[end:]
     brands = tuple(f.value for f in entities.find_brands(text))
     if not brands and entities.names_brand_on(raw):
         brands = ("On",)
@@ -355,7 +413,13 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         "sku": sku,
         "top_n": top_n,
         "min_age_days": min_age,
-        "extra": {"bare_days": _bare_days(text)},
+        "condition": find_condition(text),
+        "extra": {
+            "bare_days": _bare_days(text),
+            "over_bare": _over_bare(text),
+            "compare": bool(_COMPARE.search(text)),
+            "per_brand": bool(_PER_BRAND.search(text)),
+        },
         "refers_back": bool(_REFERS_BACK.search(text)),
         "looks_like_followup": bool(_FOLLOWUP.search(text)) or len(plain.split()) <= 4,
         "mentions_turnover_word": bool(_BARE_TURNOVER.search(text)) and "turnover" not in metrics,
@@ -363,6 +427,8 @@ def parse_message(raw: str, *, now: datetime) -> Query:
     query = Query(**common)  # type: ignore[arg-type]
 
     def act(action: str, **values: object) -> Query:
+        if isinstance(values.get("extra"), dict):  # an action's own extras add to the common ones
+            values["extra"] = {**query.extra, **values["extra"]}  # type: ignore[dict-item]
         return replace(query, action=action, explicit_action=True, **values)  # type: ignore[arg-type]
 
     if _GREETING.match(plain):
@@ -374,7 +440,7 @@ def parse_message(raw: str, *, now: datetime) -> Query:
 
     amount = entities.find_money(text)
     if _FEES.search(text) and metrics[:1] != ("profit",):
-        if amount is None and re.search(r"\b(?:fees?|gebuehr\w*|payout|auszahlung)\b", text):
+        if amount is None and (re.search(r"\b(?:fees?|gebuehr\w*|payout|auszahlung)\b", text) or platforms):
             bare = re.search(r"(?<![\w.,])(\d{2,6}(?:[.,]\d{1,2})?)(?![\w.,])", text)
             amount = float(bare.group(1).replace(",", ".")) if bare else None
         if amount is not None:
@@ -402,6 +468,9 @@ def parse_message(raw: str, *, now: datetime) -> Query:
     if dead and min_age is None:  # "hasn't sold in 3 months", "seit 90 Tagen", "dead stock 120 days"
         bare = _BARE_DAYS.search(text)
         min_age = entities._to_days(bare.group(1), bare.group(2)) if bare else None
+        if min_age is None:  # "dead stk over 90": an age with no unit is days
+            over = _OVER_BARE_NUMBER.search(text)
+            min_age = int(over.group(1)) if over and int(over.group(1)) >= 7 else None
 
     grain = _grain(text)
     is_series = bool(_SERIES.search(text)) and (
@@ -410,6 +479,18 @@ def parse_message(raw: str, *, now: datetime) -> Query:
     if is_series:
         return act("time_series", metrics=metrics, grain=grain or "month")
 
+    by_brand_sales = bool(_PER_BRAND.search(text)) and set(metrics) <= {"revenue", "orders"} and not brands
+    if by_brand_sales and (metrics or _SALES.search(text)):  # "rev by brand mtd": the brand ranking
+        return act("best_sellers", by="brand", metrics=metrics)
+    if (
+        _BEST.search(text)
+        and _WHERE_PLATFORM.search(text)
+        and not re.search(
+            r"\b(?:brands?|marken?|products?|produkte?|models?|modelle?|sneakers?|shoes?|schuhe|skus?)\b",
+            text,
+        )
+    ):  # "where do we sell the most": a platform ranking, not a product one
+        return act("sales_by_platform", metrics=metrics)
     if _BEST.search(text) and not dead and not _LOW_STOCK.search(text):
         by = (
             "brand"
@@ -418,6 +499,13 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         )
         return act("best_sellers", by=by, metrics=metrics)
 
+    if (
+        len(brands) >= 2
+        and len(platforms) < 2
+        and (_COMPARE.search(text) or re.search(r"\bor\b|\boder\b", text))
+        and (metrics or _SALES.search(text) or not _INVENTORY.search(text))
+    ):  # "nike vs adidas revenue ytd"
+        return act("compare_brands", metrics=metrics)
     if _COMPARE.search(text) or (re.search(r"\bor\b|\boder\b", text) and len(platforms) >= 2):
         if len(platforms) >= 2:
             return act("compare_platforms", metrics=metrics)
@@ -430,6 +518,9 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         return act("low_stock", extra={"by_size": bool(re.search(r"\b(?:sizes?|groessen?)\b", text))})
     if _BETWEEN_AGES.search(text) and not sales_metrics:
         return act("aging")
+    if (dead or min_age is not None) and platforms and min_age is not None and not sales_metrics:
+        # "what's listed on ebay over 90 days": old pairs listed on one platform
+        return act("list_inventory", status="listed", min_age_days=min_age, sort=_sort(text), wants_list=True)
     if dead or (min_age is not None and not metrics and not _LIST_ORDERS.search(text)):
         if "dead_stock_rate" in metrics or re.search(r"\b(?:rate|quote|anteil|percent\w*|prozent|%)\b", text):
             return act("dead_stock", threshold_days=min_age, metrics=("dead_stock_rate",))
@@ -455,30 +546,61 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         and not _HOLDING.search(text)
         and not named_product
     ):  # "wie viele Paare über eBay in den letzten 30 Tagen": pairs sold there, not pairs owned
-        return act("kpis", metrics=("orders",))
+        return act("kpis", metrics=("orders",), extra={"inferred_orders": True})
     if query.mentions_turnover_word:
         return act("kpis", metrics=("revenue", "turnover"))
 
-    if _INVENTORY.search(text) or size or min_price is not None or max_price is not None:
+    brand_count = bool(
+        brands
+        and _COUNT_QUESTION.search(text)
+        and not metrics
+        and (not product or brands_only(product, brands))
+    )
+    if (
+        _INVENTORY.search(text)
+        or size
+        or min_price is not None
+        or max_price is not None
+        or query.condition
+        or brand_count
+    ):
         value_asked = bool(
             re.search(
                 r"\b(?:value|worth|wert|tied up|capital|kapital|gebunden|lagerwert|warenwert|cash|money|geld|"
-                r"cost (?:me|us)|gekostet|at cost|einkaufswert|valued?|cost basis|book value|buchwert|einstandswert)\b",
+                r"cost (?:me|us)|gekostet|at cost|einkaufswert|valued?|cost basis|book value|buchwert|einstandswert|"
+                r"einstandspreis\w*|einkaufspreis\w*|anschaffungs\w*|balance|valuation)\b",
                 text,
             )
         )
         status = "listed" if _STATUS_LISTED.search(text) and not _STATUS_UNLISTED.search(text) else None
         if _STATUS_UNLISTED.search(text):
             status = "in_stock"
-        wants_list = bool(_LIST.search(text)) and not re.search(
+        if status is None and platforms and not metrics:  # "stockx listings", "pairs on goat": listed there
+            status = "listed"
+        wants_list = bool(_LIST.search(text) or _sort(text) in ("price_desc", "price_asc")) and not re.search(
             r"\bhow many\b|\bwie ?viele?\b|\bcount\b|\banzahl\b", text
         )
         specific_product = product if product and not brands_only(product, brands) else None
-        filtered = size or min_price is not None or max_price is not None or status or max_age is not None
+        filtered = (
+            size
+            or min_price is not None
+            or max_price is not None
+            or status
+            or max_age is not None
+            or query.condition
+        )
         if (sku or specific_product) and not filtered and not wants_list:
             # "stock of DZ5485-612", "how many dunk low panda left": one product's availability
             return act("product_lookup", product_query=product)
-        if wants_list or size or min_price is not None or max_price is not None or specific_product or status:
+        if (
+            wants_list
+            or size
+            or min_price is not None
+            or max_price is not None
+            or specific_product
+            or status
+            or query.condition
+        ):
             return act(
                 "list_inventory",
                 product_query=specific_product,
@@ -561,6 +683,12 @@ def brands_only(product: str, brands: tuple[str, ...]) -> bool:
         text = text[: found.start] + " " + text[found.end :]
     leftover = [w for w in text.split() if w not in _NOT_PRODUCT and (len(w) >= 3 or w.isdigit())]
     return not leftover
+
+
+def _over_bare(text: str) -> int | None:
+    """'over 200' with no unit or currency: days after a dead-stock question, a price otherwise."""
+    match = _OVER_BARE_NUMBER.search(text)
+    return int(match.group(1)) if match and not re.search(r"[€$]|\beur|\bbucks", text) else None
 
 
 def _bare_days(text: str) -> int | None:

@@ -75,10 +75,13 @@ async def execute(query: Query, run: RunTool) -> Outcome:
             ("min_purchase_price", query.min_price),
             ("max_purchase_price", query.max_price),
             ("status", query.status),
+            ("condition", query.condition),
             ("sort", query.sort),
         ):
             if value is not None:
                 args[key] = value
+        if query.platform and query.status in (None, "listed"):  # where a listed pair is listed
+            args["listed_platform"] = query.platform
         args["limit"] = min(query.top_n or 10, 50)
         out.results["main"] = await run("list_inventory", args)
     elif action == "dead_stock":
@@ -112,6 +115,12 @@ async def execute(query: Query, run: RunTool) -> Outcome:
         out.windows = [first, second]
         out.results["main"] = await run("kpis", {**first.tool_args(), **_filters(query)})
         out.results["compare"] = await run("kpis", {**second.tool_args(), **_filters(query)})
+    elif action == "compare_brands":
+        window = _window(query)
+        out.windows = [window]
+        for i, brand in enumerate(query.brands[:4]):
+            args = {**window.tool_args(), **_filters(query), "brand": brand}
+            out.results["main" if i == 0 else f"brand:{i}"] = await run("kpis", args)
     elif action in {"sales_by_platform", "compare_platforms"}:
         window = _window(query)
         out.windows = [window]

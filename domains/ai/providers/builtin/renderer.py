@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domains.ai.providers.base import ToolResult
@@ -51,6 +51,11 @@ class Renderer:
 
     def pct(self, value: Any) -> str:
         return fmt.percent(value, self.lang)
+
+    def size(self, value: Any) -> str:
+        """A shoe size as the language writes it: '10.5' / 'Größe 10,5' (EU/UK labels unchanged)."""
+        text = "" if value is None else str(value)
+        return re.sub(r"(?<=\d)\.(?=\d)", ",", text) if self.lang == "de" else text
 
     def num(self, value: Any, decimals: int = 1) -> str:
         return fmt.number(value, self.lang, decimals)
@@ -207,7 +212,7 @@ class Renderer:
             [
                 str(i.get("product_name", "")),
                 str(i.get("sku", "")),
-                str(i.get("size", "")),
+                self.size(i.get("size", "")),
                 self.t(f"{i.get('age_days')} d", f"{i.get('age_days')} T"),
                 self.money(i.get("purchase_price")),
                 self._status(i),
@@ -239,11 +244,6 @@ class Renderer:
             f"**{self.count(total)} pairs** in inventory match{filters}.",
             f"**{self.count(total)} Paare** im Bestand passen{filters}.",
         )
-        if query.platform:  # the inventory tools cannot filter by listing platform (yet): say so
-            text += self.t(
-                f" I can't split listed pairs by platform yet, so this includes pairs not on {self.platform(query.platform)}.",
-                f" Gelistete Paare kann ich noch nicht nach Plattform trennen; das sind nicht nur Paare auf {self.platform(query.platform)}.",
-            )
         if total > len(items[:MAX_ROWS]):
             text += self.t(f" The first {len(items[:MAX_ROWS])}:", f" Die ersten {len(items[:MAX_ROWS])}:")
         return text + "\n\n" + self._item_rows(items)
@@ -255,7 +255,7 @@ class Renderer:
         if query.product_query:
             parts.append(f"'{query.product_query}'")
         if query.size:
-            parts.append(self.t(f"size {query.size}", f"Größe {query.size}"))
+            parts.append(self.t(f"size {query.size}", f"Größe {self.size(query.size)}"))
         if query.min_age_days is not None:
             parts.append(
                 self.t(f"older than {query.min_age_days} days", f"älter als {query.min_age_days} Tage")
@@ -277,12 +277,17 @@ class Renderer:
             parts.append(
                 self.t(f"younger than {query.max_age_days} days", f"jünger als {query.max_age_days} Tage")
             )
+        if query.condition:
+            parts.append(self.t(query.condition, "gebraucht" if query.condition == "used" else "neu"))
         if query.status:
-            parts.append(
-                self.t(
-                    query.status.replace("_", " "), "gelistet" if query.status == "listed" else "auf Lager"
-                )
+            status = self.t(
+                query.status.replace("_", " "), "gelistet" if query.status == "listed" else "auf Lager"
             )
+            if query.status == "listed" and query.platform:
+                status += self.t(" on ", " auf ") + self.platform(query.platform)
+            parts.append(status)
+        elif query.platform:
+            parts.append(self.t("listed on ", "gelistet auf ") + self.platform(query.platform))
         return (" (" + ", ".join(parts) + ")") if parts else ""
 
     def _dead_stock(self, query: Query, outcome: Outcome) -> str:
@@ -353,7 +358,7 @@ class Renderer:
         for i in items[:MAX_ROWS]:
             row = [str(i["name"]), str(i["sku"])]
             if by_size:
-                row.append(str(i.get("size") or ""))
+                row.append(self.size(i.get("size") or ""))
             row += [self.count(i["units_in_inventory"]), self.count(i["units_sold_90d"])]
             rows.append(row)
         return head + "\n\n" + fmt.table(headers, rows)
@@ -442,7 +447,7 @@ class Renderer:
         d = outcome.results["main"].data
         window = outcome.windows[0] if outcome.windows else query.window
         head = self.t(
-            f"{self.label(window).capitalize()}{self.scope(query)}:",
+            f"{_upper_first(self.label(window))}{self.scope(query)}:",
             f"{self._de_window(window)}{self.scope(query)}:",
         )
         lines = self.kpi_lines(d, query.metrics, mentions_turnover_word=query.mentions_turnover_word)
@@ -487,8 +492,32 @@ class Renderer:
                 ]
             )
         head = self.t(
-            f"{self.label(wa).capitalize()} vs {self.label(wb)}{self.scope(query)}:",
+            f"{_upper_first(self.label(wa))} vs {self.label(wb)}{self.scope(query)}:",
             f"{self.label(wa)[0].upper() + self.label(wa)[1:]} im Vergleich zu {self.label(wb)}{self.scope(query)}:",
+        )
+        return head + "\n\n" + fmt.table(headers, rows)
+
+    def _compare_brands(self, query: Query, outcome: Outcome) -> str:
+        brands = list(query.brands[:4])
+        results = [outcome.results["main"]] + [outcome.results[f"brand:{i}"] for i in range(1, len(brands))]
+        for result in results:
+            if result.error:
+                return self.failed(result) or ""
+        window = outcome.windows[0]
+        metrics = [
+            m for m in (query.metrics or ("revenue", "orders", "profit", "margin")) if m in _KPI_FIELDS
+        ]
+        if not metrics:
+            metrics = ["revenue", "orders", "profit", "margin"]
+        headers = [self.t("Metric", "Kennzahl"), *brands]
+        rows = []
+        for metric in metrics:
+            key, kind = _KPI_FIELDS[metric]
+            rows.append([self._metric_name(metric), *(self._value(r.data.get(key), kind) for r in results)])
+        scope = self.scope(replace(query, brand=None))
+        head = self.t(
+            f"{' vs '.join(brands)}, {self.label(window)}{scope}:",
+            f"{' vs. '.join(brands)}, {self.during(window)}{scope}:",
         )
         return head + "\n\n" + fmt.table(headers, rows)
 
@@ -567,13 +596,29 @@ class Renderer:
         window = outcome.windows[0]
         if not items:
             return self.t(f"No sales in {self.label(window)}.", f"Keine Verkäufe in {self.label(window)}.")
-        top = max(items, key=lambda i: float(i["revenue"]))
+        # lead with the figure the question ranks platforms by (revenue unless another one is named)
+        ranked = next((m for m in query.metrics if m in _PLATFORM_RANKS), "revenue")
+        en_name, de_name, key = _PLATFORM_RANKS[ranked]
+        scored = [(value, i) for i in items if (value := key(i)) is not None]
+        top_value, top = max(scored, key=lambda vi: vi[0]) if scored else (None, items[0])
+        shown = {
+            "revenue": self.money,
+            "profit": self.money,
+            "orders": self.count,
+            "margin": self.pct,
+            "aov": self.money,
+        }[ranked](top_value)
         head = self.t(
             f"Sales by platform, {self.label(window)}{self.scope(query, platform=False)}. "
-            f"Most revenue: **{self.platform(top['platform'])}** ({self.money(top['revenue'])}).",
+            f"{en_name}: **{self.platform(top['platform'])}** ({shown}).",
             f"Verkäufe nach Plattform, {self.label(window)}{self.scope(query, platform=False)}. "
-            f"Meister Umsatz: **{self.platform(top['platform'])}** ({self.money(top['revenue'])}).",
+            f"{de_name}: **{self.platform(top['platform'])}** ({shown}).",
         )
+        if ranked == "aov":
+            head += "\n\n" + "\n".join(
+                f"- {self.platform(i['platform'])}: {self.money(v)}"
+                for v, i in sorted(scored, key=lambda vi: -vi[0])
+            )
         return head + "\n\n" + self._platform_rows(items)
 
     def _compare_platforms(self, query: Query, outcome: Outcome) -> str:
@@ -691,7 +736,7 @@ class Renderer:
             [
                 str(o["sold_at"])[:10],
                 str(o["product_name"]),
-                str(o["size"]),
+                self.size(o["size"]),
                 self.platform(o["platform"]),
                 self.money(o["sale_price"]),
                 self.money(o["profit"]),
@@ -753,7 +798,7 @@ class Renderer:
         ]
         rows = [
             [
-                str(r["size"]),
+                self.size(r["size"]),
                 self.platform(r["platform"]),
                 self.money(r["lowest_ask"]),
                 self.money(r["highest_bid"]),
@@ -767,7 +812,7 @@ class Renderer:
             f"Marktpreise für **{product['name']}** ({product['sku']})",
         )
         if query.size:
-            head += self.t(f", size {query.size}", f", Größe {query.size}")
+            head += self.t(f", size {query.size}", f", Größe {self.size(query.size)}")
         head += ":"
         if len(rows_in) > 12:
             head += self.t(
@@ -787,7 +832,7 @@ class Renderer:
             f"List **{r['product_name']}** ({r['sku']}, size {r['size']}, {r['age_days']} days old, cost {self.money(r['purchase_price'])}) "
             f"on {self.platform(r['platform'])} at **{self.money(r['recommended_price'])}**: payout {self.money(r['expected_payout'])}, "
             f"profit {self.money(r['expected_profit'])} ({self.pct(r['expected_margin_pct'])} margin; target {self.pct(r['target_margin_pct'])}).",
-            f"Liste **{r['product_name']}** ({r['sku']}, Größe {r['size']}, {r['age_days']} Tage alt, Einkauf {self.money(r['purchase_price'])}) "
+            f"Liste **{r['product_name']}** ({r['sku']}, Größe {self.size(r['size'])}, {r['age_days']} Tage alt, Einkauf {self.money(r['purchase_price'])}) "
             f"auf {self.platform(r['platform'])} für **{self.money(r['recommended_price'])}**: Auszahlung {self.money(r['expected_payout'])}, "
             f"Gewinn {self.money(r['expected_profit'])} ({self.pct(r['expected_margin_pct'])} Marge; Ziel {self.pct(r['target_margin_pct'])}).",
         )
@@ -825,7 +870,7 @@ class Renderer:
             rows.append(
                 [
                     str(r["product_name"]),
-                    str(r["size"]),
+                    self.size(r["size"]),
                     self.t(f"{r['age_days']} d", f"{r['age_days']} T"),
                     self.money(r["purchase_price"]),
                     self.money((r.get("market") or {}).get("lowest_ask")),
@@ -901,3 +946,30 @@ def _size_key(size: str) -> tuple[float, str]:
         return float(size), size
     except ValueError:
         return 999.0, size
+
+
+def _ratio(num: Any, den: Any) -> float | None:
+    return float(num) / float(den) if den and float(den) else None
+
+
+# metric -> (English headline, German headline, value of one platform row)
+_PLATFORM_RANKS: dict[str, tuple[str, str, Any]] = {
+    "revenue": ("Most revenue", "Meister Umsatz", lambda i: float(i["revenue"])),
+    "profit": ("Most profit", "Meister Gewinn", lambda i: float(i["profit"])),
+    "orders": ("Most pairs sold", "Meiste verkaufte Paare", lambda i: float(i["orders"])),
+    "margin": (
+        "Highest margin",
+        "Höchste Marge",
+        lambda i: None if i.get("margin_pct") is None else float(i["margin_pct"]),
+    ),
+    "aov": (
+        "Highest average order value",
+        "Höchster Ø Bestellwert",
+        lambda i: _ratio(i["revenue"], i["orders"]),
+    ),
+}
+
+
+def _upper_first(text: str) -> str:
+    """'the last 30 days' -> 'The last 30 days'; '1 Sep 2026 – 15 Oct 2026' keeps its month names."""
+    return text[:1].upper() + text[1:]

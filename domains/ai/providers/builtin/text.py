@@ -546,7 +546,46 @@ _SHORTHAND: tuple[tuple[str, str], ...] = (
     (r"#\s*(?=[a-z])", "number of "),
     (r"\bhalf a year\b|\bhalbe[ns]? jahr\b", "6 months"),
     (r"\ba fortnight\b|\bfortnight\b", "2 weeks"),
+    # phone shorthand: "inv val", "dead stk", "stockx listings", "stockx v goat", "90d"
+    (r"\b(?:inv|invt|invent)\b", "inventory"),
+    (r"\bval\b", "value"),
+    (r"\bstk\b", "stock"),
+    (r"(?<![\w.,])(\d{2,5})er\b", r"\1"),  # "fees fuer nen 250er": an amount
+    (r"\b(?:yoy|y/y|year over year|year-over-year)\b", "this year vs last year"),
+    (r"\bvorjahresvergleich\b", "dieses jahr vs vorjahr"),
+    (r"\b(?:ths|tihs|thsi|dis)\b", "this"),
+    (r"\b(?:lst|lsat|lats)\b", "last"),
+    (r"\bvalu\b", "value"),
+    (r"\bhw\b", "how"),
+    (r"\bpx\b", "price"),
+    (r"\bqty\b", "how many"),
+    (r"\btw\b", "this week"),
+    (r"\btm\b", "this month"),
+    (r"\btq\b", "this quarter"),
+    (r"\blw\b", "last week"),
+    (r"\blm\b", "last month"),
+    (r"\blq\b", "last quarter"),
+    (r"\bly\b", "last year"),
+    (r"\bl(\d{1,3})d\b", r"last \1 days"),
+    (r"\bgm(?=\s*%|\s+(?:ytd|mtd|qtd|wtd|last|this|past|for|in|on|by|l\d|q[1-4]|pct|percent))", "margin"),
+    (r"\bgp\b", "profit"),
+    (r"\blistings\b", "listed pairs"),
+    (r"(?<=\w) v\.? (?=\w)", " vs "),
+    (r"\b(?:calendar|fiscal|financial|business|reporting) (?=year|month|quarter)", ""),
+    (r"\bgeschaeftsjahr(?:es|s)?\b", "jahr"),
+    (r"\bkalendermonat(?:s)?\b", "monat"),
+    (r"\bgeschaeftsquartal(?:s)?\b", "quartal"),
 )
+# a compact count of days: "90d" -> "last 90 days"; after "over"/"older than"/"last" just "90 days"
+_COMPACT_DAYS = re.compile(
+    r"(\b(?:over|than|past|last|ueber|als|ab|seit|letzten)\s+)?(?<![\w.,])(\d{1,4})d\b"
+)
+
+
+def _compact_days(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{match.group(2)} days" if match.group(1) else f"last {match.group(2)} days"
+
+
 _SHORTHAND_RES = tuple((re.compile(p), r) for p, r in _SHORTHAND)
 
 _UNITS_EN = {
@@ -650,7 +689,7 @@ def words_to_numbers(text: str) -> str:
 def expand_shorthand(text: str) -> str:
     for pattern, replacement in _SHORTHAND_RES:
         text = pattern.sub(replacement, text)
-    return text
+    return _COMPACT_DAYS.sub(_compact_days, text)
 
 
 def prepare(raw: str) -> str:

@@ -154,7 +154,7 @@ _NAMED_PATTERNS: list[tuple[str, str]] = [
         "last_quarter",
     ),
     (
-        r"\b(?:this|current|the current) year\b|\bytd\b|\bsince (?:the )?(?:start|beginning) of (?:the|this) year\b|\bsince (?:jan(?:uary)? 1(?:st)?|new year'?s?)\b|\bseit (?:dem )?(?:1\.? ?januar|neujahr)\b|\byear to date\b|\bso far this year\b|\bdiese[sm]? jahr(?:es)?\b|\bseit jahresbeginn\b|\bseit jahresanfang\b|\bheuer\b|\b(?:aktuellen|laufenden) jahr(?:es)?\b",
+        r"\b(?:this|current|the current) year\b|\bytd\b|\bsince (?:the )?(?:start|beginning) of (?:the|this) year\b|\bsince (?:jan(?:uary)? 1(?:st)?|new year'?s?)\b|\bseit (?:dem )?(?:1\.? ?januar|neujahr)\b|\byear to date\b|\bso far this year\b|\bdiese[sm]? jahr(?:es)?\b|\bseit jahresbeginn\b|\bseit jahresanfang\b|\bseit (?:dem )?(?:anfang|beginn|start) (?:des|dieses) jahres\b|\b(?:start|beginning) of (?:the|this) year\b|\bheuer\b|\b(?:aktuellen|laufenden) jahr(?:es)?\b",
         "this_year",
     ),
     (
@@ -178,8 +178,206 @@ _MONTH_NAME = re.compile(
     r"\b(?:in|im|for|during|of|from|vom|fuer|over|seit)?\s*("
     + "|".join(sorted(MONTHS, key=len, reverse=True))
     + r")\b\.?(?:\s+(20\d\d))?"
+    + r"(?:\s*,?\s*(?:of |des |im )?((?:last|previous|prior) year|(?:letzte[snm]?|vorige[snm]?|vergangene[snm]?) jahr(?:es)?|vorjahr(?:es)?))?"
+)
+# "Q3 last year" / "drittes Quartal letzten Jahres": the same period one year earlier
+_LAST_YEAR_AFTER = re.compile(
+    r"\s*,?\s*(?:of |des |im )?(?:(?:last|previous|prior) year|(?:letzte[snm]?|vorige[snm]?|vergangene[snm]?) jahr(?:es)?|vorjahr(?:es)?)\b"
+)
+_BARE_N_DAYS = re.compile(
+    r"(?<![\w.,])(\d{1,4})\s*(days?|tage?n?|weeks?|wochen?|months?|monate?n?)\b(?!\s*(?:old|alt|ago|back|zurueck|or older|\+))"
+)
+# an age, not a window: "older than 90 days", "over 60 days", "seit 90 tagen", "in 3 months" (hasn't sold in)
+_AGE_BEFORE = re.compile(
+    r"\b(?:older than|longer than|more than|over|above|ueber|aelter als|laenger als|mehr als|ab|seit|since|"
+    r"than|als|at least|mindestens|within|under|younger than|juenger als|unter|between|zwischen|and|und|bis|to|"
+    r"say|sagen|threshold|schwelle|in|for|fuer)\s*$"
 )
 _YEAR = re.compile(r"\b(?:in|im|for|during|year|jahr)\s+(20\d\d)\b")
+_MONTH_WORD = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
+# one calendar day: "1 sept", "1. september", "15th of october", "october 15th", "01.10.", "2026-09-01"
+_DAY = (
+    r"(?:(?P<{p}d1>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?(?P<{p}m1>" + _MONTH_WORD + r")\b\.?"
+    r"|(?P<{p}m2>" + _MONTH_WORD + r")\.?\s+(?P<{p}d2>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    r"|(?P<{p}d3>\d{{1,2}})\.(?P<{p}m3>\d{{1,2}})\.(?P<{p}y3>20\d\d)?"
+    r"|(?P<{p}y4>20\d\d)-(?P<{p}m4>\d{{1,2}})-(?P<{p}d4>\d{{1,2}}))"
+    r"(?:,?\s*(?P<{p}y>20\d\d)\b)?"
+)
+_DATE_RANGE = re.compile(
+    r"\b(?:from|between|vom|von|zwischen|for the period from|im zeitraum vom?)?\s*"
+    + _DAY.format(p="a")
+    + r"\s*(?:-|–|—|to|till|til|until|through|thru|and|bis(?: zum| einschliesslich)?|und)\s*"
+    + _DAY.format(p="b")
+)
+_SINCE_DATE = re.compile(r"\b(?:since|seit(?: dem)?|ab(?: dem)?|from)\s+" + _DAY.format(p="a"))
+_ORDINALS = {
+    "first": 1, "1st": 1, "erste": 1, "ersten": 1, "erstes": 1, "erster": 1, "erstem": 1, "1.": 1,
+    "second": 2, "2nd": 2, "zweite": 2, "zweiten": 2, "zweites": 2, "zweiter": 2, "zweitem": 2, "2.": 2,
+    "third": 3, "3rd": 3, "dritte": 3, "dritten": 3, "drittes": 3, "dritter": 3, "drittem": 3, "3.": 3,
+    "fourth": 4, "4th": 4, "vierte": 4, "vierten": 4, "viertes": 4, "vierter": 4, "viertem": 4, "4.": 4,
+}  # fmt: skip
+_ORDINAL_WORD = "(?:" + "|".join(re.escape(k) for k in sorted(_ORDINALS, key=len, reverse=True)) + ")"
+_QUARTER = re.compile(
+    r"\bq([1-4])(?:\s*[/'-]?\s*(20\d\d))?\b"
+    r"|\b(?:quarter|quartal)\s+([1-4])(?:\s+(20\d\d))?\b"
+    r"|(?<![\w.])("
+    + _ORDINAL_WORD
+    + r")\s*(?:fiscal |calendar )?(?:quarter|quartals?)\b(?:\s+(?:of\s+)?(20\d\d))?"
+)
+
+
+_HALF = re.compile(
+    r"\bh([12])(?:\s*[/'-]?\s*(20\d\d))?\b"
+    r"|\b(first|second|1st|2nd|erste[nms]?|zweite[nms]?) (?:half|halbjahr(?:es)?)\b(?:\s+(?:of\s+)?(?:the year\s+)?(20\d\d))?"
+)
+_ISO_WEEK = re.compile(
+    r"\b(?:kw|kalenderwoche|calendar week|cw|week|woche)\s*(\d{1,2})\b(?:\s*(?:/|of)?\s*(20\d\d))?"
+)
+# "from march to may", "zwischen juli und september", "since march", "seit montag", "umsatz 2025",
+# "2 months ago", "the week before last" / "vorletzte woche"
+_MONTH_RANGE = re.compile(
+    r"\b(?:(?:from|vom|von)\s+)?(?P<m1>"
+    + _MONTH_WORD
+    + r")\.?\s*(?P<y1>20\d\d)?\s*(?:-|–|to|till|until|through|thru|bis(?: (?:zum|ende|einschliesslich))?)\s*(?P<m2>"
+    + _MONTH_WORD
+    + r")\b\.?(?:\s+(?P<y2>20\d\d))?"
+    r"|\b(?:between|zwischen)\s+(?P<m3>"
+    + _MONTH_WORD
+    + r")\.?\s*(?P<y3>20\d\d)?\s+(?:and|und)\s+(?P<m4>"
+    + _MONTH_WORD
+    + r")\b\.?(?:\s+(?P<y4>20\d\d))?"
+)
+_SINCE_MONTH = re.compile(
+    r"\b(?:since|seit|ab)\s+(?:(?:the )?(?:start|beginning) of |anfang |beginn )?("
+    + _MONTH_WORD
+    + r")\b\.?(?:\s+(20\d\d))?"
+)
+WEEKDAYS = {
+    "monday": 0, "montag": 0, "tuesday": 1, "dienstag": 1, "wednesday": 2, "mittwoch": 2,
+    "thursday": 3, "donnerstag": 3, "friday": 4, "freitag": 4, "saturday": 5, "samstag": 5,
+    "sonnabend": 5, "sunday": 6, "sonntag": 6,
+}  # fmt: skip
+_SINCE_WEEKDAY = re.compile(r"\b(?:since|seit|ab)\s+(?:last |letzte[nm]? )?(" + "|".join(WEEKDAYS) + r")\b")
+_BARE_YEAR = re.compile(r"(?<![\w.,/-])(20[12]\d)(?![\w.,/-])(?!\s*(?:€|eur|euro|\$|%))")
+_AGO = re.compile(r"\b(\d{1,2}) (months?|weeks?) ago\b|\bvor (\d{1,2}) (monaten|wochen)\b")
+_BEFORE_LAST = re.compile(
+    r"\b(?:the )?(week|month|quarter|year) before last\b|\bvorletzte[nsrm]? (woche|monat|quartal|jahr)\b"
+)
+_PERIOD_ENDED = re.compile(
+    r"\b(quarter|quartal|year|jahr|month|monat)\s+(?:ended|ending|to|endend|bis(?: zum)?)\s+"
+    + _DAY.format(p="a")
+)
+
+
+def _day_of(match: re.Match[str], p: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of the day named by group set `p` of a _DAY match."""
+    g = match.groupdict()
+    for i in ("1", "2", "3", "4"):
+        day, month = g.get(f"{p}d{i}"), g.get(f"{p}m{i}")
+        if day and month:
+            m = int(month) if month.isdigit() else MONTHS[month]
+            year = g.get(f"{p}y{i}") or g.get(f"{p}y")
+            if not (1 <= m <= 12 and 1 <= int(day) <= 31):
+                return None
+            return m, int(day), int(year) if year else None
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date:
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            day -= 1  # "31.09." -> the last day of September
+
+
+def date_range_window(first: date, last: date, *, now: datetime) -> WindowSpec:
+    last = min(last, now.date())
+    fmt_en = f"{first.day} {MONTH_NAMES_EN[first.month - 1][:3]} {first.year} – {last.day} {MONTH_NAMES_EN[last.month - 1][:3]} {last.year}"
+    fmt_de = f"{first.day}.{first.month}.{first.year} – {last.day}.{last.month}.{last.year}"
+    return WindowSpec("custom", start=first, end=last, label_en=fmt_en, label_de=fmt_de)
+
+
+def _range_from(match: re.Match[str], *, now: datetime, since: bool = False) -> WindowSpec | None:
+    a = _day_of(match, "a")
+    if a is None:
+        return None
+    m1, d1, y1 = a
+    if y1 is None:  # the latest year in which the first day is not in the future
+        y1 = now.year if (m1, d1) <= (now.month, now.day) else now.year - 1
+    first = _safe_date(y1, m1, d1)
+    if since:
+        return date_range_window(first, now.date(), now=now) if first <= now.date() else None
+    b = _day_of(match, "b")
+    if b is None:
+        return None
+    m2, d2, y2 = b
+    if y2 is None:
+        y2 = y1 if (m2, d2) >= (m1, d1) else y1 + 1
+    last = _safe_date(y2, m2, d2)
+    if last < first or first > now.date():
+        return None
+    return date_range_window(first, last, now=now)
+
+
+def quarter_window(year: int, quarter: int, *, now: datetime) -> WindowSpec:
+    first_month = 3 * (quarter - 1) + 1
+    start = date(year, first_month, 1)
+    next_start = date(year + (quarter == 4), first_month % 12 + 3 if quarter < 4 else 1, 1)
+    end = min(next_start - timedelta(days=1), now.date())
+    return WindowSpec(
+        "custom", start=start, end=end, label_en=f"Q{quarter} {year}", label_de=f"Q{quarter} {year}"
+    )
+
+
+def half_window(year: int, half: int, *, now: datetime) -> WindowSpec:
+    start = date(year, 1 if half == 1 else 7, 1)
+    end = min(date(year, 6, 30) if half == 1 else date(year, 12, 31), now.date())
+    return WindowSpec("custom", start=start, end=end, label_en=f"H{half} {year}", label_de=f"H{half} {year}")
+
+
+def _ended_window(match: re.Match[str], *, now: datetime) -> WindowSpec | None:
+    """ "the quarter ended 30 September": the quarter (month, year) that ends on that day."""
+    day = _day_of(match, "a")
+    if day is None:
+        return None
+    month, _, year = day
+    if year is None:
+        year = now.year if month <= now.month else now.year - 1
+    unit = match.group(1)
+    if unit in ("quarter", "quartal"):
+        return quarter_window(year, (month - 1) // 3 + 1, now=now)
+    if unit in ("month", "monat"):
+        return month_window(year, month, now=now)
+    return year_window(year, now=now) if month == 12 else None
+
+
+def iso_week_window(year: int, week: int, *, now: datetime) -> WindowSpec | None:
+    try:
+        start = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    if start > now.date():
+        return None
+    end = min(start + timedelta(days=6), now.date())
+    return WindowSpec(
+        "custom", start=start, end=end, label_en=f"week {week} of {year}", label_de=f"KW {week} {year}"
+    )
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where explicit dates and named quarters are written (not product words, sizes or prices)."""
+    spans = [m.span() for m in _DATE_RANGE.finditer(text)]
+    spans += [m.span() for m in _SINCE_DATE.finditer(text)]
+    spans += [m.span() for m in _QUARTER.finditer(text)]
+    spans += [m.span() for m in _HALF.finditer(text)]
+    spans += [m.span() for m in _ISO_WEEK.finditer(text)]
+    spans += [m.span() for m in _MONTH_RANGE.finditer(text)]
+    spans += [m.span() for m in _BARE_YEAR.finditer(text)]
+    spans += [m.span() for m in _PERIOD_ENDED.finditer(text)]
+    return spans
+
+
 _ALL_TIME_WORDS = re.compile(r"\b(?:total|overall|insgesamt|gesamt)\b")
 
 
@@ -198,49 +396,159 @@ def find_windows(text: str, *, now: datetime) -> list[FoundWindow]:
             return
         found.append((start, end, spec))
 
+    for match in _MONTH_RANGE.finditer(text):
+        g = match.groupdict()
+        m1, m2 = MONTHS[g["m1"] or g["m3"]], MONTHS[g["m2"] or g["m4"]]
+        y2_text = g["y2"] or g["y4"]
+        y1_text = g["y1"] or g["y3"] or (y2_text if m1 <= m2 else None)
+        y1 = int(y1_text) if y1_text else (now.year if m1 <= now.month else now.year - 1)
+        y2 = int(y2_text) if y2_text else (y1 if m2 >= m1 else y1 + 1)
+        first = date(y1, m1, 1)
+        last = date(y2 + (m2 == 12), m2 % 12 + 1, 1) - timedelta(days=1)
+        if first <= now.date() and last >= first:
+            add(match.start(), match.end(), date_range_window(first, last, now=now))
+    for match in _SINCE_MONTH.finditer(text):
+        month = MONTHS[match.group(1)]
+        year = int(match.group(2)) if match.group(2) else (now.year if month <= now.month else now.year - 1)
+        if date(year, month, 1) <= now.date():
+            add(match.start(), match.end(), date_range_window(date(year, month, 1), now.date(), now=now))
+    for match in _SINCE_WEEKDAY.finditer(text):
+        back = (now.weekday() - WEEKDAYS[match.group(1)]) % 7
+        add(
+            match.start(),
+            match.end(),
+            date_range_window(now.date() - timedelta(days=back), now.date(), now=now),
+        )
+    for match in _AGO.finditer(text):
+        n = int(match.group(1) or match.group(3))
+        unit = match.group(2) or match.group(4)
+        if unit.startswith(("month", "monat")):
+            month_index = now.year * 12 + now.month - 1 - n
+            add(match.start(), match.end(), month_window(month_index // 12, month_index % 12 + 1, now=now))
+        else:
+            monday = now.date() - timedelta(days=now.weekday() + 7 * n)
+            add(match.start(), match.end(), date_range_window(monday, monday + timedelta(days=6), now=now))
+    for match in _BEFORE_LAST.finditer(text):
+        unit = match.group(1) or match.group(2)
+        if unit in ("week", "woche"):
+            monday = now.date() - timedelta(days=now.weekday() + 14)
+            spec = date_range_window(monday, monday + timedelta(days=6), now=now)
+        elif unit in ("month", "monat"):
+            month_index = now.year * 12 + now.month - 3
+            spec = month_window(month_index // 12, month_index % 12 + 1, now=now)
+        elif unit in ("quarter", "quartal"):
+            q_index = now.year * 4 + (now.month - 1) // 3 - 2
+            spec = quarter_window(q_index // 4, q_index % 4 + 1, now=now)
+        else:
+            spec = year_window(now.year - 2, now=now)
+        add(match.start(), match.end(), spec)
+    for match in _PERIOD_ENDED.finditer(text):
+        spec = _ended_window(match, now=now)
+        if spec is not None:
+            add(match.start(), match.end(), spec)
+    for match in _ISO_WEEK.finditer(text):
+        week = int(match.group(1))
+        if match.group(2):
+            year = int(match.group(2))
+        else:
+            year = now.year if week <= now.isocalendar().week else now.year - 1
+        spec = iso_week_window(year, week, now=now) if 1 <= week <= 53 else None
+        if spec is not None:
+            add(match.start(), match.end(), spec)
+    for match in _HALF.finditer(text):
+        half = (
+            1 if match.group(1) == "1" or (match.group(3) or "").startswith(("first", "1st", "erste")) else 2
+        )
+        year_text = match.group(2) or match.group(4)
+        first_month = 1 if half == 1 else 7
+        year = int(year_text) if year_text else (now.year if first_month <= now.month else now.year - 1)
+        add(match.start(), match.end(), half_window(year, half, now=now))
+    for match in _DATE_RANGE.finditer(text):
+        spec = _range_from(match, now=now)
+        if spec is not None:
+            add(match.start(), match.end(), spec)
+    for match in _SINCE_DATE.finditer(text):
+        spec = _range_from(match, now=now, since=True)
+        if spec is not None:
+            add(match.start(), match.end(), spec)
+    for match in _QUARTER.finditer(text):
+        number = match.group(1) or match.group(3) or str(_ORDINALS[match.group(5)])
+        quarter = int(number)
+        year_text = match.group(2) or match.group(4) or match.group(6)
+        first_month = 3 * (quarter - 1) + 1
+        year = int(year_text) if year_text else (now.year if first_month <= now.month else now.year - 1)
+        end = match.end()
+        after = _LAST_YEAR_AFTER.match(text, end)
+        if after and not year_text:  # "q3 last year"
+            year, end = now.year - 1, after.end()
+        add(match.start(), end, quarter_window(year, quarter, now=now))
     for match in _N_DAYS.finditer(text):
         n, unit = int(match.group(1) or match.group(3)), match.group(2) or "days"
         if unit.startswith(("week", "woche")):
             n *= 7
         elif unit.startswith(("month", "monat")):
-            n *= 30
+            n = n // 12 * 365 if n % 12 == 0 else n * 30  # "last 12 months": a year of days
         add(match.start(), match.end(), last_n_days(max(1, min(n, 3650))))
     for match in _N_DAYS_TRAILING.finditer(text):
         n = int(match.group(1)) * (7 if match.group(2).startswith(("week", "woche")) else 1)
         add(match.start(), match.end(), last_n_days(max(1, min(n, 3650))))
-    for pattern, name in _NAMED_PATTERNS:
-        for match in re.finditer(pattern, text):
-            add(match.start(), match.end(), NAMED[name])
     for match in _MONTH_NAME.finditer(text):
         word = match.group(1)
-        if word in (
-            "may",
-            "mar",
-            "jun",
-            "jul",
-            "aug",
-            "dec",
-            "sep",
-            "nov",
-            "jan",
-            "feb",
-            "apr",
-            "okt",
-            "oct",
-            "dez",
-        ) and not (
-            match.group(0)
-            .strip()
-            .startswith(("in", "im", "for", "during", "of", "from", "vom", "fuer", "over", "seit"))
-            or match.group(2)
+        if (
+            word
+            in (
+                "may",
+                "mar",
+                "jun",
+                "jul",
+                "aug",
+                "dec",
+                "sep",
+                "nov",
+                "jan",
+                "feb",
+                "apr",
+                "okt",
+                "oct",
+                "dez",
+            )
+            and not (
+                match.group(0)
+                .strip()
+                .startswith(("in", "im", "for", "during", "of", "from", "vom", "fuer", "over", "seit"))
+                or match.group(2)
+                or (len(text.split()) <= 3 and word != "may")  # "profit oct", "nov?": a month on its own
+                or re.search(
+                    r"\b(?:vs\.?|versus|and|und|or|oder|to|bis|compared? (?:to|with))\s*$",
+                    text[: match.start(1)],
+                )
+            )
         ):
             continue  # "may" is a verb; short forms only with a preposition or a year
         month = MONTHS[word]
         year = int(match.group(2)) if match.group(2) else (now.year if month <= now.month else now.year - 1)
+        if match.group(3) and not match.group(2):  # "october last year"
+            year = now.year - 1
         add(match.start(1), match.end(), month_window(year, month, now=now))
+    for pattern, name in _NAMED_PATTERNS:
+        for match in re.finditer(pattern, text):
+            add(match.start(), match.end(), NAMED[name])
     for match in _YEAR.finditer(text):
         year = int(match.group(1))
         add(match.start(), match.end(), year_window(year, now=now))
+    for match in _BARE_YEAR.finditer(text):  # "umsatz 2025": that calendar year
+        year = int(match.group(1))
+        if 2015 <= year <= now.year:
+            add(match.start(), match.end(), year_window(year, now=now))
+    for match in _BARE_N_DAYS.finditer(text):  # "profit 2 weeks": the last 2 weeks (not an age)
+        if _AGE_BEFORE.search(text[: match.start()]):
+            continue
+        n, unit = int(match.group(1)), match.group(2)
+        if unit.startswith(("week", "woche")):
+            n *= 7
+        elif unit.startswith(("month", "monat")):
+            n = n // 12 * 365 if n % 12 == 0 else n * 30
+        add(match.start(), match.end(), last_n_days(max(1, min(n, 3650))))
     found.sort(key=lambda f: f[0])
     return [FoundWindow(spec, start) for start, _, spec in found]
 
