@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import platform
+import shlex
 import sys
 import time
 from collections import Counter, defaultdict
@@ -31,6 +32,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tqdm import tqdm
 
@@ -95,13 +97,21 @@ class SectionResult:
 
 Section = Callable[[BenchContext], Awaitable[SectionResult]]
 SECTIONS: dict[str, Section] = {}
+OWN_DATA_SECTIONS: set[str] = set()  # sections that bring their own data and need no demo business
 
 
-def section(name: str) -> Callable[[Section], Section]:
-    """Register a benchmark section (run in registration order unless --section picks some)."""
+def section(name: str, *, demo_data: bool = True) -> Callable[[Section], Section]:
+    """Register a benchmark section (run in registration order unless --section picks some).
+
+    demo_data=False: the section neither reads the demo business nor calls the API as the demo
+    user (e.g. memory-recall, which fills its own database); when only such sections run, the
+    benchmark database is neither seeded nor given a demo user.
+    """
 
     def register(func: Section) -> Section:
         SECTIONS[name] = func
+        if not demo_data:
+            OWN_DATA_SECTIONS.add(name)
         return func
 
     return register
@@ -400,7 +410,10 @@ async def seed(database_url: str, items: int, seed_value: int) -> float | None:
 async def run_benchmarks(
     *, database_url: str, items: int, requests: int, warmup: int, sections: Sequence[str], seed_value: int
 ) -> tuple[list[SectionResult], float | None]:
-    load_seconds = await seed(database_url, items, seed_value)
+    demo_data = any(name not in OWN_DATA_SECTIONS for name in sections)
+    load_seconds = await seed(database_url, items, seed_value) if demo_data else None
+    if not demo_data:
+        print(f"bench: {', '.join(sections)} bring their own data; demo data not checked or loaded")
     settings = Settings(DATABASE_URL=database_url, AUTO_MIGRATE=False, LOG_LEVEL="WARNING")
     from main import create_app
 
@@ -409,18 +422,21 @@ async def run_benchmarks(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as client:
-            login = await client.post(
-                "/auth/token",
-                data={
-                    "username": settings.DEMO_USER_EMAIL,
-                    "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
-                },
-            )
-            login.raise_for_status()
+            headers: dict[str, str] = {}
+            if demo_data:
+                login = await client.post(
+                    "/auth/token",
+                    data={
+                        "username": settings.DEMO_USER_EMAIL,
+                        "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
+                    },
+                )
+                login.raise_for_status()
+                headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             ctx = BenchContext(
                 app=app,
                 client=client,
-                headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+                headers=headers,
                 engine=app.state.engine,
                 settings=settings,
                 items=items,
@@ -518,6 +534,20 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command that reproduces this run, for the docs: the options as given (the database
+    URL's password masked), sections in the order asked for."""
+    parts = ["python", "-m", "scripts.bench"]
+    parts += ["--full"] if args.full else ["--items", str(args.items)]
+    parts += ["--database-url", make_url(args.database_url).render_as_string(hide_password=True)]
+    for option, default in (("requests", 50), ("warmup", 3), ("seed", 42)):
+        value = getattr(args, option)
+        parts += [f"--{option}", str(value)] if value != default else []
+    for name in args.section or []:
+        parts += ["--section", name]
+    return shlex.join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     items = 1_000_000 if args.full else args.items
@@ -536,8 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     if not args.no_docs:
-        command = "python -m scripts.bench" + (" --full" if args.full else f" --items {items}")
-        command += f" --requests {args.requests}" if args.requests != 50 else ""
+        command = command_line(args)
         write_docs(
             results, items=items, database_url=database_url, command=command, load_seconds=load_seconds
         )

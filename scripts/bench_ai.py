@@ -68,6 +68,8 @@ RECALL_SAMPLES = 400
 WRITE_SAMPLES = 200
 RECALL_TOKEN_BUDGET = 600  # domains/ai/service.py MEMORY_TOKEN_BUDGET (min(600, AI_MAX_TOKENS // 4))
 RECALL_TARGET_P95_MS = 10.0
+LONG_HISTORY_MESSAGES = 2_000  # one user with a long history (the demo user after many questions)
+LONG_HISTORY_SAMPLES = 100
 
 
 # --------------------------------------------------------------------------------------
@@ -112,7 +114,12 @@ QUESTIONS: tuple[Question, ...] = (
 
 
 def command_line() -> str:
-    return "python -m scripts.bench " + shlex.join(sys.argv[1:])
+    """The command as run (a database URL's password masked)."""
+    args = list(sys.argv[1:])
+    for i, arg in enumerate(args[:-1]):
+        if arg == "--database-url":
+            args[i + 1] = make_url(args[i + 1]).render_as_string(hide_password=True)
+    return "python -m scripts.bench " + shlex.join(args)
 
 
 def write_section_block(key: str, result: Any, *, database: str) -> None:
@@ -778,30 +785,79 @@ async def _memory_state(engine: Any) -> tuple[int, int]:
     return int(users or 0), int(messages or 0)
 
 
-async def explain_recall(engine: Any, user_id: uuid.UUID, query: str) -> list[str]:
+async def explain_recall(conn: Any, user_id: uuid.UUID, query: str) -> list[str]:
     """EXPLAIN ANALYZE of the message search as the app runs it: the repository's SQL as a prepared
     statement with a generic plan (asyncpg reuses prepared statements; PostgreSQL switches them to
-    a generic plan after five executions)."""
+    a generic plan after five executions). On the caller's connection (it sees its transaction)."""
     from domains.ai.memory import repository
 
     terms = repository.search_terms(query)
     tsquery = " | ".join(f"{t}:*" for t in terms)  # letters and digits only (search_terms)
     sql = repository.message_search_sql_postgresql(exclude=False)
-    sql = sql.replace(":uid", "$1").replace(":query", "$2").replace(":limit", "$3")
-    async with engine.connect() as conn:
-        await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-        await conn.exec_driver_sql(f"PREPARE recall_probe(uuid, text, int) AS {sql}")
-        rows = await conn.exec_driver_sql(
-            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE recall_probe('{user_id}', '{tsquery}', 40)"
-        )
-        lines = [r[0] for r in rows]
-        await conn.exec_driver_sql("DEALLOCATE recall_probe")
-        await conn.exec_driver_sql("RESET plan_cache_mode")
-        await conn.rollback()
+    patterns = "ARRAY[" + ", ".join(f"'%{t}%'" for t in terms) + "]"
+    for number, name in enumerate(("uid", "query", "limit", "patterns"), start=1):
+        sql = sql.replace(f":{name}", f"${number}")
+    await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    await conn.exec_driver_sql(f"PREPARE recall_probe(uuid, text, int, text[]) AS {sql}")
+    rows = await conn.exec_driver_sql(
+        f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE recall_probe('{user_id}', '{tsquery}', 40, {patterns})"
+    )
+    lines = [r[0] for r in rows]
+    await conn.exec_driver_sql("DEALLOCATE recall_probe")
+    await conn.exec_driver_sql("RESET plan_cache_mode")
     return lines
 
 
-@section("memory-recall")
+def plan_summary(plan: list[str]) -> str:
+    return " / ".join(
+        re.sub(r"\s+\(cost=[^)]*\)", "", line.strip().lstrip("-> "))
+        for line in plan
+        if "Scan" in line or "Limit" in line or "Execution Time" in line
+    )
+
+
+async def add_long_history(
+    session: Any, user_id: uuid.UUID, *, messages: int, rng: random.Random, now: datetime
+) -> int:
+    """Give one bench user `messages` messages in all (in the caller's transaction): questions
+    as in the data set, answers as long as real ones (4-12 sentences); the newest within the
+    last 180 days. Returns how many were added."""
+    from sqlalchemy import insert
+
+    from domains.ai.models import Conversation, Message
+
+    conversations = list(
+        await session.scalars(select(Conversation.id).where(Conversation.user_id == user_id))
+    )
+    present = await session.scalar(
+        select(func.count()).select_from(Message).where(Message.user_id == user_id)
+    )
+    rows = []
+    for m in range(messages - int(present or 0)):
+        template = rng.randrange(len(USER_TEMPLATES))
+        user_turn = m % 2 == 0
+        if user_turn:
+            content = _fill(USER_TEMPLATES[template], rng)
+        else:
+            content = " ".join(_fill(rng.choice(ASSISTANT_TEMPLATES), rng) for _ in range(rng.randint(4, 12)))
+        rows.append(
+            {
+                "conversation_id": conversations[(m // 2) % len(conversations)],
+                "user_id": user_id,
+                "role": "user" if user_turn else "assistant",
+                "content": content,
+                "language": "de" if template in (5, 6, 7) else "en",
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "created_at": now - timedelta(minutes=rng.randint(0, 180 * 24 * 60)),
+            }
+        )
+    if rows:
+        await session.execute(insert(Message), rows)
+    return len(rows)
+
+
+@section("memory-recall", demo_data=False)
 async def memory_recall_section(ctx: Any) -> Any:
     from domains.ai.memory.models import MemoryFact
     from domains.ai.memory.sql_backend import SqlMemory
@@ -829,14 +885,17 @@ async def memory_recall_section(ctx: Any) -> Any:
             fact_count = await conn.scalar(select(func.count()).select_from(MemoryFact))
         rng = random.Random(11)
 
+        async def timed_load(session: Any, user_id: uuid.UUID, query: str) -> tuple[float, int, int]:
+            started = time.perf_counter()
+            context = await SqlMemory(session, settings).load(
+                user_id=user_id, query=query, token_budget=RECALL_TOKEN_BUDGET
+            )
+            return time.perf_counter() - started, len(context.facts), len(context.snippets)
+
         async def recall(user_id: uuid.UUID, query: str) -> tuple[float, int, int]:
             async with maker() as session:
                 await session.execute(text("SELECT 1"))  # in a request, auth has checked out the connection
-                started = time.perf_counter()
-                context = await SqlMemory(session, settings).load(
-                    user_id=user_id, query=query, token_budget=RECALL_TOKEN_BUDGET
-                )
-                return time.perf_counter() - started, len(context.facts), len(context.snippets)
+                return await timed_load(session, user_id, query)
 
         for _ in range(20):  # warm-up: connections, plans
             await recall(rng.choice(user_ids), rng.choice(RECALL_QUERIES))
@@ -868,7 +927,27 @@ async def memory_recall_section(ctx: Any) -> Any:
                 commit_samples.append(time.perf_counter() - started)
                 if not saved:
                     raise RuntimeError(f"no fact extracted from {statement!r}")
-        plan = await explain_recall(engine, rng.choice(user_ids), RECALL_QUERIES[0])
+        async with engine.connect() as conn:
+            plan = await explain_recall(conn, rng.choice(user_ids), RECALL_QUERIES[0])
+            await conn.rollback()
+
+        # One user with a long history, added inside a transaction that is rolled back afterwards:
+        # the data set stays as generated (its user and message counts decide whether to rebuild).
+        long_user = rng.choice(user_ids)
+        long_samples: list[float] = []
+        long_snippets: list[int] = []
+        async with maker() as session:
+            added = await add_long_history(
+                session, long_user, messages=LONG_HISTORY_MESSAGES, rng=rng, now=datetime.now(UTC)
+            )
+            for _ in range(5):  # warm-up: this session's prepared statements
+                await timed_load(session, long_user, rng.choice(RECALL_QUERIES))
+            for _ in tqdm(range(LONG_HISTORY_SAMPLES), desc="memory-recall: long history", unit="recall"):
+                seconds, _facts, snippets = await timed_load(session, long_user, rng.choice(RECALL_QUERIES))
+                long_samples.append(seconds)
+                long_snippets.append(snippets)
+            long_plan = await explain_recall(await session.connection(), long_user, RECALL_QUERIES[0])
+            await session.rollback()
     finally:
         await engine.dispose()
 
@@ -881,6 +960,14 @@ async def memory_recall_section(ctx: Any) -> Any:
             ms(percentile(recall_samples, 95)),
             ms(max(recall_samples)),
             f"{'met' if p95 <= RECALL_TARGET_P95_MS else 'MISSED'} (p95 <= {RECALL_TARGET_P95_MS:.0f} ms)",
+        ],
+        [
+            f"recall, one user with {LONG_HISTORY_MESSAGES:,} messages",
+            f"{len(long_samples):,}",
+            ms(percentile(long_samples, 50)),
+            ms(percentile(long_samples, 95)),
+            ms(max(long_samples)),
+            "-",
         ],
         [
             "write: `observe_user_message` with a fact statement (to flush)",
@@ -899,11 +986,6 @@ async def memory_recall_section(ctx: Any) -> Any:
             "-",
         ],
     ]
-    plan_lines = [
-        re.sub(r"\s+\(cost=[^)]*\)", "", line.strip().lstrip("-> "))
-        for line in plan
-        if "Scan" in line or "Execution Time" in line
-    ]
     result = SectionResult(
         title=f"Memory recall and write at {MEMORY_MESSAGES:,} messages of {MEMORY_USERS:,} users (sql backend)",
         columns=["operation", "samples", "p50 ms", "p95 ms", "max ms", "target"],
@@ -919,10 +1001,16 @@ async def memory_recall_section(ctx: Any) -> Any:
             "the request's auth lookup); 20 warm-up calls. "
             f"Mean recalled: {sum(facts_seen) / len(facts_seen):.1f} facts, "
             f"{sum(snippets_seen) / len(snippets_seen):.1f} snippets.",
+            f"long history: one random bench user given {LONG_HISTORY_MESSAGES:,} messages in all "
+            f"({added:,} added: its questions as above, answers 4-12 sentences like real ones, over the "
+            "last 180 days) inside one transaction, rolled back afterwards; "
+            f"{LONG_HISTORY_SAMPLES} recalls in that session after 5 warm-up calls, same questions and "
+            f"budget. Mean recalled: {sum(long_snippets) / len(long_snippets):.1f} snippets.",
             f"write: {FACT_STATEMENT.format(days='N')!r} with a new N for a random user: extraction, source "
             "message lookup, SAVEPOINT, close the current fact, insert the new one, flush; then COMMIT.",
             "EXPLAIN ANALYZE of the message search (repository SQL, generic plan as asyncpg's reused "
-            "prepared statement gets it): " + " / ".join(plan_lines),
+            "prepared statement gets it): " + plan_summary(plan),
+            f"The same for the user with {LONG_HISTORY_MESSAGES:,} messages: " + plan_summary(long_plan),
         ],
     )
     write_section_block("section=memory-recall", result, database=_database_name(url))
@@ -934,7 +1022,7 @@ async def memory_recall_section(ctx: Any) -> Any:
 # --------------------------------------------------------------------------------------
 
 
-@section("memory-overhead")
+@section("memory-overhead", demo_data=False)
 async def memory_overhead_section(ctx: Any) -> Any:
     from scripts.bench_memory import bench_memory_overhead
 

@@ -8,7 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, select, text, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Uuid
 
@@ -30,12 +46,31 @@ noch nur auch so dass als bitte zeig zeige mal gibt viel viele
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 MAX_QUERY_TERMS = 12
 
+# Recall searches only the user's newest RECALL_MESSAGE_BOUND messages: older turns are out of
+# recall (recency weighting already ranks them far down: a 6-month-old match counts ~1/64 of
+# today's bonus). It bounds the work per answer whatever the length of the history: without it a
+# user with 1,700 messages paid ~220 ms per answer for parsing every matching message.
+RECALL_MESSAGE_BOUND = 400
+# Only the first RECALL_TEXT_CHARS characters of a message are parsed, ranked and returned (a
+# snippet shows the first 300): a long answer costs no more than a short one.
+RECALL_TEXT_CHARS = 1000
+
 
 def search_terms(query: str) -> list[str]:
     """Distinct, meaningful words of a query (letters and digits only: safe for tsquery/MATCH)."""
     words = re.findall(r"[^\W_]+", query.lower())
     terms = [w for w in dict.fromkeys(words) if w not in STOP_WORDS and (len(w) >= 3 or w.isdigit())]
     return terms[:MAX_QUERY_TERMS]
+
+
+@dataclass(frozen=True, slots=True)
+class RecalledFact:
+    id: int
+    kind: str
+    value: Any
+    text: str
+    valid_from: datetime
+    relevance: float  # full-text relevance to the recall query, 0.0 when it does not match
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +90,57 @@ def _current(user_id: uuid.UUID) -> Select[MemoryFact]:
     return select(MemoryFact).where(MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None))
 
 
-async def current_facts(
-    session: AsyncSession, *, user_id: uuid.UUID, note_limit: int = 50
-) -> list[MemoryFact]:
-    """Every current typed fact, and the newest current notes."""
-    typed = await session.scalars(_current(user_id).where(MemoryFact.kind != "note").order_by(MemoryFact.id))
-    notes = await session.scalars(
-        _current(user_id).where(MemoryFact.kind == "note").order_by(MemoryFact.id.desc()).limit(note_limit)
+async def current_facts_with_relevance(
+    session: AsyncSession, *, user_id: uuid.UUID, terms: list[str], note_limit: int = 50
+) -> list[RecalledFact]:
+    """Every current typed fact (oldest first), then the newest `note_limit` current notes (newest
+    first), each with the full-text relevance of its text to any of `terms` (0.0: no match); one
+    round trip, plain rows (no ORM objects to track)."""
+    newest_notes = (
+        select(MemoryFact.id)
+        .where(MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None), MemoryFact.kind == "note")
+        .order_by(MemoryFact.id.desc())
+        .limit(note_limit)
     )
-    return [*typed, *notes]
+    relevance: Any = literal(0.0, Float())
+    statement = select(
+        MemoryFact.id, MemoryFact.kind, MemoryFact.value, MemoryFact.text, MemoryFact.valid_from
+    ).where(
+        MemoryFact.user_id == user_id,
+        MemoryFact.valid_to.is_(None),
+        or_(MemoryFact.kind != "note", MemoryFact.id.in_(newest_notes.scalar_subquery())),
+    )
+    if terms and session.get_bind().dialect.name == "postgresql":
+        document = func.to_tsvector(literal_column(f"'{TS_CONFIG}'"), MemoryFact.text)
+        query = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), " | ".join(f"{t}:*" for t in terms))
+        relevance = case((document.bool_op("@@")(query), func.ts_rank(document, query)), else_=0.0)
+    elif terms:
+        matches = (
+            text(
+                f"SELECT rowid AS id, -bm25({FACTS_FTS_TABLE}) AS relevance FROM {FACTS_FTS_TABLE} "
+                f"WHERE {FACTS_FTS_TABLE} MATCH :fact_query"
+            )
+            .columns(id=Integer(), relevance=Float())
+            .bindparams(fact_query=" OR ".join(f'"{t}"*' for t in terms))
+            .subquery("fact_matches")
+        )
+        statement = statement.outerjoin(matches, matches.c.id == MemoryFact.id)
+        relevance = func.coalesce(matches.c.relevance, 0.0)
+    rows = (
+        await session.execute(statement.add_columns(relevance.label("relevance")).order_by(MemoryFact.id))
+    ).all()
+    facts = [
+        RecalledFact(
+            id=r.id,
+            kind=r.kind,
+            value=r.value,
+            text=r.text,
+            valid_from=r.valid_from,
+            relevance=float(r.relevance or 0.0),
+        )
+        for r in rows
+    ]
+    return [*(f for f in facts if f.kind != "note"), *(f for f in reversed(facts) if f.kind == "note")]
 
 
 async def current_fact_of_kind(session: AsyncSession, *, user_id: uuid.UUID, kind: str) -> MemoryFact | None:
@@ -231,7 +308,7 @@ _UID = bindparam("uid", type_=Uuid())
 
 
 def message_search_sql_postgresql(*, exclude: bool) -> str:
-    """The message search on PostgreSQL, parameters :uid, :query, :limit (and :exclude).
+    """The message search on PostgreSQL, parameters :uid, :query, :patterns, :limit (and :exclude).
 
     Resellers all talk about the same words (stock, sales, Nike, StockX), so a term matches a
     large share of everybody's messages while user_id matches a few hundred rows. Matching
@@ -239,17 +316,45 @@ def message_search_sql_postgresql(*, exclude: bool) -> str:
     the GIN index in reach, asyncpg's reused prepared statement got a generic plan that
     ANDed the user_id index with a GIN scan over ~170k entries per common term (105 ms at
     1M messages instead of ~1 ms; see docs/benchmarks.md, memory-recall).
+
+    `recent` is the user's newest RECALL_MESSAGE_BOUND messages by the (user_id, created_at)
+    index, cut to RECALL_TEXT_CHARS characters. Parsing (to_tsvector, ~0.1-0.2 ms per 1,000
+    characters here) is the whole cost of the search, so `candidates` parses, once, only the
+    messages containing a term at all (:patterns, '%term%' on the lower-cased text: a word
+    starting with the term implies it; ten times cheaper than parsing); the work is bounded
+    whatever the length of the history.
     """
     not_excluded = "AND conversation_id <> :exclude" if exclude else ""
     return f"""
-        WITH mine AS MATERIALIZED (
-            SELECT id, conversation_id, role, content, created_at
+        WITH recent AS MATERIALIZED (
+            SELECT id, conversation_id, role, left(content, {RECALL_TEXT_CHARS}) AS content, created_at
             FROM ai_messages WHERE user_id = :uid {not_excluded}
+            ORDER BY created_at DESC LIMIT {RECALL_MESSAGE_BOUND}
+        ), candidates AS MATERIALIZED (
+            SELECT r.*, to_tsvector('{TS_CONFIG}', r.content) AS document
+            FROM recent r WHERE lower(r.content) LIKE ANY (:patterns)
         )
-        SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
-               ts_rank(to_tsvector('{TS_CONFIG}', m.content), q) AS relevance
-        FROM mine m, to_tsquery('{TS_CONFIG}', :query) q
-        WHERE to_tsvector('{TS_CONFIG}', m.content) @@ q
+        SELECT m.id, m.conversation_id, m.role, m.content, m.created_at, ts_rank(m.document, q) AS relevance
+        FROM candidates m, to_tsquery('{TS_CONFIG}', :query) q
+        WHERE m.document @@ q
+        ORDER BY relevance DESC, m.id DESC LIMIT :limit
+    """
+
+
+def message_search_sql_sqlite(*, exclude: bool) -> str:
+    """The message search on SQLite (FTS5), parameters :uid, :query, :limit (and :exclude): the
+    same bound as on PostgreSQL, the user's newest RECALL_MESSAGE_BOUND messages (`+m.id` keeps
+    the bound a filter: FTS5 drives the search)."""
+    not_excluded = "AND conversation_id <> :exclude" if exclude else ""
+    return f"""
+        SELECT m.id, m.conversation_id, m.role, substr(m.content, 1, {RECALL_TEXT_CHARS}) AS content,
+               m.created_at, -bm25({MESSAGES_FTS_TABLE}) AS relevance
+        FROM {MESSAGES_FTS_TABLE} JOIN ai_messages m ON m.id = {MESSAGES_FTS_TABLE}.rowid
+        WHERE {MESSAGES_FTS_TABLE} MATCH :query AND m.user_id = :uid
+          AND +m.id IN (
+              SELECT id FROM ai_messages WHERE user_id = :uid {not_excluded}
+              ORDER BY created_at DESC LIMIT {RECALL_MESSAGE_BOUND}
+          )
         ORDER BY relevance DESC, m.id DESC LIMIT :limit
     """
 
@@ -262,23 +367,17 @@ async def search_messages(
     limit: int,
     exclude_conversation_id: uuid.UUID | None = None,
 ) -> list[RecalledMessage]:
-    """The user's past messages matching any term, best match first (PostgreSQL: the user's rows
-    by the user_id index, matched there; SQLite: FTS5 index)."""
+    """Among the user's newest RECALL_MESSAGE_BOUND messages (outside `exclude_conversation_id`),
+    those matching any term, best match first; content cut to RECALL_TEXT_CHARS characters
+    (PostgreSQL: the user's rows by the (user_id, created_at) index, matched there; SQLite: FTS5)."""
     if not terms:
         return []
     dialect = session.get_bind().dialect.name
-    exclude = "AND m.conversation_id <> :exclude" if exclude_conversation_id else ""
     if dialect == "postgresql":
         sql = message_search_sql_postgresql(exclude=bool(exclude_conversation_id))
         query = " | ".join(f"{t}:*" for t in terms)
     else:
-        sql = f"""
-            SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
-                   -bm25({MESSAGES_FTS_TABLE}) AS relevance
-            FROM {MESSAGES_FTS_TABLE} JOIN ai_messages m ON m.id = {MESSAGES_FTS_TABLE}.rowid
-            WHERE {MESSAGES_FTS_TABLE} MATCH :query AND m.user_id = :uid {exclude}
-            ORDER BY relevance DESC, m.id DESC LIMIT :limit
-        """
+        sql = message_search_sql_sqlite(exclude=bool(exclude_conversation_id))
         query = " OR ".join(f'"{t}"*' for t in terms)
     statement = (
         text(sql)
@@ -286,6 +385,10 @@ async def search_messages(
         .columns(conversation_id=Uuid(), created_at=UTCDateTime())
         .bindparams(query=query, uid=user_id, limit=limit)
     )
+    if dialect == "postgresql":  # terms are letters and digits only: no LIKE wildcards in them
+        statement = statement.bindparams(
+            bindparam("patterns", [f"%{t}%" for t in terms], type_=postgresql.ARRAY(Text()))
+        )
     if exclude_conversation_id:
         statement = statement.bindparams(bindparam("exclude", exclude_conversation_id, type_=Uuid()))
     rows = await session.execute(statement)
@@ -300,30 +403,3 @@ async def search_messages(
         )
         for r in rows
     ]
-
-
-async def search_current_notes(
-    session: AsyncSession, *, user_id: uuid.UUID, terms: list[str], limit: int
-) -> dict[int, float]:
-    """Relevance of the user's current facts whose text matches any term, by fact id."""
-    if not terms:
-        return {}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        sql = f"""
-            SELECT f.id, ts_rank(to_tsvector('{TS_CONFIG}', f.text), q) AS relevance
-            FROM ai_memory_facts f, to_tsquery('{TS_CONFIG}', :query) q
-            WHERE f.user_id = :uid AND f.valid_to IS NULL AND to_tsvector('{TS_CONFIG}', f.text) @@ q
-            ORDER BY relevance DESC LIMIT :limit
-        """
-        query = " | ".join(f"{t}:*" for t in terms)
-    else:
-        sql = f"""
-            SELECT f.id, -bm25({FACTS_FTS_TABLE}) AS relevance
-            FROM {FACTS_FTS_TABLE} JOIN ai_memory_facts f ON f.id = {FACTS_FTS_TABLE}.rowid
-            WHERE {FACTS_FTS_TABLE} MATCH :query AND f.user_id = :uid AND f.valid_to IS NULL
-            ORDER BY relevance DESC LIMIT :limit
-        """
-        query = " OR ".join(f'"{t}"*' for t in terms)
-    rows = await session.execute(text(sql).bindparams(_UID).bindparams(query=query, uid=user_id, limit=limit))
-    return {int(r.id): float(r.relevance or 0.0) for r in rows}

@@ -37,7 +37,7 @@ def recency_weight(moment: datetime, now: datetime) -> float:
     return math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
 
 
-def fact_ref(fact: MemoryFact) -> FactRef:
+def fact_ref(fact: MemoryFact | repository.RecalledFact) -> FactRef:
     return FactRef(id=fact.id, kind=fact.kind, value=fact.value, text=fact.text)
 
 
@@ -94,12 +94,13 @@ class SqlMemory:
         exclude_conversation_id: uuid.UUID | None = None,
     ) -> MemoryContext:
         now = utcnow()
-        facts = await repository.current_facts(self.session, user_id=user_id, note_limit=NOTE_CANDIDATES)
-        typed = [fact_ref(f) for f in facts if f.kind != "note"]
         terms = repository.search_terms(query)
-        note_relevance = await repository.search_current_notes(
-            self.session, user_id=user_id, terms=terms, limit=NOTE_CANDIDATES
+        # Two round trips: current facts with their notes' relevance, then the message search (one
+        # session, one connection: statements on it cannot overlap).
+        facts = await repository.current_facts_with_relevance(
+            self.session, user_id=user_id, terms=terms, note_limit=NOTE_CANDIDATES
         )
+        typed = [fact_ref(f) for f in facts if f.kind != "note"]
         messages = await repository.search_messages(
             self.session,
             user_id=user_id,
@@ -113,7 +114,7 @@ class SqlMemory:
         chosen = list(typed)
         notes = sorted(
             (f for f in facts if f.kind == "note"),
-            key=lambda f: (note_relevance.get(f.id, 0.0) + 0.01) * (1 + recency_weight(f.valid_from, now)),
+            key=lambda f: (f.relevance + 0.01) * (1 + recency_weight(f.valid_from, now)),
             reverse=True,
         )
         for note in notes:
