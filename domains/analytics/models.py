@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Float, Integer, String
+from sqlalchemy import Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database.base import Base
@@ -61,3 +61,30 @@ class SalesDaily(Base):
     shipping_costs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     # sum over the orders of (sold_at - purchased_at) in fractional days
     days_to_sell_sum: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class StockByProductSize(Base):
+    """Pairs in inventory NOW (in_stock / listed) per product and size (migration 0005)."""
+
+    __tablename__ = "stock_by_product_size"
+
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[str] = mapped_column(String(10), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ProductSalesDaily(Base):
+    """Orders by sale day, product and platform (migration 0005): best sellers by product and the
+    sold side of low stock read whole days from here."""
+
+    __tablename__ = "product_sales_daily"
+    # Low stock reads the days of a few products (those with at most 1 pair left).
+    __table_args__ = (Index("ix_product_sales_daily_product_id_day", "product_id", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # sum over the orders of (payout - purchase_price)
+    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)

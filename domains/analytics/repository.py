@@ -29,7 +29,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime
 
-from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
+from domains.analytics.models import (
+    ProductSalesDaily,
+    PurchasesDaily,
+    SalesDaily,
+    StockByProductSize,
+    StockDaily,
+)
 from domains.analytics.windows import Window
 from domains.inventory.models import IN_INVENTORY, InventoryItem
 from domains.orders.models import Order
@@ -134,16 +140,6 @@ class AnalyticsRepository:
     def _brand_products(brand_id: int) -> Select[Any]:
         return select(Product.id).where(Product.brand_id == brand_id)
 
-    def _order_conditions(
-        self, window: Window, filters: Filters, *, with_platform: bool = True
-    ) -> list[ColumnElement[bool]]:
-        conditions = [Order.sold_at >= window.start, Order.sold_at < window.end]
-        if filters.brand_id is not None:
-            conditions.append(Order.product_id.in_(self._brand_products(filters.brand_id)))
-        if with_platform and filters.platform is not None:
-            conditions.append(Order.platform == filters.platform)
-        return conditions
-
     def _item_conditions(self, brand_id: int | None) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [InventoryItem.status.in_(IN_INVENTORY)]
         if brand_id is not None:
@@ -178,10 +174,15 @@ class AnalyticsRepository:
             conditions.append(SalesDaily.platform == filters.platform)
         return conditions
 
-    def _raw_orders(self, split: DaySplit, filters: Filters, *columns: Any) -> Any:
+    def _raw_orders(
+        self, split: DaySplit, filters: Filters, *columns: Any, products: Select[Any] | None = None
+    ) -> Any:
         """The orders of the window's edge days (exact timestamps), as one subquery."""
+        conditions = self._order_filters(filters)
+        if products is not None:
+            conditions.append(Order.product_id.in_(products))
         selects = [
-            select(*columns).where(Order.sold_at >= low, Order.sold_at < high, *self._order_filters(filters))
+            select(*columns).where(Order.sold_at >= low, Order.sold_at < high, *conditions)
             for low, high in split.raw
         ]
         return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("raw_orders")
@@ -463,41 +464,54 @@ class AnalyticsRepository:
     ) -> list[Any]:
         if by == "brand":
             return await self._best_brands(window=window, limit=limit, filters=filters)
-        units = func.count()
-        revenue = _rounded(Order.sale_price)
-        per_product = (
-            select(
-                Order.product_id,
-                units.label("units"),
-                revenue.label("revenue_rounded"),
-                money_sum(Order.sale_price).label("revenue"),
-                money_sum(Order.payout - Order.purchase_price).label("profit"),
-            )
-            .where(*self._order_conditions(window, filters))
-            .group_by(Order.product_id)
-            .subquery("per_product")
-        )
+        parts = self._product_sales(split_window(window), filters)
+        units = func.sum(parts.c.orders)
         statement = (
             select(
                 Product.sku.label("key"),
                 Product.name.label("name"),
                 Brand.name.label("brand"),
-                per_product.c.units,
-                per_product.c.revenue,
-                per_product.c.profit,
+                cast(units, Integer).label("units"),
+                money_sum(parts.c.revenue).label("revenue"),
+                money_sum(parts.c.profit).label("profit"),
             )
-            .select_from(per_product)
-            .join(Product, Product.id == per_product.c.product_id)
+            .select_from(parts)
+            .join(Product, Product.id == parts.c.product_id)
             .join(Brand, Brand.id == Product.brand_id)
-            .order_by(
-                per_product.c.units.desc(),
-                per_product.c.revenue_rounded.desc(),
-                Product.name,
-                Product.sku,
-            )
+            .group_by(Product.id, Product.sku, Product.name, Brand.name)
+            .order_by(units.desc(), _rounded(parts.c.revenue).desc(), Product.name, Product.sku)
             .limit(limit)
         )
         return list((await self.session.execute(statement)).all())
+
+    def _product_sales(
+        self, split: DaySplit, filters: Filters, *, money: bool = True, products: Select[Any] | None = None
+    ) -> Any:
+        """Orders (and revenue, profit) per product: product_sales_daily for the whole days,
+        raw orders for the edge days; one row per product and part (sum them up). `products`:
+        only these product ids."""
+        conditions = [ProductSalesDaily.day >= split.first_day, ProductSalesDaily.day < split.end_day]
+        if filters.brand_id is not None:
+            conditions.append(ProductSalesDaily.product_id.in_(self._brand_products(filters.brand_id)))
+        if products is not None:
+            conditions.append(ProductSalesDaily.product_id.in_(products))
+        if filters.platform is not None:
+            conditions.append(ProductSalesDaily.platform == filters.platform)
+        sums: list[Any] = [ProductSalesDaily.revenue, ProductSalesDaily.profit] if money else []
+        rolled = select(ProductSalesDaily.product_id, ProductSalesDaily.orders, *sums).where(*conditions)
+        raw_columns: list[Any] = [Order.sale_price, (Order.payout - Order.purchase_price).label("profit")]
+        raw_rows = self._raw_orders(
+            split, filters, Order.product_id, *(raw_columns if money else []), products=products
+        )
+        raw_sums: list[Any] = (
+            [func.sum(raw_rows.c.sale_price).label("revenue"), func.sum(raw_rows.c.profit).label("profit")]
+            if money
+            else []
+        )
+        raw = select(raw_rows.c.product_id, func.count().label("orders"), *raw_sums).group_by(
+            raw_rows.c.product_id
+        )
+        return union_all(rolled, raw).subquery("product_sales")
 
     async def _best_brands(self, *, window: Window, limit: int, filters: Filters) -> list[Any]:
         split = split_window(window)
@@ -637,33 +651,40 @@ class AnalyticsRepository:
 
     # --- low stock -------------------------------------------------------------------------
 
-    def _low_stock(self, *, window: Window, by_size: bool) -> Any:
-        # Orders carry the pair's product and size (copied at sale): the sold side reads orders alone.
-        keys: list[Any] = [Order.product_id, Order.size] if by_size else [Order.product_id]
-        sold = (
-            select(*keys, func.count().label("units_sold"))
-            .where(Order.sold_at >= window.start, Order.sold_at < window.end)
-            .group_by(*keys)
-            .subquery("sold_recently")
-        )
-        # Pairs in inventory per sold product (+ size), aggregated once and left-joined:
-        # far cheaper on PostgreSQL than a correlated count per sold row.
-        stock_keys: list[Any] = (
-            [InventoryItem.product_id, InventoryItem.size] if by_size else [InventoryItem.product_id]
-        )
-        stock = (
-            select(*stock_keys, func.count().label("units"))
-            .where(
-                InventoryItem.status.in_(IN_INVENTORY),
-                InventoryItem.product_id.in_(select(sold.c.product_id)),
-            )
-            .group_by(*stock_keys)
-            .subquery("stock")
-        )
-        stock_join = stock.c.product_id == sold.c.product_id
+    def _low_stock(self, *, window: Window, by_size: bool, max_units: int) -> Any:
+        """Per product (+ size) sold in the window: units sold and pairs in inventory now. The stock
+        side is the trigger-kept stock_by_product_size. By product, only the products with at most
+        `max_units` pairs left are looked up on the sold side: product_sales_daily for the whole
+        days, raw orders for the edge days. By size, the sold side groups the window's orders
+        (they carry the pair's size)."""
         if by_size:
-            stock_join = and_(stock_join, stock.c.size == sold.c.size)
-        units_in_inventory = func.coalesce(stock.c.units, 0)
+            sold = (
+                select(Order.product_id, Order.size, func.count().label("units_sold"))
+                .where(Order.sold_at >= window.start, Order.sold_at < window.end)
+                .group_by(Order.product_id, Order.size)
+                .subquery("sold_recently")
+            )
+            stock: Any = StockByProductSize.__table__
+            stock_join = and_(stock.c.product_id == sold.c.product_id, stock.c.size == sold.c.size)
+        else:
+            stock = (
+                select(StockByProductSize.product_id, func.sum(StockByProductSize.units).label("units"))
+                .group_by(StockByProductSize.product_id)
+                .subquery("stock")
+            )
+            low_products = (
+                select(Product.id)
+                .outerjoin(stock, stock.c.product_id == Product.id)
+                .where(func.coalesce(stock.c.units, 0) <= max_units)
+            )
+            parts = self._product_sales(split_window(window), Filters(), money=False, products=low_products)
+            sold = (
+                select(parts.c.product_id, cast(func.sum(parts.c.orders), Integer).label("units_sold"))
+                .group_by(parts.c.product_id)
+                .subquery("sold_recently")
+            )
+            stock_join = stock.c.product_id == sold.c.product_id
+        units_in_inventory = cast(func.coalesce(stock.c.units, 0), Integer)
         columns: list[Any] = [
             sold.c.product_id,
             Product.sku,
@@ -674,25 +695,30 @@ class AnalyticsRepository:
         ]
         if by_size:
             columns.append(sold.c.size)
-        rows = (
+        return (
             select(*columns)
             .select_from(sold)
             .outerjoin(stock, stock_join)
             .join(Product, Product.id == sold.c.product_id)
             .join(Brand, Brand.id == Product.brand_id)
         ).subquery("stock_levels")
-        return rows
 
     async def low_stock(
         self, *, window: Window, by_size: bool, max_units: int, limit: int, offset: int
     ) -> tuple[list[Any], int]:
-        rows = self._low_stock(window=window, by_size=by_size)
-        low = rows.c.units_in_inventory <= max_units
-        total = (await self.session.execute(select(func.count()).select_from(rows).where(low))).scalar_one()
+        """One page of the low-stock rows and their total, in one statement (count(*) over ())."""
+        rows = self._low_stock(window=window, by_size=by_size, max_units=max_units)
+        low = select(rows, func.count().over().label("total")).where(rows.c.units_in_inventory <= max_units)
         order = [rows.c.units_in_inventory, rows.c.units_sold.desc(), rows.c.sku]
         if by_size:
             order.append(rows.c.size)
-        page = (
-            await self.session.execute(select(rows).where(low).order_by(*order).limit(limit).offset(offset))
-        ).all()
-        return list(page), int(total)
+        page = list((await self.session.execute(low.order_by(*order).limit(limit).offset(offset))).all())
+        if page:
+            return page, int(page[0].total)
+        if offset == 0:
+            return [], 0
+        # A page past the end: no row carries the total, so count it.
+        total = await self.session.execute(
+            select(func.count()).select_from(rows).where(rows.c.units_in_inventory <= max_units)
+        )
+        return [], int(total.scalar_one())

@@ -1,6 +1,6 @@
-"""The daily rollups' definition as GROUP BYs over the raw rows (domains/analytics/models.py).
+"""The rollups' definition as GROUP BYs over the raw rows (domains/analytics/models.py).
 
-Triggers of migration 0004 keep the rollups equal to these queries row by row; bulk loaders that
+Triggers of migrations 0004 and 0005 keep the rollups equal to these queries row by row; bulk loaders that
 bypass the triggers (scripts/demo_data.py) call `rebuild_rollups` afterwards, and the tests
 compare the trigger-maintained rows with `expected_rollups`.
 """
@@ -12,13 +12,26 @@ from typing import Any
 from sqlalchemy import Date, Select, cast, delete, func, insert, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
+from domains.analytics.models import (
+    ProductSalesDaily,
+    PurchasesDaily,
+    SalesDaily,
+    StockByProductSize,
+    StockDaily,
+)
 from domains.inventory.models import IN_INVENTORY, InventoryItem
 from domains.orders.models import Order
 from domains.products.models import Product
+from shared.database.base import Base
 from shared.database.sql import days_between
 
-ROLLUPS = (StockDaily, PurchasesDaily, SalesDaily)
+ROLLUPS: tuple[type[Base], ...] = (
+    StockDaily,
+    PurchasesDaily,
+    SalesDaily,
+    StockByProductSize,
+    ProductSalesDaily,
+)
 # Tables whose row triggers maintain the rollups (all named analytics_*).
 SOURCE_TABLES = ("inventory_items", "orders")
 TRIGGER_PREFIX = "analytics_"
@@ -31,7 +44,7 @@ def utc_day(dialect: str, column: Any) -> Any:
     return cast(func.timezone(literal_column("'UTC'"), column), Date)
 
 
-def rollup_queries(dialect: str) -> dict[type, Select[Any]]:
+def rollup_queries(dialect: str) -> dict[type[Base], Select[Any]]:
     """Per rollup model, the GROUP BY over raw rows whose columns are the model's, in order."""
     item_day = utc_day(dialect, InventoryItem.purchased_at)
     sale_day = utc_day(dialect, Order.sold_at)
@@ -69,15 +82,36 @@ def rollup_queries(dialect: str) -> dict[type, Select[Any]]:
         .join(Product, Product.id == Order.product_id)
         .group_by(sale_day, Product.brand_id, Order.platform)
     )
-    return {StockDaily: stock, PurchasesDaily: purchases, SalesDaily: sales}
+    stock_by_size = (
+        select(InventoryItem.product_id, InventoryItem.size, func.count())
+        .where(InventoryItem.status.in_(IN_INVENTORY))
+        .group_by(InventoryItem.product_id, InventoryItem.size)
+    )
+    product_sales = select(
+        sale_day,
+        Order.product_id,
+        Order.platform,
+        func.count(),
+        func.sum(Order.sale_price),
+        func.sum(Order.payout - Order.purchase_price),
+    ).group_by(sale_day, Order.product_id, Order.platform)
+    return {
+        StockDaily: stock,
+        PurchasesDaily: purchases,
+        SalesDaily: sales,
+        StockByProductSize: stock_by_size,
+        ProductSalesDaily: product_sales,
+    }
 
 
 async def rebuild_rollups(conn: AsyncConnection) -> None:
-    """Replace every rollup row by one INSERT ... SELECT ... GROUP BY over the raw rows."""
+    """Replace every rollup row by one INSERT ... SELECT ... GROUP BY over the raw rows, written
+    in key order (day first) so that a window's days sit on few pages."""
     for model, query in rollup_queries(conn.dialect.name).items():
         await conn.execute(delete(model))
         columns = [column.name for column in model.__table__.columns]
-        await conn.execute(insert(model).from_select(columns, query))
+        keys = list(query.selected_columns)[: len(list(model.__table__.primary_key))]
+        await conn.execute(insert(model).from_select(columns, query.order_by(*keys)))
 
 
 async def disable_rollup_triggers(conn: AsyncConnection) -> list[str]:

@@ -2,7 +2,13 @@
 
 from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UsageLedger
-from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
+from domains.analytics.models import (
+    ProductSalesDaily,
+    PurchasesDaily,
+    SalesDaily,
+    StockByProductSize,
+    StockDaily,
+)
 from domains.auth.models import User
 from domains.inventory.models import InventoryItem
 from domains.orders.models import Order
@@ -21,8 +27,10 @@ __all__ = [
     "Message",
     "Order",
     "Product",
+    "ProductSalesDaily",
     "PurchasesDaily",
     "SalesDaily",
+    "StockByProductSize",
     "StockDaily",
     "UsageLedger",
     "User",

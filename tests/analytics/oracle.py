@@ -225,6 +225,31 @@ def best_sellers(
     return rows
 
 
+def low_stock(
+    items: list[RawItem], orders: list[RawOrder], *, now: datetime, by_size: bool, max_units: int = 1
+) -> list[tuple[str, str | None, int, int]]:
+    """(sku, size or None, units in inventory, units sold in the last 90 days) of the products
+    (+ sizes) sold in the last 90 days with at most `max_units` pairs in inventory, ordered by
+    units in inventory, then units sold (most first), then sku, then size."""
+    start = now - timedelta(days=90)
+
+    def key(sku: str, size: str) -> tuple[str, str | None]:
+        return (sku, size if by_size else None)
+
+    sold: dict[tuple[str, str | None], int] = {}
+    for o in orders:
+        if start <= o.sold_at < now:
+            sold[key(o.sku, o.size)] = sold.get(key(o.sku, o.size), 0) + 1
+    stock: dict[tuple[str, str | None], int] = {}
+    for i in items:
+        if in_inventory(i):
+            stock[key(i.sku, i.size)] = stock.get(key(i.sku, i.size), 0) + 1
+    rows = [(sku, size, stock.get((sku, size), 0), units) for (sku, size), units in sold.items()]
+    rows = [r for r in rows if r[2] <= max_units]
+    rows.sort(key=lambda r: (r[2], -r[3], r[0], r[1] or ""))
+    return rows
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
 

@@ -266,3 +266,33 @@ async def test_low_stock_lists_recent_sellers_with_at_most_one_pair(db: AsyncSes
     ]
     page, page_total = await service.low_stock(by_size=True, limit=1, offset=1)
     assert page_total == 3 and [r.sku for r in page] == ["MANY-1"]
+
+
+@pytest.mark.parametrize("by_size", [False, True])
+async def test_low_stock_matches_the_definition_page_by_page(db: AsyncSession, by_size: bool) -> None:
+    await build(db)
+    # Sold recently with every stock level around the limit: none, one, two pairs left.
+    brand = await make_brand(db, "ASICS")
+    for sku, left in (("GEL-0", 0), ("GEL-1", 1), ("GEL-2", 2)):
+        product = await make_product(db, brand=brand, sku=sku, name=f"Gel-Kayano {left}")
+        sold = await make_item(db, product=product, size="9", purchased_at=NOW - timedelta(days=40))
+        await make_order(db, item=sold, sold_at=NOW - timedelta(days=35, hours=7))
+        for _ in range(left):
+            await make_item(db, product=product, size="9", status="listed")
+        # On the window's first instant (counted) and just before it (not counted).
+        edge = NOW - timedelta(days=90) - timedelta(seconds=left % 2)
+        early = await make_item(db, product=product, size="10", purchased_at=edge - timedelta(days=9))
+        await make_order(db, item=early, sold_at=edge)
+    items, orders = await oracle.load(db)
+    expected = oracle.low_stock(items, orders, now=NOW, by_size=by_size)
+    assert len(expected) >= 2, "the dataset must hold low-stock rows"
+    service = AnalyticsService(db, now=NOW)
+    rows, total = await service.low_stock(by_size=by_size, limit=500)
+    assert total == len(expected)
+    assert [(r.sku, r.size, r.units_in_inventory, r.units_sold_90d) for r in rows] == expected
+    for offset in range(0, len(expected) + 2, 2):
+        page, page_total = await service.low_stock(by_size=by_size, limit=2, offset=offset)
+        assert page_total == len(expected), offset  # also past the last page
+        assert [(r.sku, r.size) for r in page] == [
+            (sku, size) for sku, size, _, _ in expected[offset : offset + 2]
+        ]

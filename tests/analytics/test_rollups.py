@@ -8,12 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.analytics import windows
-from domains.analytics.models import PurchasesDaily, SalesDaily, StockDaily
-from domains.analytics.rollups import ROLLUPS, rebuild_rollups, rollup_queries
+from domains.analytics.models import (
+    ProductSalesDaily,
+    PurchasesDaily,
+    SalesDaily,
+    StockByProductSize,
+    StockDaily,
+)
+from domains.analytics.rollups import ROLLUPS, disable_rollup_triggers, rebuild_rollups, rollup_queries
 from domains.analytics.service import AnalyticsService
 from domains.inventory.models import InventoryItem
 from domains.orders.models import Order
@@ -23,7 +29,7 @@ from tests.factories import days_ago, make_brand, make_item, make_order, make_pr
 
 def _normal(row: Any) -> tuple[Any, ...]:
     """Keys as they are; money to cents; day sums to 1e-6 days (floats summed in another order)."""
-    values = []
+    values: list[Any] = []
     for value in row:
         if isinstance(value, float):
             values.append(round(value, 6))
@@ -117,6 +123,12 @@ async def test_api_writes_keep_the_rollups_equal_to_a_group_by_over_raw_rows(
     assert resized.status_code == 200, resized.text
     order_size = await db.scalar(select(Order.size).where(Order.inventory_item_id == created[0]))
     assert order_size == "10.5"  # the order's copy of the size follows a correction
+    in_stock_resized = await client.patch(
+        f"/inventory/items/{created[2]}", json={"size": "9.5"}, headers=auth
+    )
+    assert in_stock_resized.status_code == 200, in_stock_resized.text
+    await assert_rollups_exact(db, "correcting sizes")
+    assert await db.scalar(select(StockByProductSize.units).where(StockByProductSize.size == "9.5")) == 1
 
     sold_day = (now_utc() - timedelta(days=2)).date().isoformat()
     csv = (
@@ -143,6 +155,8 @@ async def test_api_writes_keep_the_rollups_equal_to_a_group_by_over_raw_rows(
     # Writes outside the services (a fix in SQL, a product moved to another brand's item) too.
     await db.execute(update(Order).where(Order.platform == "goat").values(platform="klekt", sale_price=260))
     await db.execute(update(InventoryItem).where(InventoryItem.id == created[3]).values(product_id=dunk_id))
+    await db.execute(update(InventoryItem).where(InventoryItem.id == created[1]).values(status="listed"))
+    await db.execute(update(Order).where(Order.platform == "ebay").values(sold_at=days_ago(9), size="13"))
     await db.commit()
     await assert_rollups_exact(db, "updating rows in SQL")
     await db.execute(delete(Order).where(Order.inventory_item_id == created[0]))
@@ -150,6 +164,7 @@ async def test_api_writes_keep_the_rollups_equal_to_a_group_by_over_raw_rows(
     await db.commit()
     await assert_rollups_exact(db, "deleting an order and its item")
     assert await db.scalar(select(SalesDaily.orders).limit(1))
+    assert await db.scalar(select(ProductSalesDaily.orders).limit(1))
 
     # The KPIs over these rows agree with the oracle, for a window with whole days inside.
     items, orders = await oracle.load(db)
@@ -171,10 +186,50 @@ async def test_rebuild_gives_the_rows_the_triggers_keep(db: AsyncSession) -> Non
             await make_order(db, item=item, sold_at=days_ago(age - 20), platform="shop")
     await db.commit()
     kept = await rollup_rows(db)
-    assert kept["stock_daily"] and kept["purchases_daily"] and kept["sales_daily"]
+    assert all(kept[model.__tablename__] for model in ROLLUPS)
     connection = await db.connection()
     await rebuild_rollups(connection)
     await db.commit()
     assert await rollup_rows(db) == kept
     assert (await db.scalar(select(StockDaily.units).order_by(StockDaily.purchase_day.desc()).limit(1))) == 2
     assert await db.scalar(select(PurchasesDaily.units).where(PurchasesDaily.units == 0)) is None
+
+
+async def test_bulk_loads_switch_every_rollup_trigger_off_and_back_on(db: AsyncSession) -> None:
+    """What scripts/demo_data.py does: triggers off, raw rows in, rebuild, triggers on."""
+    brand = await make_brand(db, "ASICS")
+    product = await make_product(db, brand=brand)
+    item = await make_item(db, product=product, size="9", purchased_at=days_ago(3))
+    await make_order(db, item=item, sold_at=days_ago(1))
+    await make_item(db, product=product, size="10", purchased_at=days_ago(2))
+    product_id = product.id
+    await db.commit()
+    before = await rollup_rows(db)
+    await db.refresh(product)
+
+    connection = await db.connection()
+    enable = await disable_rollup_triggers(connection)
+    assert len(enable) >= 4
+    loaded = await make_item(db, product=product, size="10", purchased_at=days_ago(5))
+    await make_order(db, item=loaded, sold_at=days_ago(4))
+    await db.execute(
+        insert(InventoryItem).values(
+            product_id=product_id, size="11", purchase_price=80, purchased_at=days_ago(6), status="in_stock"
+        )
+    )
+    await db.flush()
+    assert await rollup_rows(db) == before  # no trigger ran
+    await rebuild_rollups(connection)
+    for statement in enable:
+        await connection.execute(text(statement))
+    await db.commit()
+    await assert_rollups_exact(db, "a bulk load and a rebuild")
+    sizes = await db.execute(select(StockByProductSize.size, StockByProductSize.units).order_by("size"))
+    assert sizes.all() == [("10", 1), ("11", 1)]
+
+    await db.refresh(product)
+
+    await make_order(db, item=await make_item(db, product=product, size="11"), sold_at=days_ago(0.5))
+    await db.commit()
+    await assert_rollups_exact(db, "a sale after the triggers are back on")
+    assert await db.scalar(select(StockByProductSize.units).where(StockByProductSize.size == "11")) == 1
