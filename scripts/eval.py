@@ -33,7 +33,9 @@ QUESTIONS = EVAL_DIR / "questions.yaml"
 BLIND_QUESTIONS = EVAL_DIR / "questions_blind.yaml"
 # round 3, written blind as other kinds of user (phone shorthand, Denglisch, formal/accounting)
 BLIND2_QUESTIONS = EVAL_DIR / "questions_blind2.yaml"
-DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS)
+# next blind round (ids b4-), written as new hires, a metric-precise owner, colloquial German, two filters, 3-turn threads
+BLIND3_QUESTIONS = EVAL_DIR / "questions_blind3.yaml"
+DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS, BLIND3_QUESTIONS)
 
 
 @dataclass(slots=True)

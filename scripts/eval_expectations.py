@@ -4,7 +4,8 @@ tools and services), and the number/text checks applied to an answer.
 An expectation is a small spec string: `metric key=value ...`, e.g.
     "revenue w=last_month brand=Nike platform=goat"    "dead_units t=90"    "bucket 91+"
     "units brand=New_Balance" (underscores are spaces in a brand name)
-    "best_product rank=1 w=this_year"   "fee_payout platform=goat price=250"
+    "best_product rank=1 w=this_year"   "fee_payout platform=goat price=250"   "best_platform w=last_month"
+    "orders size=10 w=last_month" (sales filters: brand, platform, size)
     "items status=listed platform=goat condition=used size=10 sku=... brand=..." (pairs in inventory)
 Windows: today, yesterday, this_week, last_week, this_month, last_month, this_quarter,
 last_quarter, this_year, last_year, all_time, days:N, month:M (named month, this or last year;
@@ -108,6 +109,9 @@ def _order_filters(opts: dict[str, str]) -> tuple[str, dict[str, Any]]:
     if "platform" in opts:
         where += " AND o.platform = :platform"
         params["platform"] = opts["platform"]
+    if "size" in opts:  # the size copied onto the order at sale
+        where += " AND o.size = :size"
+        params["size"] = opts["size"]
     return where, params
 
 
@@ -266,6 +270,19 @@ async def compute(conn: AsyncConnection, spec: str, now: datetime) -> Expected:
         if metric == "best_product_revenue":
             return Expected(money(revenue), "money")
         return Expected(int(units), "count")
+    if metric == "best_platform":  # the platform with the most orders in the period (ties: revenue)
+        start, end = window(opts.get("w"), now)
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT o.platform, COUNT(*) AS units, SUM(o.sale_price) AS revenue FROM orders o "
+                    "WHERE o.sold_at >= :start AND o.sold_at < :end GROUP BY o.platform "
+                    "ORDER BY units DESC, revenue DESC"
+                ).bindparams(bindparam("start", type_=_TS), bindparam("end", type_=_TS)),
+                {"start": start, "end": end},
+            )
+        ).all()
+        return Expected(str(rows[0][0]), "text") if rows else Expected(None, "none")
     if metric == "low_stock_products":
         row = await _one(
             conn,

@@ -94,6 +94,7 @@ class BuiltinProvider:
             return result
 
         outcome = await execute(query, run)
+        query = outcome.query or query
         for event in events:
             yield event
         renderer = Renderer(language=language, currency=self.settings.CURRENCY)

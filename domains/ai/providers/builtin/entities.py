@@ -35,6 +35,9 @@ _AMOUNT_CONTEXT = re.compile(
 _OLDER = re.compile(
     r"\b(?:older than|more than|over|above|greater than|longer than|at least|aelter als|mehr als|ueber|uber|laenger als|mindestens|ab|>\s*)\s*(\d{1,4})\s*(days?|tage?n?|d|weeks?|wochen|months?|monaten?)\b"
     r"|\b(?:exceed\w*|exceeding|beyond|ueberschreit\w*)\s*(\d{1,4})\s*(days?|tage?n?|d)\b"
+    # a threshold named as such: "at a 75-day threshold", "threshold of 45 days", "grenze 90 tage"
+    r"|\b(\d{1,4})\s*-?\s*(days?|tage?n?|d)\s*-?\s*(?:threshold|cut-?off|limit|grenze|schwelle|schwellwert)\b"
+    r"|\b(?:threshold|cut-?off|limit|grenze|schwelle|schwellwert)\s*(?:of|at|von|bei|=|:|is|ist)?\s*(\d{1,4})\s*(days?|tage?n?|d)\b"
     r"|\b(\d{1,4})\s*\+\s*(days?|tage?n?|d)\b"
     r"|\b(\d{1,4})\s*(days?|tage?n?|weeks?|wochen|months?|monaten?)\s*(?:old|or older|and older|alt|oder aelter|und aelter|plus)\b"
 )
@@ -192,7 +195,23 @@ def find_money(text: str) -> float | None:
     return None
 
 
+# "between 100 and 200", "zwischen 100 und 200 euro" (not days: those are ages)
+_PRICE_BETWEEN = re.compile(
+    r"\b(?:between|zwischen|from|von)\s*(?:€|eur\s*|\$)?\s*"
+    + _NUMBER
+    + r"\s*(?:€|eur|euro|euros|\$|bucks)?\s*(?:and|und|to|bis|-)\s*(?:€|eur\s*|\$)?\s*"
+    + _NUMBER
+    + r"(?![\d.,]?\d)(?!\s*(?:days?|tage|d\b|weeks?|wochen|months?|monat|%|prozent|percent|pairs|paare))"
+)
+
+
 def find_price_bounds(text: str) -> tuple[float | None, float | None]:
+    between = _PRICE_BETWEEN.search(text)
+    if between:
+        low_value = parse_number(between.group(1), between.group(2))
+        high_value = parse_number(between.group(3), between.group(4))
+        if low_value < high_value:
+            return low_value, high_value
     low = _PRICE_MIN.search(text)
     high = _PRICE_MAX.search(text)
     minimum = parse_number(low.group(1), low.group(2)) if low else None

@@ -127,6 +127,9 @@ def _carry(previous: Query, current: Query, *, keep_action: bool) -> Query:
             values["threshold_days"] = days
         if current.top_n:
             values["top_n"] = current.top_n
+        amount = current.amount or current.extra.get("bare_amount")
+        if previous.action == "fee_estimate" and isinstance(amount, float) and amount > 0:
+            values["amount"] = amount  # "fees for 220 on stockx" -> "what about 300?"
         if current.sort:
             values["sort"] = current.sort
     for name in _FILTERS:

@@ -100,6 +100,12 @@ METRICS: dict[str, tuple[str, ...]] = {
         r"was (?:ist|bleibt|blieb) (?:\w+ ){0,3}(?:haengen ?geblieben|uebrig ?geblieben|uebrig|haengen)",
         r"unterm strich",
         r"bottom line",
+        # in plain words: "are we making or losing money", "im plus", "in the red"
+        r"(?:making|make|made|lose|losing|lost|verlieren|verloren|machen) (?:\w+ ){0,2}(?:money|geld)",
+        r"loss(?:es)?",
+        r"verlust\w*",
+        r"in the (?:red|black)",
+        r"im (?:plus|minus)",
     ),
     "orders": (
         r"orders?",
@@ -138,6 +144,11 @@ METRICS: dict[str, tuple[str, ...]] = {
         r"rendite",
         r"kapitalrendite",
         r"return on (?:my )?(?:money|cost)",
+        # described, not named: "profit for every euro we spend buying shoes", "pro eingesetztem Euro"
+        r"(?:for|on|per|with|from|of) (?:every|each|one|1|a) (?:euro|eur|dollar|€|buck)\b.{0,30}?\b(?:spen[dt]|invest\w*|put in|paid|pay|outlay)",
+        r"(?:pro|je|fuer jeden|auf jeden|aus jedem) (?:eingesetzte[nm]?|investierte[nm]?|ausgegebene[nm]?) euro",
+        r"return on (?:what|the money|money) (?:i|we) (?:spend|spent|invest\w*|paid|put in)",
+        r"(?:profit|gewinn|return) (?:\w+ ){0,3}(?:on|auf) (?:the |our |my |den |die |unsere[nm]? )?(?:purchase cost|buying cost|einkauf\w*|einsatz|investment|investition|wareneinsatz)",
     ),
     "aov": (
         r"aov",
@@ -159,6 +170,11 @@ METRICS: dict[str, tuple[str, ...]] = {
         r"(?:average|avg|mean) price (?:per|of an?|of each) (?:sale|order|pair)",
         r"durchschnittlich\w* (?:\w+ )?(?:verkaufspreis|bestellwert|auftragswert|preis pro (?:verkauf|paar|bestellung))",
         r"(?:was|wie ?viel) (?:bringt|kostet) (?:ein|eine) (?:verkauf|bestellung) im (?:schnitt|durchschnitt)",
+        # described, not named: "on average how much does one sale bring in", "was bringt ein verkauf so"
+        r"(?:on average|durchschnittlich|typically|usually|normally|normalerweise|meistens)\b(?:(?!profit|gewinn|verdien|marg|days?|tage|long|lange)[^.?!]){0,40}?"
+        r"\b(?:one|each|a single|a|per|every|eine?|pro|jede[rnms]?) (?:sale|order|pair|verkauf|bestellung|paar)\b",
+        r"(?:one|each|a single|per|every|eine?|pro|jede[rnms]?) (?:sale|order|verkauf|bestellung)\b(?:(?!profit|gewinn|verdien|marg)[^.?!]){0,40}?"
+        r"\b(?:on average|durchschnittlich|typically|usually|normally|normalerweise)",
     ),
     "sell_through": (
         r"sell ?-? ?through(?: rate)?",
@@ -222,6 +238,10 @@ METRICS: dict[str, tuple[str, ...]] = {
         r"(?:what|how much) did (?:\w+ ){0,4}(?:i|we) sold cost",
         r"einkaufs?(?:preise?|wert) der verkauften",
         r"einstandspreise? der verkauften",
+        # described: "was hat uns die ware gekostet, die wir im oktober verkauft haben"
+        r"gekostet\b.{0,60}?\bverkauft\w*",
+        r"verkauft\w*\b.{0,40}?\b(?:gekostet|im einkauf)",
+        r"(?:sold|sell)\b.{0,40}?\bcost (?:us|me) (?:to buy|originally|in purchase)",
     ),
     "dead_stock_rate": (
         r"dead ?stock (?:rate|ratio|share|percent\w*|%)",

@@ -71,7 +71,10 @@ _FEES = re.compile(
     r"\b(?:fees?|gebuehr\w*|payout|auszahlung|net(?:ted)?|netto|what (?:would|will|do|did|does) i (?:get|receive|keep|net|make)|"
     r"how much (?:would|will|do) i (?:get|receive|keep|net)|"
     r"was (?:bekomme|kriege|bleibt|erhalte) (?:ich|mir|uebrig)|was bleibt (?:mir )?(?:uebrig|hängen|haengen)|"
-    r"wie ?viel (?:bekomme|kriege|erhalte|bleibt)|(?:was|wat|what) bleibt|take ?home|after fees|nach gebuehren|commission|provision|cut|was (?:bringt|bringen) (?:mir|uns)|(?:bringt|bringen) (?:mir|uns)|wie ?viel (?:kommt|bleibt) (?:\w+ )?(?:an|raus|uebrig)|how much (?:do|would|will|can) (?:i|we) (?:get|receive|keep|net|make) (?:from|on|at|via|if|when|for)|end up with)\b"
+    r"wie ?viel (?:bekomme|kriege|erhalte|bleibt)|(?:was|wat|what) bleibt|take ?home|after fees|nach gebuehren|commission|provision|cut|was (?:bringt|bringen) (?:mir|uns)|(?:bringt|bringen) (?:mir|uns)|wie ?viel (?:kommt|bleibt) (?:\w+ )?(?:an|raus|uebrig)|how much (?:do|would|will|can) (?:i|we) (?:get|receive|keep|net|make) (?:from|on|at|via|if|when|for)|end up with|"
+    r"what (?:would|will|do|did|does|can|could|should) (?:i|we|you|us) (?:get|receive|keep|net|end up)|"
+    r"cost (?:\w+ ){0,2}to sell|costs? of selling|selling costs?|verkaufskosten|"
+    r"(?:kostet|kosten) (?:\w+ ){0,3}(?:der verkauf|zu verkaufen)|was kriege ich raus|was (?:kommt|bleibt) (?:\w+ ){0,2}raus)\b"
 )
 _DISCOUNT = re.compile(
     r"\b(?:discount\w*|mark ?down|markdowns?|reduce|reduzier\w*|lower (?:the )?prices?|price drops?|drop (?:the )?prices?|"
@@ -96,7 +99,9 @@ _MARKET = re.compile(
     r"was (?:ist|sind) .{0,40} wert|trading (?:at|for)|price check|pc on|current price|going rate|market rate|(?:stockx|goat|alias|ebay|klekt) (?:prices?|asks?|value|market)|prices? on (?:stockx|goat|alias|ebay|klekt)|was (?:kostet|kosten)|wie teuer|what (?:do|does|are|is) (?:\w+ ){1,6}(?:go|going|sell|selling|resell|resold) for|how much (?:is|are|do|does) (?:\w+ ){1,6}(?:go|going|sell|selling|cost|resell) for|(?:zu|fuer) (?:welchem|was fuer einem) preis (?:gehen|laufen|verkaufen sich))\b"
 )
 _BEST = re.compile(
-    r"\b(?:best ?sell\w*|bestseller\w*|top ?sell\w*|best[- ]selling|sold (?:the )?best|sells? (?:the )?best|selling (?:the )?best|"
+    r"\b(?:best ?sell\w*|bestseller\w*|top[- ]?sell\w*|best-sell\w*|fast[- ]?(?:sell\w*|mov\w*)|quick[- ]?sell\w*|schnelldreher\w*|"
+    r"(?:selling|moving|going|flying|sell|sells|move|moves|verkaufen sich|gehen|laufen) (?:really |so |super |very |pretty |gerade |echt )?(?:fast|quick(?:ly)?|schnell)\b(?! (?:do|does|did|to|bis|weg))|"
+    r"(?:people|customers|buyers|clients|kunden|leute|kaeufer)\b.{0,30}?\b(?:buy|bought|purchase\w*|want|order|kaufen|kauften|gekauft|wollen|bestellen)\b.{0,25}?\b(?:most|meisten|liebsten|often|oftesten|haeufigsten|best)\b|best[- ]selling|sold (?:the )?best|sells? (?:the )?best|selling (?:the )?best|"
     r"sold (?:the )?most|sells? (?:the )?most|selling (?:the )?most|most sold|most popular|most (?:units|pairs)|"
     r"(?:laufen|laeuft|lief|liefen|gehen|geht|ging|gingen|verkaufen sich|verkauft sich|verkauften sich)(?: \w+){0,2} am (?:besten|meisten|schnellsten)|"
     r"best (?:performing|performers?)|perform\w* (?:am |the )?best\w*|(?:performt|performen|performed) (?:\w+ )?(?:gut|well|best)|top (?:\d+ )?(?:brands?|products?|models?|sneakers?|shoes?|pairs?|kicks|sellers?|marken|produkte|modelle|schuhe|sneaker)|"
@@ -113,7 +118,8 @@ _BEST = re.compile(
 )
 _PER_BRAND = re.compile(r"\b(?:by|per|each|every|pro|je|nach|split by|aufgeteilt nach) (?:brands?|marken?)\b")
 _WHERE_PLATFORM = re.compile(
-    r"\b(?:where|wo|which platform|what platform|welche[rm]? plattform|which marketplace|welche[rm]? marktplatz|which channel)\b"
+    r"\b(?:where|wo|which platform|what platform|welche[rm]? plattform|which marketplace|welche[rm]? marktplatz|which channel|"
+    r"(?:which|what) (?:web ?site|site|app|shop|store|marketplace|channel)s?|welche[rmns]? (?:web)?seite|welche[rmns]? app|welche[rmns]? kanal)\b"
 )
 _BY_BRAND = re.compile(r"\b(?:brands?|marken?|labels?|by brand|nach marke|je marke|pro marke)\b")
 _BY_PLATFORM = re.compile(
@@ -179,7 +185,7 @@ _AGING = re.compile(
 _LIST_ORDERS = re.compile(
     r"\b(?:what (?:did|have) (?:i|we) (?:sell|sold)|what (?:i|we) sold|what sold|which (?:pairs|items|shoes|sneakers|kicks|orders|products)(?: \w+)? (?:did (?:i|we) sell|sold|were sold|have (?:i|we) sold)|"
     r"(?:recent|latest|last|newest) (?:\d+ )?(?:sales|orders|sold)|list (?:my |the |all )?(?:sales|orders)|show (?:me )?(?:my |the |all )?(?:\w+ )?(?:sales|orders)|"
-    r"(?:sales|orders) list|was (?:habe|hab) (?:ich|wir) (?:\w+ )*?verkauft|was wurde (?:\w+ )*?verkauft|welche (?:paare|schuhe|sneaker|artikel|bestellungen)(?: \w+)? (?:habe ich|hab ich|wurden)? ?(?:\w+ )?verkauft|"
+    r"(?:sales|orders) list|was (?:habe|hab|haben) (?:ich|wir) (?:\w+ )*?verkauft|was wurde (?:\w+ )*?verkauft|welche (?:paare|schuhe|sneaker|artikel|bestellungen)(?: \w+)? (?:habe ich|hab ich|wurden)? ?(?:\w+ )?verkauft|"
     r"letzte[nr]? (?:verkaeufe|bestellungen|orders)|zeig\w* (?:mir )?(?:die |meine )?(?:\w+ )?(?:verkaeufe|bestellungen|orders)|liste (?:der )?(?:verkaeufe|bestellungen))\b"
 )
 _LIST = re.compile(
@@ -279,6 +285,14 @@ def find_metrics(text: str) -> tuple[str, ...]:
         )
     ):  # "average revenue per unit sold" is the average order value
         names.remove("revenue")
+    if "aov" in names and "revenue" in names and not _EXPLICIT_REVENUE.search(text):
+        names.remove("revenue")  # "on average how much does one sale bring in": described, not two figures
+    if "roi" in names:
+        # "how much profit do we get back for every euro we spend, in percent" is the ROI alone
+        if "profit" in names and not _LISTED_PROFIT.search(text):
+            names.remove("profit")
+        if "margin" in names and not re.search(r"\b(?:margin|marge|spanne)", text):
+            names.remove("margin")
     if (
         "turnover" in names
         and "cogs" in names
@@ -296,6 +310,13 @@ def find_metrics(text: str) -> tuple[str, ...]:
 
 
 _BARE_TURNOVER = re.compile(r"\bturnover\b")
+_EXPLICIT_REVENUE = re.compile(
+    r"\b(?:revenue|revenues|umsatz\w*|umsaetze|erloes\w*|einnahmen|sales|turnover)\b"
+)
+# "profit and roi", "roi, profit": profit named as a figure of its own
+_LISTED_PROFIT = re.compile(
+    r"\b(?:profit|gewinn)\w*\s*(?:,|and|und|&|plus|sowie)|(?:,|and|und|&|plus|sowie)\s*(?:\w+ )?(?:profit|gewinn)"
+)
 # the condition of a pair (docs/domain.md: new or used); "new balance" / "new arrivals" are not a condition
 _CONDITION_USED = re.compile(
     r"\b(?:used|gebraucht\w*|second ?-?hand|pre-?owned|preowned|worn|getragen\w*|b-?ware|vnds)\b"
@@ -314,7 +335,10 @@ def find_condition(text: str) -> str | None:
     return None
 
 
-_STATUS_LISTED = re.compile(r"\b(?:listed|gelistet|inseriert|online gestellt|on sale at)\b")
+_STATUS_LISTED = re.compile(
+    r"\b(?:listed|gelistet|inseriert|online gestellt|on sale at|up for sale|for sale online|(?:listed |up )?for sale on|"
+    r"zum verkauf (?:angeboten|eingestellt|online|gelistet|drin)|im verkauf|online (?:angeboten|eingestellt|drin))\b"
+)
 _STATUS_UNLISTED = re.compile(
     r"\b(?:unlisted|(?:not|aren'?t|isn'?t|haven'?t been|never) (?:yet )?(?:been )?listed|not yet listed|"
     r"(?:noch )?nicht (?:gelistet|inseriert|online)|in stock only|ungelistet|nicht eingestellt)\b"
@@ -360,6 +384,7 @@ _STRIP_FOR_PRODUCT = re.compile(
     r"valuation|valued|exceed\w*|age|aged|weighted|contribution|angeben|bitte|"
     r"gib|gebt|sag|sagen|nenn\w*|nen|ne|nem|ner|mal|kurz|schnell|sie|ihnen|hoch|hohe|einstandspreis\w*|"
     r"einkaufspreis\w*|anschaffungs\w*|zu|cost|kosten|"
+    r"pay|paid|spend|spent|bezahlt|gezahlt|ausgegeben|online|offline|up|bought|gekauft|"
     r"cheapest|priciest|most|expensive|teuerste\w*|guenstigste\w*|billigste\w*|highest|lowest|"
     r"listings?|on ?hand|pairs?|performt?|performen|laufen|laeuft)\b"
 )
@@ -376,6 +401,11 @@ def _product_words(text: str) -> str | None:
     cleaned = re.sub(r"€\s*\d+|\d+\s*(?:€|eur|euro|euros|bucks|days?|tage?n?|weeks?|wochen|%)", " ", cleaned)
     cleaned = re.sub(
         r"\b(?:under|over|above|below|than|unter|ueber|als|top|for|fuer|bis|ab|from|at|bei|zu|um)\s+\d+(?:[.,]\d+)?\b",
+        " ",
+        cleaned,
+    )
+    cleaned = re.sub(
+        r"\b(?:between|zwischen)\s+\d+(?:[.,]\d+)?\s*(?:€|eur|euro)?\s*(?:and|und|to|bis|-)\s*\d+(?:[.,]\d+)?",
         " ",
         cleaned,
     )
@@ -419,6 +449,7 @@ def parse_message(raw: str, *, now: datetime) -> Query:
             "over_bare": _over_bare(text),
             "compare": bool(_COMPARE.search(text)),
             "per_brand": bool(_PER_BRAND.search(text)),
+            "bare_amount": _bare_amount(text),
         },
         "refers_back": bool(_REFERS_BACK.search(text)),
         "looks_like_followup": bool(_FOLLOWUP.search(text)) or len(plain.split()) <= 4,
@@ -506,7 +537,9 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         and (metrics or _SALES.search(text) or not _INVENTORY.search(text))
     ):  # "nike vs adidas revenue ytd"
         return act("compare_brands", metrics=metrics)
-    if _COMPARE.search(text) or (re.search(r"\bor\b|\boder\b", text) and len(platforms) >= 2):
+    if _COMPARE.search(text) or (
+        re.search(r"\bor\b|\boder\b|\band\b|\bund\b|&|,", text) and len(platforms) >= 2
+    ):
         if len(platforms) >= 2:
             return act("compare_platforms", metrics=metrics)
         if len(windows) >= 2 or re.search(r"\b(?:last|previous|vormonat|vorjahr|letzten|prior)\b", text):
@@ -568,7 +601,8 @@ def parse_message(raw: str, *, now: datetime) -> Query:
             re.search(
                 r"\b(?:value|worth|wert|tied up|capital|kapital|gebunden|lagerwert|warenwert|cash|money|geld|"
                 r"cost (?:me|us)|gekostet|at cost|einkaufswert|valued?|cost basis|book value|buchwert|einstandswert|"
-                r"einstandspreis\w*|einkaufspreis\w*|anschaffungs\w*|balance|valuation)\b",
+                r"einstandspreis\w*|einkaufspreis\w*|anschaffungs\w*|balance|valuation|"
+                r"pa(?:y|id) for|spen[dt] on|bezahlt|gezahlt|ausgegeben)\b",
                 text,
             )
         )
@@ -590,8 +624,11 @@ def parse_message(raw: str, *, now: datetime) -> Query:
             or query.condition
         )
         if (sku or specific_product) and not filtered and not wants_list:
-            # "stock of DZ5485-612", "how many dunk low panda left": one product's availability
-            return act("product_lookup", product_query=product)
+            # "stock of DZ5485-612", "how many dunk low panda left": one product's availability; when
+            # the words match no product ("what did we pay for the shoes we still have") the planner
+            # answers the inventory question instead
+            fallback = act("inventory_summary", extra={"value_asked": value_asked, "text": text})
+            return act("product_lookup", product_query=product, extra={"fallback": fallback})
         if (
             wants_list
             or size
@@ -615,8 +652,13 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         return act("inventory_summary", extra={"value_asked": value_asked, "text": text})
 
     if sku or (product and (_PRODUCT.search(text) or _COUNT_QUESTION.search(text))):
-        return act("product_lookup", product_query=product)
+        extra: dict[str, object] = {}
+        if (metrics or _SALES.search(text) or windows) and not sku:  # a sales question with unknown words
+            extra["fallback"] = act("kpis", metrics=metrics)
+        return act("product_lookup", product_query=product, extra=extra)
     if _SALES.search(text) and not _FOLLOWUP.match(text):
+        return act("kpis", metrics=())
+    if windows and re.search(r"\b(?:geld|money|cash|euros?|dough)\b", text):  # "Kohle letzte Woche"
         return act("kpis", metrics=())
     if _MARKET.search(text) and product:
         return act("market_prices", product_query=product)
@@ -689,6 +731,18 @@ def _over_bare(text: str) -> int | None:
     """'over 200' with no unit or currency: days after a dead-stock question, a price otherwise."""
     match = _OVER_BARE_NUMBER.search(text)
     return int(match.group(1)) if match and not re.search(r"[€$]|\beur|\bbucks", text) else None
+
+
+def _bare_amount(text: str) -> float | None:
+    """'what about 300?' -> 300: an amount of money or a plain number (a price in a fee follow-up)."""
+    money = entities.find_money(text)
+    if money is not None:
+        return money
+    match = re.search(
+        r"(?<![\w.,])(\d{2,6}(?:[.,]\d{1,2})?)(?![\w.,])(?!\s*(?:%|days?|tage?n?|weeks?|wochen|months?|monate?n?|pairs?|paare?))",
+        text,
+    )
+    return float(match.group(1).replace(",", ".")) if match else None
 
 
 def _bare_days(text: str) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domains.ai.providers.base import ToolResult
@@ -30,6 +30,7 @@ class Outcome:
     results: dict[str, ToolResult] = field(default_factory=dict)
     extra: dict[str, list[ToolResult]] = field(default_factory=dict)
     windows: list[WindowSpec] = field(default_factory=list)
+    query: Query | None = None  # set when the question was answered as another one (see product_lookup)
 
 
 def _window(query: Query) -> WindowSpec:
@@ -158,6 +159,19 @@ async def execute(query: Query, run: RunTool) -> Outcome:
         text = query.sku or query.product_query or ""
         if text:
             out.results["main"] = await run("product_lookup", {"query": text, "limit": 5})
+        fallback = query.extra.get("fallback")
+        found = out.results.get("main")
+        if (
+            isinstance(fallback, Query)
+            and found is not None
+            and found.error is None
+            and not found.data.get("items")
+        ):
+            # the words named no product: answer the question they were part of, and say so
+            unmatched = replace(fallback, extra={**fallback.extra, "unmatched_product": text})
+            answer = await execute(unmatched, run)
+            answer.query = unmatched
+            return answer
     elif action == "market_prices":
         args = {}
         if query.sku:

@@ -109,7 +109,28 @@ class Renderer:
         problem = self.failed(main)
         if problem:
             return Answer(problem, SUGGESTIONS[self.lang])
-        return Answer(handler(query, outcome), [])
+        text = handler(query, outcome)
+        if query.size and query.intent == "analytics" and query.action != "list_orders":
+            # sales figures have no size filter: say so instead of passing all sizes off as one
+            text = (
+                self.t(
+                    f"(Sales figures can't be filtered by size yet, so these cover all sizes, not only size {query.size}.)",
+                    f"(Verkaufszahlen lassen sich noch nicht nach Größe filtern, das sind alle Größen, nicht nur Größe {query.size}.)",
+                )
+                + "\n\n"
+                + text
+            )
+        unmatched = query.extra.get("unmatched_product")
+        if unmatched:
+            text = (
+                self.t(
+                    f"(No product matches '{unmatched}', so this is the answer without a product filter.)",
+                    f"(Kein Produkt passt zu '{unmatched}', daher die Antwort ohne Produktfilter.)",
+                )
+                + "\n\n"
+                + text
+            )
+        return Answer(text, [])
 
     def not_understood(self) -> Answer:
         text = self.t(

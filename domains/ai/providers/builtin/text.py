@@ -575,6 +575,21 @@ _SHORTHAND: tuple[tuple[str, str], ...] = (
     (r"\bgeschaeftsjahr(?:es|s)?\b", "jahr"),
     (r"\bkalendermonat(?:s)?\b", "monat"),
     (r"\bgeschaeftsquartal(?:s)?\b", "quartal"),
+    # colloquial / regional German: "was ham wir heut verkauft", "wie laeufts", "kriag i", "vertickt"
+    (r"\bham\b", "haben"),
+    (r"\b(?:heut|heid)\b", "heute"),
+    (r"\bsin\b", "sind"),
+    (r"\bgrad\b", "gerade"),
+    (r"\bmia\b", "wir"),
+    (r"\bnix\b", "nichts"),
+    (r"\b(was|wie|wo|das|es|da) is\b", r"\1 ist"),
+    (r"\b(laeuft|lief|geht|ging|gibt|gab|steht|sieht|schauts|schaut)s\b", r"\1 es"),
+    (r"\bkriag\w*\b", "kriege"),
+    (r"\b(kriege|krieg|hob|hab|habe|wenn|kann|bin|soll|muss|verkauf|verkaufe|moecht|will) i\b", r"\1 ich"),
+    (r"\b(?:vertickt|vertickert|verscherbelt|vercheckt|verkloppt|vertickt haben)\b", "verkauft"),
+    (r"\b(?:vertick\w*|verscherbel\w*|verklopp\w*)\b", "verkaufen"),
+    (r"\b(?:kohle|knete|moneten|zaster|asche)\b", "geld"),
+    (r"\b(?:treter|latschen|sneaks)\b", "schuhe"),
 )
 # a compact count of days: "90d" -> "last 90 days"; after "over"/"older than"/"last" just "90 days"
 _COMPACT_DAYS = re.compile(

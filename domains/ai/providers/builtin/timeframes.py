@@ -247,10 +247,23 @@ _MONTH_RANGE = re.compile(
     + _MONTH_WORD
     + r")\b\.?(?:\s+(?P<y4>20\d\d))?"
 )
+# "the first week of november", "erste woche im oktober", "last week of september": days 1-7, 8-14, ...
+_WEEK_OF_MONTH = re.compile(
+    r"\b(?:the )?(first|1st|second|2nd|third|3rd|fourth|4th|last|final|erste[nrms]?|zweite[nrms]?|dritte[nrms]?|vierte[nrms]?|letzte[nrms]?)"
+    r"\s+(?:week|woche)\s+(?:of|in|im|des|vom|von)?\s*(?:the )?(?:month of )?("
+    + _MONTH_WORD
+    + r")\b\.?(?:\s+(20\d\d))?"
+)
 _SINCE_MONTH = re.compile(
     r"\b(?:since|seit|ab)\s+(?:(?:the )?(?:start|beginning) of |anfang |beginn )?("
     + _MONTH_WORD
     + r")\b\.?(?:\s+(20\d\d))?"
+)
+_WEEK_ORDINALS = (
+    ("first", "1st", "erste"),
+    ("second", "2nd", "zweite"),
+    ("third", "3rd", "dritte"),
+    ("fourth", "4th", "vierte"),
 )
 WEEKDAYS = {
     "monday": 0, "montag": 0, "tuesday": 1, "dienstag": 1, "wednesday": 2, "mittwoch": 2,
@@ -373,6 +386,7 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span() for m in _HALF.finditer(text)]
     spans += [m.span() for m in _ISO_WEEK.finditer(text)]
     spans += [m.span() for m in _MONTH_RANGE.finditer(text)]
+    spans += [m.span() for m in _WEEK_OF_MONTH.finditer(text)]
     spans += [m.span() for m in _BARE_YEAR.finditer(text)]
     spans += [m.span() for m in _PERIOD_ENDED.finditer(text)]
     return spans
@@ -396,6 +410,20 @@ def find_windows(text: str, *, now: datetime) -> list[FoundWindow]:
             return
         found.append((start, end, spec))
 
+    for match in _WEEK_OF_MONTH.finditer(text):
+        month = MONTHS[match.group(2)]
+        year = int(match.group(3)) if match.group(3) else (now.year if month <= now.month else now.year - 1)
+        days_in_month = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+        word = match.group(1)
+        if word.startswith(("last", "final", "letzte")):
+            first_day = days_in_month - 6
+        else:
+            index = next(i for i, prefixes in enumerate(_WEEK_ORDINALS) if word.startswith(prefixes))
+            first_day = 1 + 7 * index
+        first = date(year, month, first_day)
+        if first <= now.date():
+            last = date(year, month, min(first_day + 6, days_in_month))
+            add(match.start(), match.end(), date_range_window(first, last, now=now))
     for match in _MONTH_RANGE.finditer(text):
         g = match.groupdict()
         m1, m2 = MONTHS[g["m1"] or g["m3"]], MONTHS[g["m2"] or g["m4"]]
