@@ -35,7 +35,9 @@ BLIND_QUESTIONS = EVAL_DIR / "questions_blind.yaml"
 BLIND2_QUESTIONS = EVAL_DIR / "questions_blind2.yaml"
 # next blind round (ids b4-), written as new hires, a metric-precise owner, colloquial German, two filters, 3-turn threads
 BLIND3_QUESTIONS = EVAL_DIR / "questions_blind3.yaml"
-DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS, BLIND3_QUESTIONS)
+# round 4: the most common day-to-day questions, written before reading the engine
+BLIND4_QUESTIONS = EVAL_DIR / "questions_blind4.yaml"
+DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS, BLIND3_QUESTIONS, BLIND4_QUESTIONS)
 
 
 @dataclass(slots=True)

@@ -115,7 +115,8 @@ def between(start: datetime, end: datetime) -> Window:
 
 # --- Resolving the API's period / days / start / end parameters -------------------------------
 
-PeriodName = Literal[
+# Periods with a rule of their own (domain.md windows); the assistant's tools name them too.
+NamedPeriod = Literal[
     "today",
     "yesterday",
     "this_week",
@@ -127,8 +128,8 @@ PeriodName = Literal[
     "this_year",
     "last_year",
     "last_n_days",
-    "custom",
 ]
+PeriodName = Literal[NamedPeriod, "custom"]
 PERIOD_NAMES: tuple[str, ...] = get_args(PeriodName)
 MAX_DAYS = 3650
 

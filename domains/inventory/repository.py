@@ -131,6 +131,21 @@ class InventoryRepository:
         )
         return {pid: int(n) for pid, n in (await self.session.execute(stmt)).all()}
 
+    async def pairs_handled_by_product(self, product_ids: Sequence[int]) -> dict[int, int]:
+        """Pairs ever bought per product: sold plus in inventory (every sold pair was an item)."""
+        if not product_ids:
+            return {}
+        ids = sorted(set(product_ids))
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):  # chunks keep the IN list under SQLite's parameter limit
+            stmt = (
+                select(InventoryItem.product_id, func.count(InventoryItem.id))
+                .where(InventoryItem.product_id.in_(ids[start : start + 500]))
+                .group_by(InventoryItem.product_id)
+            )
+            out.update({pid: int(n) for pid, n in (await self.session.execute(stmt)).all()})
+        return out
+
     async def add_items(self, items: Sequence[InventoryItem]) -> None:
         self.session.add_all(items)
         await self.session.flush()

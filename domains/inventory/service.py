@@ -134,6 +134,10 @@ class InventoryService:
         """Pairs in stock or listed now, per product id (absent = 0)."""
         return await self.repo.units_in_inventory_by_product(product_ids)
 
+    async def pairs_handled(self, *, product_ids: Sequence[int]) -> dict[int, int]:
+        """Pairs sold plus pairs in inventory, per product id (absent = 0): how much a product moves."""
+        return await self.repo.pairs_handled_by_product(product_ids)
+
     # --- writing ----------------------------------------------------------------------
 
     async def create_item(self, *, data: ItemCreate) -> ItemOut:

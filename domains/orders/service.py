@@ -7,6 +7,7 @@ from PricingService. This service never writes another domain's table.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,19 @@ from domains.pricing.service import PricingService
 from shared.database.base import utcnow
 from shared.database.types import to_money
 from shared.error_handling.errors import Conflict, NotFound, ValidationFailed
+
+
+class PairNames(Protocol):
+    """What an order shows of the pair it sold (an ItemOut or an OrderRow has these)."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def product_name(self) -> str: ...
+    @property
+    def size(self) -> str: ...
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -116,7 +130,8 @@ class OrderService:
     # --- shaping ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _out(order: Order, *, item: ItemOut) -> OrderOut:
+    def _out(order: Order, *, item: PairNames) -> OrderOut:
+        """The order as the API shows it; `item` names the pair (the sold item, or a joined row)."""
         return OrderOut(
             id=order.id,
             inventory_item_id=order.inventory_item_id,
@@ -137,25 +152,6 @@ class OrderService:
             external_ref=order.external_ref,
         )
 
-    @staticmethod
-    def _row_out(row: OrderRow) -> OrderOut:
-        order: Order = row.Order
-        return OrderOut(
-            id=order.id,
-            inventory_item_id=order.inventory_item_id,
-            product_id=order.product_id,
-            sku=row.sku,
-            brand=row.brand,
-            product_name=row.product_name,
-            size=row.size,
-            platform=order.platform,
-            sale_price=order.sale_price,
-            platform_fee=order.platform_fee,
-            processing_fee=order.processing_fee,
-            shipping_cost=order.shipping_cost,
-            payout=order.payout,
-            purchase_price=order.purchase_price,
-            profit=to_money(order.payout - order.purchase_price),
-            sold_at=order.sold_at,
-            external_ref=order.external_ref,
-        )
+    @classmethod
+    def _row_out(cls, row: OrderRow) -> OrderOut:
+        return cls._out(row.Order, item=row)

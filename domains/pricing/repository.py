@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.pricing.models import FeeSchedule, MarketPrice
@@ -119,25 +119,13 @@ class PricingRepository:
         """The newest observation per (product, size, platform)."""
         if not product_ids:
             return []
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(MarketPrice.product_id, MarketPrice.size, MarketPrice.platform),
-                order_by=(MarketPrice.observed_at.desc(), MarketPrice.id.desc()),
-            )
-            .label("rank")
-        )
-        inner = select(MarketPrice.id, rank).where(MarketPrice.product_id.in_(list(set(product_ids))))
+        conditions: list[ColumnElement[bool]] = [MarketPrice.product_id.in_(list(set(product_ids)))]
         if size is not None:
-            inner = inner.where(MarketPrice.size == size)
+            conditions.append(MarketPrice.size == size)
         if platform is not None:
-            inner = inner.where(MarketPrice.platform == platform)
-        ranked = inner.subquery()
-        query = (
-            select(MarketPrice)
-            .join(ranked, ranked.c.id == MarketPrice.id)
-            .where(ranked.c.rank == 1)
-            .order_by(MarketPrice.product_id, MarketPrice.size, MarketPrice.platform)
+            conditions.append(MarketPrice.platform == platform)
+        query = _newest_per_platform(*conditions).order_by(
+            MarketPrice.product_id, MarketPrice.size, MarketPrice.platform
         )
         return (await self.session.execute(query)).scalars().all()
 
@@ -147,18 +135,20 @@ class PricingRepository:
         """The newest observation per platform for each (product_id, size) pair."""
         if not pairs:
             return []
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(MarketPrice.product_id, MarketPrice.size, MarketPrice.platform),
-                order_by=(MarketPrice.observed_at.desc(), MarketPrice.id.desc()),
-            )
-            .label("rank")
-        )
-        ranked = (
-            select(MarketPrice.id, rank)
-            .where(tuple_(MarketPrice.product_id, MarketPrice.size).in_(list(set(pairs))))
-            .subquery()
-        )
-        query = select(MarketPrice).join(ranked, ranked.c.id == MarketPrice.id).where(ranked.c.rank == 1)
+        query = _newest_per_platform(tuple_(MarketPrice.product_id, MarketPrice.size).in_(list(set(pairs))))
         return (await self.session.execute(query)).scalars().all()
+
+
+def _newest_per_platform(*conditions: ColumnElement[bool]) -> Select[MarketPrice]:
+    """The newest observation (latest observed_at, then highest id) of each (product, size,
+    platform) among those matching `conditions`."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(MarketPrice.product_id, MarketPrice.size, MarketPrice.platform),
+            order_by=(MarketPrice.observed_at.desc(), MarketPrice.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(MarketPrice.id, rank).where(*conditions).subquery()
+    return select(MarketPrice).join(ranked, ranked.c.id == MarketPrice.id).where(ranked.c.rank == 1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -114,9 +114,15 @@ def sku_score(query: str, sku: str) -> float:
 
 
 def rank(
-    entries: Sequence[CatalogueEntry], query: str, *, limit: int, min_score: float = MIN_SCORE
+    entries: Sequence[CatalogueEntry],
+    query: str,
+    *,
+    limit: int,
+    min_score: float = MIN_SCORE,
+    popularity: Mapping[int, int] | None = None,
 ) -> list[ScoredEntry]:
-    """The best `limit` entries for `query`, best first; ties by name."""
+    """The best `limit` entries for `query`, best first; ties by popularity (pairs sold plus in
+    stock, per product id, when given: "panda dunk" means the model the shop moves most), then name."""
     wanted = query_words(query)
     vocabulary = _vocabulary(entries)
     # Each query word against each distinct catalogue word once, not once per product.
@@ -126,8 +132,34 @@ def rank(
         score = max(sku_score(query, entry.sku), _text_score(entry, wanted, similarity))
         if score >= min_score:
             scored.append(ScoredEntry(entry=entry, score=round(score, 1)))
-    scored.sort(key=lambda s: (-s.score, s.entry.name.lower(), s.entry.product_id))
-    return scored[:limit]
+    return reorder(scored, popularity)[:limit]
+
+
+def reorder(scored: Sequence[ScoredEntry], popularity: Mapping[int, int] | None = None) -> list[ScoredEntry]:
+    """Best score first; equal scores by popularity (higher first), then name and id."""
+    popular = popularity or {}
+    return sorted(
+        scored,
+        key=lambda s: (
+            -s.score,
+            -popular.get(s.entry.product_id, 0),
+            s.entry.name.lower(),
+            s.entry.product_id,
+        ),
+    )
+
+
+def tied_at_cut(scored: Sequence[ScoredEntry], limit: int) -> list[int]:
+    """Product ids whose score ties with another's within the first `limit` (plus the ties at the cut):
+    the only ones whose order popularity can change."""
+    if not scored:
+        return []
+    cut = scored[min(limit, len(scored)) - 1].score
+    shown = [s for s in scored if s.score >= cut]
+    counts: dict[float, int] = {}
+    for s in shown:
+        counts[s.score] = counts.get(s.score, 0) + 1
+    return [s.entry.product_id for s in shown if counts[s.score] > 1]
 
 
 def _entry_words(entry: CatalogueEntry) -> set[str]:

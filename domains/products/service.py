@@ -88,8 +88,27 @@ class ProductService:
                 colorway=s.entry.colorway,
                 score=s.score,
             )
-            for s in search.rank(entries, query, limit=limit, min_score=min_score)
+            for s in await self._ranked(entries, query, limit=limit, min_score=min_score)
         ]
+
+    async def _ranked(
+        self,
+        entries: Sequence[CatalogueEntry],
+        query: str,
+        *,
+        limit: int,
+        min_score: float = search.MIN_SCORE,
+    ) -> list[search.ScoredEntry]:
+        """Ranked matches; equal scores go to the product the shop sells and stocks most."""
+        ranked = search.rank(entries, query, limit=len(entries), min_score=min_score)
+        tied = search.tied_at_cut(ranked, limit)
+        if not tied:
+            return ranked[:limit]
+        # imported here: the inventory service itself depends on this one
+        from domains.inventory.service import InventoryService
+
+        popularity = await InventoryService(self.session).pairs_handled(product_ids=tied)
+        return search.reorder(ranked, popularity)[:limit]
 
     async def list_products(
         self, *, query: str | None = None, brand: str | None = None, limit: int = 50, offset: int = 0
@@ -103,7 +122,7 @@ class ProductService:
             brand_id = found.id
         if not query or not query.strip():
             return await self.repo.list_products_page(brand_id=brand_id, limit=limit, offset=offset)
-        ranked = search.rank(await self._catalogue_for(brand_id), query.strip(), limit=10_000)
+        ranked = await self._ranked(await self._catalogue_for(brand_id), query.strip(), limit=10_000)
         page_ids = [s.entry.product_id for s in ranked[offset : offset + limit]]
         by_id = await self.repo.products_by_ids(page_ids)
         return [by_id[i] for i in page_ids if i in by_id], len(ranked)

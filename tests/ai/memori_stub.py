@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.ai.fakes.loopback import LoopbackServer
 
 AUGMENTATION_PATH = "/v1/sdk/augmentation"
 
@@ -63,18 +61,16 @@ class AugmentationCall:
         return self.body.get("meta", {}).get("attribution", {}).get("entity", {}).get("id")
 
 
-class MemoriAugmentationStub:
-    def __init__(self) -> None:
-        self.calls: list[AugmentationCall] = []
-        self.port = _free_port()
-        self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+class MemoriAugmentationStub(LoopbackServer):
+    """Its `url` is the value for MEMORI_API_URL_BASE."""
 
-    @property
-    def url(self) -> str:
-        """The value for MEMORI_API_URL_BASE."""
-        return f"http://127.0.0.1:{self.port}"
+    thread_name = "memori-stub"
+    description = "Memori augmentation stub"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[AugmentationCall] = []
+        self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
@@ -98,34 +94,5 @@ class MemoriAugmentationStub:
             }
         )
 
-    def start(self) -> None:
-        app = Starlette(routes=[Route(AUGMENTATION_PATH, self._augment, methods=["POST"])])
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="error",
-            access_log=False,
-            lifespan="off",
-            ws="none",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="memori-stub", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("Memori augmentation stub did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    def routes(self) -> list[Route]:
+        return [Route(AUGMENTATION_PATH, self._augment, methods=["POST"])]

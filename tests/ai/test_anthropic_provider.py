@@ -20,7 +20,13 @@ from tests.ai.fakes.llm_server import (
     anthropic_json,
     anthropic_stream,
 )
-from tests.ai.fakes.tools import RecordingTools, ask, provider_settings, run_provider, running_fake_server
+from tests.ai.fakes.tools import (
+    RecordingTools,
+    ask,
+    making_providers,
+    run_provider,
+    running_fake_server,
+)
 
 pytestmark = pytest.mark.ai
 
@@ -41,20 +47,10 @@ def server(llm: FakeLLMServer) -> FakeLLMServer:
 
 @pytest.fixture
 async def make_provider(server: FakeLLMServer) -> AsyncIterator[Callable[..., AnthropicProvider]]:
-    made: list[AnthropicProvider] = []
-
-    def make(*, stream_responses: bool = True, **settings: Any) -> AnthropicProvider:
-        values: dict[str, Any] = {"ANTHROPIC_BASE_URL": server.url, "MEMORI_PROVIDER": "anthropic"}
-        values.update(settings)
-        provider = AnthropicProvider(
-            provider_settings(**values), stream_responses=stream_responses, retry_base_delay=0.05
-        )
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
+    async for make in making_providers(
+        AnthropicProvider, ANTHROPIC_BASE_URL=server.url, MEMORI_PROVIDER="anthropic"
+    ):
+        yield make
 
 
 def bodies(server: FakeLLMServer) -> list[dict[str, Any]]:

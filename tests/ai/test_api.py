@@ -34,7 +34,7 @@ from domains.ai.tokens import count_tokens
 from domains.ai.tools.specs import FactKind
 from domains.ai.usage import InProcessRateLimiter
 from domains.auth.models import User
-from tests.ai.fakes.app_providers import LanguageModels, install_builtin
+from tests.ai.fakes.app_providers import LanguageModels, install_builtin, language_models
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_error, openai_stream
 from tests.ai.fakes.tools import running_fake_server
 from tests.factories import (
@@ -67,10 +67,8 @@ def llm_server() -> Iterator[FakeLLMServer]:
 async def models(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch, llm_server: FakeLLMServer
 ) -> AsyncIterator[LanguageModels]:
-    llm_server.reset()
-    installed = LanguageModels(app, monkeypatch, llm_server)
-    yield installed
-    await installed.aclose()
+    async for installed in language_models(app, monkeypatch, llm_server):
+        yield installed
 
 
 @pytest.fixture

@@ -26,7 +26,14 @@ from tests.ai.fakes.llm_server import (
     openai_json,
     openai_stream,
 )
-from tests.ai.fakes.tools import RecordingTools, ask, provider_settings, run_provider, running_fake_server
+from tests.ai.fakes.tools import (
+    RecordingTools,
+    ask,
+    making_providers,
+    provider_settings,
+    run_provider,
+    running_fake_server,
+)
 from tests.factories import days_ago, make_brand, make_item, make_product
 
 pytestmark = pytest.mark.ai
@@ -49,20 +56,8 @@ def server(llm: FakeLLMServer) -> FakeLLMServer:
 @pytest.fixture
 async def make_provider(server: FakeLLMServer) -> AsyncIterator[Callable[..., OpenAIProvider]]:
     """Providers pointed at the fake server; their HTTP clients are closed after the test."""
-    made: list[OpenAIProvider] = []
-
-    def make(*, stream_responses: bool = True, **settings: Any) -> OpenAIProvider:
-        values: dict[str, Any] = {"OPENAI_BASE_URL": f"{server.url}/v1"}
-        values.update(settings)
-        provider = OpenAIProvider(
-            provider_settings(**values), stream_responses=stream_responses, retry_base_delay=0.05
-        )
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
+    async for make in making_providers(OpenAIProvider, OPENAI_BASE_URL=f"{server.url}/v1"):
+        yield make
 
 
 def bodies(server: FakeLLMServer) -> list[dict[str, Any]]:

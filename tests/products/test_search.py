@@ -4,7 +4,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domains.products.models import Product
 from domains.products.service import ProductService
+from tests.factories import make_brand, make_item, make_order, make_product
 from tests.products.catalogue import make_catalogue
 
 
@@ -122,3 +124,49 @@ async def test_search_endpoint_returns_ranked_matches_with_scores(
         await client.get("/products/search", params={"q": "x", "limit": 51}, headers=auth)
     ).status_code == 422
     assert (await client.get("/products/search", params={"q": "jordan"})).status_code == 401
+
+
+async def _panda_pair(db: AsyncSession) -> tuple[Product, Product]:
+    """Two models whose names match "panda dunk" equally well."""
+    nike = await make_brand(db, "Nike")
+    high = await make_product(
+        db, brand=nike, sku="DD1399-105", name='Dunk High "Panda"', colorway="White/Black"
+    )
+    low = await make_product(
+        db, brand=nike, sku="DD1391-100", name='Dunk Low "Panda"', colorway="White/Black"
+    )
+    return high, low
+
+
+async def test_equal_matches_prefer_the_model_the_shop_sells_and_stocks_most(db: AsyncSession) -> None:
+    """Resellers saying "panda dunk" mean the popular one: on a tie, most pairs sold plus in stock wins."""
+    high, low = await _panda_pair(db)
+    for _ in range(2):  # the Low: two pairs sold, one in stock
+        await make_order(db, item=await make_item(db, product=low))
+    await make_item(db, product=low)
+    await make_item(db, product=high)  # the High: one pair in stock
+    matches = await ProductService(db).search_products(query="panda dunk", limit=5)
+    assert [m.sku for m in matches[:2]] == ["DD1391-100", "DD1399-105"]
+    assert matches[0].score == matches[1].score  # a real tie, decided by popularity
+    first = await ProductService(db).search_products(query="panda dunk", limit=1)
+    assert [m.sku for m in first] == ["DD1391-100"]
+
+
+async def test_popularity_never_beats_a_better_match(db: AsyncSession) -> None:
+    high, low = await _panda_pair(db)
+    for _ in range(3):  # the Low sells far more, but "dunk high panda" names the High
+        await make_order(db, item=await make_item(db, product=low))
+    matches = await ProductService(db).search_products(query="dunk high panda")
+    assert matches[0].sku == high.sku
+    assert matches[0].score > matches[1].score
+
+
+async def test_the_popular_model_also_leads_the_product_list(
+    client: httpx.AsyncClient, db: AsyncSession, auth: dict[str, str]
+) -> None:
+    high, _low = await _panda_pair(db)
+    await make_order(db, item=await make_item(db, product=high))
+    await db.commit()
+    response = await client.get("/products", params={"q": "panda dunk"}, headers=auth)
+    assert response.status_code == 200
+    assert [p["sku"] for p in response.json()["items"]][:2] == ["DD1399-105", "DD1391-100"]

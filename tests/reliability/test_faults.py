@@ -32,7 +32,7 @@ from domains.ai.models import Message, UsageLedger
 from domains.ai.providers.builtin import BuiltinProvider
 from main import create_app
 from tests import conftest
-from tests.ai.fakes.app_providers import LanguageModels
+from tests.ai.fakes.app_providers import LanguageModels, language_models
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_error, openai_stream
 from tests.ai.fakes.tools import running_fake_server
 from tests.factories import (
@@ -303,10 +303,8 @@ FAULTS: dict[str, Any] = {
 async def models(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch, llm_server: FakeLLMServer
 ) -> AsyncIterator[LanguageModels]:
-    llm_server.reset()
-    installed = LanguageModels(app, monkeypatch, llm_server)
-    yield installed
-    await installed.aclose()
+    async for installed in language_models(app, monkeypatch, llm_server):
+        yield installed
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

@@ -19,7 +19,6 @@ import anthropic
 from domains.ai.providers.base import (
     AssistantRequest,
     ChatTurn,
-    Completed,
     ProviderError,
     ProviderEvent,
     TextDelta,
@@ -30,21 +29,17 @@ from domains.ai.providers.base import (
     Usage,
 )
 from domains.ai.providers.llm_common import (
+    AgentRun,
     Failure,
-    RetryPolicy,
-    classify_status,
-    classify_transport,
+    SdkProvider,
+    classify_sdk_error,
     compact_schema,
     execute_tool,
     idle_timeout,
-    intent_for_tools,
-    join_text,
     parse_tool_arguments,
     tool_result_content,
-    with_retries,
 )
 from domains.ai.providers.prompts import compose_system_message
-from shared.config.settings import Settings
 
 NO_KEY_PLACEHOLDER = "not-needed"
 
@@ -98,39 +93,16 @@ class _Turn:
     model: str | None = None
 
 
-class AnthropicProvider:
+class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
     name = "anthropic"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        client: anthropic.AsyncAnthropic | None = None,
-        model: str | None = None,
-        stream_responses: bool = True,
-        retry_base_delay: float = 0.5,
-        max_retry_wait: float = 30.0,
-    ) -> None:
-        from domains.ai.providers.factory import default_model
-
-        self.model = model or default_model("anthropic", settings)
-        self._settings = settings
-        self._stream_responses = stream_responses
-        self._timeout = settings.AI_REQUEST_TIMEOUT_SECONDS
-        self._retry = RetryPolicy(
-            max_retries=settings.AI_MAX_RETRIES, base_delay=retry_base_delay, max_retry_after=max_retry_wait
-        )
-        self._owns_client = client is None
-        self._client = client or anthropic.AsyncAnthropic(
-            api_key=settings.ANTHROPIC_API_KEY.get_secret_value() or NO_KEY_PLACEHOLDER,
-            base_url=settings.ANTHROPIC_BASE_URL or None,
+    def _new_client(self) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(
+            api_key=self._settings.ANTHROPIC_API_KEY.get_secret_value() or NO_KEY_PLACEHOLDER,
+            base_url=self._settings.ANTHROPIC_BASE_URL or None,
             timeout=self._timeout,
             max_retries=0,  # our loop retries (with_retries), the SDK must not multiply attempts
         )
-
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.close()
 
     async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
         specs = list(tools.specs)
@@ -138,42 +110,27 @@ class AnthropicProvider:
         messages = anthropic_messages(request.messages)
         if not messages:
             raise ProviderError("anthropic: no user message to answer")
-        answer = ""
-        used_tools: list[str] = []
-        prompt_tokens = completion_tokens = 0
-        model = self.model
-        finish = "stop"
+        run = AgentRun(provider=self.name, model=self.model)
         max_steps = self._settings.AI_MAX_TOOL_STEPS
 
         for step in range(max_steps + 1):
             last_step = step == max_steps
             params = self._params(request, system, messages, specs, allow_tools=not last_step)
             turn: _Turn | None = None
-            step_text = ""
-            async for item in with_retries(
-                partial(self._attempt, params),
-                classify=classify_anthropic_error,
-                policy=self._retry,
-                provider=self.name,
-                is_visible=lambda item: isinstance(item, str),
+            async for item in run.step(
+                partial(self._attempt, params), classify=classify_anthropic_error, policy=self._retry
             ):
-                if isinstance(item, str):
-                    text = (join_text(answer, item) if not step_text else "") + item
-                    step_text += item
-                    answer += text
-                    yield TextDelta(text=text)
+                if isinstance(item, TextDelta):
+                    yield item
                 else:
                     turn = item
             if turn is None:  # pragma: no cover - _attempt always ends with a _Turn or raises
                 raise ProviderError("anthropic: no response")
-            prompt_tokens += turn.usage.prompt_tokens
-            completion_tokens += turn.usage.completion_tokens
-            model = turn.model or model
-            finish = turn.finish_reason
+            run.record(turn.usage, model=turn.model, finish_reason=turn.finish_reason)
             if not turn.tool_uses:
                 break
             if last_step:
-                finish = "tool_step_limit"
+                run.finish = "tool_step_limit"
                 break
             parsed = [(use, *self._arguments(use)) for use in turn.tool_uses]
             assistant_blocks: list[dict[str, Any]] = (
@@ -191,7 +148,7 @@ class AnthropicProvider:
                 result = await execute_tool(
                     tools, call_id=use.id, name=use.name, arguments=arguments, argument_error=error
                 )
-                used_tools.append(use.name)
+                run.used_tools.append(use.name)
                 yield ToolCallFinished(result=result)
                 block: dict[str, Any] = {
                     "type": "tool_result",
@@ -203,16 +160,7 @@ class AnthropicProvider:
                 results.append(block)
             messages.append({"role": "user", "content": results})
 
-        if not answer.strip():
-            raise ProviderError(f"anthropic: no answer (finish_reason={finish})")
-        yield Completed(
-            answer=answer,
-            intent=intent_for_tools(used_tools),
-            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
-            model=model,
-            finish_reason=finish,
-            language=request.language or "en",
-        )
+        yield run.completed(request.language)
 
     @staticmethod
     def _arguments(use: _ToolUse) -> tuple[dict[str, Any], str | None]:
@@ -241,9 +189,6 @@ class AnthropicProvider:
         return params
 
     # ---- one request ------------------------------------------------------------------------
-
-    def _attempt(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
-        return self._attempt_stream(params) if self._stream_responses else self._attempt_once(params)
 
     async def _attempt_stream(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
         stream = await self._client.messages.create(**params, stream=True)
@@ -318,13 +263,9 @@ def _input_tokens(usage: Any) -> int:
 
 def classify_anthropic_error(exc: Exception) -> Failure:
     """Retry 408/409/429/5xx/529 overloaded, timeouts and connection errors; anything else is final."""
-    if isinstance(exc, anthropic.APIStatusError):
-        return classify_status(exc.status_code, exc.response.headers, exc.body)
-    if isinstance(exc, anthropic.APITimeoutError):
-        return Failure(reason="timeout", retryable=True)
-    if isinstance(exc, anthropic.APIConnectionError):
-        return Failure(reason="connection error", retryable=True)
-    transport = classify_transport(exc)
-    if transport is not None:
-        return transport
-    return Failure(reason=f"invalid response ({type(exc).__name__})", retryable=False)
+    return classify_sdk_error(
+        exc,
+        status_error=anthropic.APIStatusError,
+        timeout_error=anthropic.APITimeoutError,
+        connection_error=anthropic.APIConnectionError,
+    )

@@ -1,5 +1,6 @@
-"""What the OpenAI and Anthropic providers share: our retry loop, tool execution with
-model-made (possibly malformed) arguments, and an idle timeout for streams.
+"""What the OpenAI and Anthropic providers share: construction and the agent loop's
+bookkeeping, our retry loop, error classification, tool execution with model-made
+(possibly malformed) arguments, and an idle timeout for streams.
 
 The SDKs' own retries are switched off (max_retries=0): one loop here decides what is
 worth retrying, honours Retry-After, and never repeats a request whose text the user
@@ -15,12 +16,20 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 
-from domains.ai.providers.base import ProviderError, ToolExecutor, ToolResult
+from domains.ai.providers.base import (
+    Completed,
+    ProviderError,
+    TextDelta,
+    ToolExecutor,
+    ToolResult,
+    Usage,
+)
+from shared.config.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
@@ -316,3 +325,165 @@ def compact_schema(schema: Any) -> Any:
             merged.update(non_null[0])
             return merged
     return out
+
+
+# ---- what both SDK providers are made of -------------------------------------------------------
+
+
+class _SdkClient(Protocol):
+    async def close(self) -> None: ...
+
+
+class _SdkResponse(Protocol):
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+class _SdkStatusError(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def body(self) -> object: ...
+
+    @property
+    def response(self) -> _SdkResponse: ...
+
+
+ClientT = TypeVar("ClientT", bound=_SdkClient)
+TurnT = TypeVar("TurnT")
+
+
+class SdkProvider(Generic[ClientT, TurnT]):
+    """Construction, closing and the streamed-or-not attempt of a provider on a vendor SDK.
+
+    Subclasses set `name`, build their SDK client in `_new_client()` and implement
+    `_attempt_stream` / `_attempt_once` (text as it arrives, then the whole turn).
+    """
+
+    name: str
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: ClientT | None = None,
+        model: str | None = None,
+        stream_responses: bool = True,
+        retry_base_delay: float = 0.5,
+        max_retry_wait: float = 30.0,
+    ) -> None:
+        from domains.ai.providers.factory import default_model
+
+        self.model = model or default_model(self.name, settings)
+        self._settings = settings
+        self._stream_responses = stream_responses
+        self._retry_base_delay = retry_base_delay
+        self._max_retry_wait = max_retry_wait
+        self._timeout = settings.AI_REQUEST_TIMEOUT_SECONDS
+        self._retry = RetryPolicy(
+            max_retries=settings.AI_MAX_RETRIES, base_delay=retry_base_delay, max_retry_after=max_retry_wait
+        )
+        self._owns_client = client is None
+        self._client: ClientT = client or self._new_client()
+
+    def _new_client(self) -> ClientT:
+        """The SDK client from the settings, with max_retries=0: with_retries is the only retry loop."""
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.close()
+
+    def _attempt(self, params: dict[str, Any]) -> AsyncIterator[str | TurnT]:
+        return self._attempt_stream(params) if self._stream_responses else self._attempt_once(params)
+
+    def _attempt_stream(self, params: dict[str, Any]) -> AsyncIterator[str | TurnT]:
+        raise NotImplementedError
+
+    def _attempt_once(self, params: dict[str, Any]) -> AsyncIterator[str | TurnT]:
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class AgentRun:
+    """What one `stream()` call gathers over its tool steps: the answer, tools used, tokens."""
+
+    provider: str
+    model: str
+    answer: str = ""
+    used_tools: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish: str = "stop"
+
+    async def step(
+        self,
+        attempt_fn: Callable[[], AsyncIterator[str | T]],
+        *,
+        classify: Callable[[Exception], Failure],
+        policy: RetryPolicy,
+    ) -> AsyncIterator[TextDelta | T]:
+        """One model call, retried: its text as TextDelta (kept apart from the previous
+        step's text), then the turn the attempt ended with."""
+        step_text = ""
+        async for item in with_retries(
+            attempt_fn,
+            classify=classify,
+            policy=policy,
+            provider=self.provider,
+            is_visible=lambda item: isinstance(item, str),
+        ):
+            if isinstance(item, str):
+                text = (join_text(self.answer, item) if not step_text else "") + item
+                step_text += item
+                self.answer += text
+                yield TextDelta(text=text)
+            else:
+                yield item
+
+    def record(self, usage: Usage, *, model: str | None, finish_reason: str) -> None:
+        """Count one turn's tokens; the last turn's model and finish reason win."""
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        self.model = model or self.model
+        self.finish = finish_reason
+
+    def completed(self, language: str | None) -> Completed:
+        """The final event; a run that produced no answer text is a provider failure."""
+        if not self.answer.strip():
+            raise ProviderError(f"{self.provider}: no answer (finish_reason={self.finish})")
+        return Completed(
+            answer=self.answer,
+            intent=intent_for_tools(self.used_tools),
+            usage=Usage(prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens),
+            model=self.model,
+            finish_reason=self.finish,
+            language=language or "en",
+        )
+
+
+def classify_sdk_error(
+    exc: Exception,
+    *,
+    status_error: type[_SdkStatusError],
+    timeout_error: type[Exception],
+    connection_error: type[Exception],
+    stream_error: type[Exception] | None = None,
+) -> Failure:
+    """Retry 408/409/429/5xx, timeouts and connection errors of a vendor SDK; anything else is final.
+
+    `stream_error`: the SDK's error raised for an error event inside a 200 stream, if any.
+    """
+    if isinstance(exc, status_error):
+        return classify_status(exc.status_code, exc.response.headers, exc.body)
+    if isinstance(exc, timeout_error):  # before connection_error: the SDKs' timeout is a subclass of it
+        return Failure(reason="timeout", retryable=True)
+    if isinstance(exc, connection_error):
+        return Failure(reason="connection error", retryable=True)
+    if stream_error is not None and isinstance(exc, stream_error):
+        return classify_status(200, None, {"error": getattr(exc, "body", None)})
+    transport = classify_transport(exc)
+    if transport is not None:
+        return transport
+    return Failure(reason=f"invalid response ({type(exc).__name__})", retryable=False)

@@ -17,7 +17,6 @@ import openai
 
 from domains.ai.providers.base import (
     AssistantRequest,
-    Completed,
     ProviderError,
     ProviderEvent,
     TextDelta,
@@ -28,22 +27,18 @@ from domains.ai.providers.base import (
     Usage,
 )
 from domains.ai.providers.llm_common import (
+    AgentRun,
     Failure,
-    RetryPolicy,
-    classify_status,
-    classify_transport,
+    SdkProvider,
+    classify_sdk_error,
     compact_schema,
     execute_tool,
     idle_timeout,
-    intent_for_tools,
-    join_text,
     parse_tool_arguments,
     tool_result_content,
-    with_retries,
 )
 from domains.ai.providers.prompts import compose_system_message
 from domains.ai.tokens import count_message_tokens, count_tokens, count_tool_tokens
-from shared.config.settings import Settings
 
 # o1, o3, o4-mini, gpt-5, gpt-5-mini ...: reasoning models take max_completion_tokens
 # (which also pays for hidden reasoning) and refuse a temperature other than the default.
@@ -88,34 +83,13 @@ class _Turn:
     model: str | None = None
 
 
-class OpenAIProvider:
+class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
     name = "openai"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        client: openai.AsyncOpenAI | None = None,
-        model: str | None = None,
-        stream_responses: bool = True,
-        retry_base_delay: float = 0.5,
-        max_retry_wait: float = 30.0,
-    ) -> None:
-        from domains.ai.providers.factory import default_model
-
-        self.model = model or default_model("openai", settings)
-        self._settings = settings
-        self._stream_responses = stream_responses
-        self._retry_base_delay = retry_base_delay
-        self._max_retry_wait = max_retry_wait
-        self._timeout = settings.AI_REQUEST_TIMEOUT_SECONDS
-        self._retry = RetryPolicy(
-            max_retries=settings.AI_MAX_RETRIES, base_delay=retry_base_delay, max_retry_after=max_retry_wait
-        )
-        self._owns_client = client is None
-        self._client = client or openai.AsyncOpenAI(
-            api_key=settings.OPENAI_API_KEY.get_secret_value() or NO_KEY_PLACEHOLDER,
-            base_url=settings.OPENAI_BASE_URL or None,
+    def _new_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            api_key=self._settings.OPENAI_API_KEY.get_secret_value() or NO_KEY_PLACEHOLDER,
+            base_url=self._settings.OPENAI_BASE_URL or None,
             timeout=self._timeout,
             max_retries=0,  # our loop retries (with_retries), the SDK must not multiply attempts
         )
@@ -146,53 +120,34 @@ class OpenAIProvider:
         copy._owns_client = True
         return copy
 
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.close()
-
     # ---- the agent loop -------------------------------------------------------------------
 
     async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
         specs = list(tools.specs)
         messages: list[dict[str, Any]] = [{"role": "system", "content": compose_system_message(request)}]
         messages += [{"role": t.role, "content": t.content} for t in request.messages if t.content]
-        answer = ""
-        used_tools: list[str] = []
-        prompt_tokens = completion_tokens = 0
-        model = self.model
-        finish = "stop"
+        run = AgentRun(provider=self.name, model=self.model)
         max_steps = self._settings.AI_MAX_TOOL_STEPS
 
         for step in range(max_steps + 1):
             last_step = step == max_steps  # tools offered but not allowed: the model must answer now
             params = self._params(request, messages, specs, allow_tools=not last_step)
             turn: _Turn | None = None
-            step_text = ""
-            async for item in with_retries(
-                partial(self._attempt, params),
-                classify=classify_openai_error,
-                policy=self._retry,
-                provider=self.name,
-                is_visible=lambda item: isinstance(item, str),
+            async for item in run.step(
+                partial(self._attempt, params), classify=classify_openai_error, policy=self._retry
             ):
-                if isinstance(item, str):
-                    text = (join_text(answer, item) if not step_text else "") + item
-                    step_text += item
-                    answer += text
-                    yield TextDelta(text=text)
+                if isinstance(item, TextDelta):
+                    yield item
                 else:
                     turn = item
             if turn is None:  # pragma: no cover - _attempt always ends with a _Turn or raises
                 raise ProviderError("openai: no response")
             usage = turn.usage or self._estimate_usage(params, turn)
-            prompt_tokens += usage.prompt_tokens
-            completion_tokens += usage.completion_tokens
-            model = turn.model or model
-            finish = turn.finish_reason
+            run.record(usage, model=turn.model, finish_reason=turn.finish_reason)
             if not turn.tool_calls:
                 break
             if last_step:
-                finish = "tool_step_limit"
+                run.finish = "tool_step_limit"
                 break
             for index, call in enumerate(turn.tool_calls):
                 call.id = call.id or f"call_{step}_{index}"
@@ -216,22 +171,13 @@ class OpenAIProvider:
                 result = await execute_tool(
                     tools, call_id=call.id, name=call.name, arguments=arguments, argument_error=error
                 )
-                used_tools.append(call.name)
+                run.used_tools.append(call.name)
                 yield ToolCallFinished(result=result)
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id, "content": tool_result_content(result)}
                 )
 
-        if not answer.strip():
-            raise ProviderError(f"openai: no answer (finish_reason={finish})")
-        yield Completed(
-            answer=answer,
-            intent=intent_for_tools(used_tools),
-            usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
-            model=model,
-            finish_reason=finish,
-            language=request.language or "en",
-        )
+        yield run.completed(request.language)
 
     def _params(
         self,
@@ -268,9 +214,6 @@ class OpenAIProvider:
         return Usage(prompt_tokens=prompt, completion_tokens=completion)
 
     # ---- one request ------------------------------------------------------------------------
-
-    def _attempt(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
-        return self._attempt_stream(params) if self._stream_responses else self._attempt_once(params)
 
     async def _attempt_stream(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
         """Yields text as it arrives, then the whole _Turn."""
@@ -337,15 +280,10 @@ class OpenAIProvider:
 
 def classify_openai_error(exc: Exception) -> Failure:
     """Retry 408/409/429/5xx, timeouts and connection errors; anything else is final."""
-    if isinstance(exc, openai.APIStatusError):
-        return classify_status(exc.status_code, exc.response.headers, exc.body)
-    if isinstance(exc, openai.APITimeoutError):
-        return Failure(reason="timeout", retryable=True)
-    if isinstance(exc, openai.APIConnectionError):
-        return Failure(reason="connection error", retryable=True)
-    if isinstance(exc, openai.APIError):  # an error event inside a 200 stream
-        return classify_status(200, None, {"error": exc.body})
-    transport = classify_transport(exc)
-    if transport is not None:
-        return transport
-    return Failure(reason=f"invalid response ({type(exc).__name__})", retryable=False)
+    return classify_sdk_error(
+        exc,
+        status_error=openai.APIStatusError,
+        timeout_error=openai.APITimeoutError,
+        connection_error=openai.APIConnectionError,
+        stream_error=openai.APIError,  # an error event inside a 200 stream
+    )

@@ -17,21 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PeriodName = Literal[
-    "today",
-    "yesterday",
-    "this_week",
-    "last_week",
-    "this_month",
-    "last_month",
-    "this_quarter",
-    "last_quarter",
-    "this_year",
-    "last_year",
-    "last_n_days",
-    "all_time",
-    "custom",
-]
+from domains.analytics.windows import NamedPeriod
+
+# The analytics API's periods plus `all_time` (tools only), in the order the models are shown.
+PeriodName = Literal[NamedPeriod, "all_time", "custom"]
 Platform = Literal["stockx", "goat", "ebay", "klekt", "shop", "local"]
 InventoryStatus = Literal["in_stock", "listed", "in_inventory", "sold"]
 

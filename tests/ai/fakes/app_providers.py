@@ -4,6 +4,7 @@ settings, or the real OpenAI / Anthropic SDK providers pointed at the loopback f
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -68,3 +69,13 @@ class LanguageModels:
     async def aclose(self) -> None:
         for provider in self._made:
             await provider.aclose()
+
+
+async def language_models(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch, server: FakeLLMServer
+) -> AsyncIterator[LanguageModels]:
+    """For a fixture: LanguageModels on the freshly reset `server`, closed when the fixture ends."""
+    server.reset()
+    installed = LanguageModels(app, monkeypatch, server)
+    yield installed
+    await installed.aclose()

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.ai.fakes.loopback import LoopbackServer
 
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
@@ -50,17 +48,14 @@ class RecordedRequest:
     at: float
 
 
-class FakeLLMServer:
+class FakeLLMServer(LoopbackServer):
+    thread_name = "fake-llm-server"
+    description = "fake LLM server"
+
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[RecordedRequest] = []
         self._scripts: dict[str, deque[Reply]] = {OPENAI_PATH: deque(), ANTHROPIC_PATH: deque()}
-        self.port = _free_port()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def script(self, path: str, *replies: Reply) -> None:
         self._scripts[path].extend(replies)
@@ -107,36 +102,11 @@ class FakeLLMServer:
             content, status_code=reply.status, media_type=reply.content_type, headers=reply.headers
         )
 
-    def start(self) -> None:
-        app = Starlette(
-            routes=[
-                Route(OPENAI_PATH, self._handle, methods=["POST"]),
-                Route(ANTHROPIC_PATH, self._handle, methods=["POST"]),
-            ]
-        )
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="error",
-            access_log=False,
-            lifespan="off",
-            ws="none",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-llm-server", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake LLM server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+    def routes(self) -> list[Route]:
+        return [
+            Route(OPENAI_PATH, self._handle, methods=["POST"]),
+            Route(ANTHROPIC_PATH, self._handle, methods=["POST"]),
+        ]
 
 
 async def _frames(reply: Reply) -> AsyncIterator[bytes]:
@@ -147,12 +117,6 @@ async def _frames(reply: Reply) -> AsyncIterator[bytes]:
             return
         yield frame.encode()
         await asyncio.sleep(0)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _data(payload: Any) -> str:

@@ -4,9 +4,9 @@ tool executor, and a helper that drains a provider stream."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -49,6 +49,29 @@ def provider_settings(**overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+P = TypeVar("P", bound=Provider)
+
+
+async def making_providers(provider_class: Callable[..., P], **base: Any) -> AsyncIterator[Callable[..., P]]:
+    """For a fixture: `make(stream_responses=True, **settings)` builds a `provider_class` on
+    provider_settings(**base, **settings) with fast retries; every provider made is closed
+    when the fixture ends."""
+    made: list[P] = []
+
+    def make(*, stream_responses: bool = True, **settings: Any) -> P:
+        provider = provider_class(
+            provider_settings(**{**base, **settings}),
+            stream_responses=stream_responses,
+            retry_base_delay=0.05,
+        )
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
 
 
 @dataclass

@@ -17,7 +17,8 @@ _SKU = re.compile(
     r"\b([a-z]{1,3}\d{3,5}[- ]?\d{3}|\d{6}[- ]\d{3}|[a-z]{2}\d{4}|[a-z]\d{5}|\d{4}[a-z]\d{2,3}[a-z]?)\b"
 )
 _SIZE = re.compile(
-    r"\b(?:size|sz|groesse|gr\.?|us|us size|in size|in groesse|us-groesse|eu)\s*(\d{1,2}(?:[.,]5)?)\b"
+    # "size 10", "size 10s" (the plural: pairs in that size)
+    r"\b(?:size|sz|groesse|gr\.?|us|us size|in size|in groesse|us-groesse|eu)\s*(\d{1,2}(?:[.,]5)?)(?:s|'s)?\b"
     r"|\b(\d{1,2}(?:[.,]5)?)\s*(?:us|us men|men's|mens)\b"
 )
 _NUMBER = r"(\d{1,3}(?:[.,]\d{3})+|\d+)(?:[.,](\d{1,2}))?"

@@ -95,6 +95,8 @@ METRICS: dict[str, tuple[str, ...]] = {
         r"made",
         r"(?:did|have|has) (?:i|we) clear(?:ed)?",
         r"cleared",
+        # "what did I net last month": net as a verb in the past (a price to net is a fee question)
+        r"(?:did|have|has) (?:i|we|you) net(?:ted)?|(?:i|we) netted",
         r"net(?:ted)? (?:after fees|income|earnings)",
         r"what(?:'s| is| was)? left (?:over )?after (?:fees|costs)",
         r"was (?:ist|bleibt|blieb) (?:\w+ ){0,3}(?:haengen ?geblieben|uebrig ?geblieben|uebrig|haengen)",
@@ -126,6 +128,7 @@ METRICS: dict[str, tuple[str, ...]] = {
         r"(?:sold|verkaufte[nr]?) (?:pairs|shoes|sneakers|kicks|units|items|paare|schuhe|sneaker|artikel|einheiten)",
         r"(?:pairs|units|kicks|paare|schuhe) (?:sold|verkauft)",
         r"anything sold|sold anything|any sales|irgendwas verkauft|etwas verkauft",
+        r"(?:did )?(?:anything|something|any (?:pairs?|shoes|sneakers|kicks)) (?:sell|sold|go out|went out|move|moved)",
         r"(?:sell|selling|verkaufen) (?:\w+ ){0,4}(?:more|fewer|less|mehr|weniger) (?:pairs|units|kicks|paare|schuhe)",
         r"stueckzahl\w*|absatz",
     ),

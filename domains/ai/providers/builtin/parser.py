@@ -183,7 +183,7 @@ _AGING = re.compile(
     r"altersstruktur|altersverteilung|alters?klassen|wie alt|nach alter|lageralter|age of (?:my )?(?:stock|inventory|pairs))\b"
 )
 _LIST_ORDERS = re.compile(
-    r"\b(?:what (?:did|have) (?:i|we) (?:sell|sold)|what (?:i|we) sold|what sold|which (?:pairs|items|shoes|sneakers|kicks|orders|products)(?: \w+)? (?:did (?:i|we) sell|sold|were sold|have (?:i|we) sold)|"
+    r"\b(?:what (?:did|have) (?:i|we) (?:sell|sold)|what (?:i|we) sold|what sold|(?:did )?anything (?:sell|sold)|which (?:pairs|items|shoes|sneakers|kicks|orders|products)(?: \w+)? (?:did (?:i|we) sell|sold|were sold|have (?:i|we) sold)|"
     r"(?:recent|latest|last|newest) (?:\d+ )?(?:sales|orders|sold)|list (?:my |the |all )?(?:sales|orders)|show (?:me )?(?:my |the |all )?(?:\w+ )?(?:sales|orders)|"
     r"(?:sales|orders) list|was (?:habe|hab|haben) (?:ich|wir) (?:\w+ )*?verkauft|was wurde (?:\w+ )*?verkauft|welche (?:paare|schuhe|sneaker|artikel|bestellungen)(?: \w+)? (?:habe ich|hab ich|wurden)? ?(?:\w+ )?verkauft|"
     r"letzte[nr]? (?:verkaeufe|bestellungen|orders)|zeig\w* (?:mir )?(?:die |meine )?(?:\w+ )?(?:verkaeufe|bestellungen|orders)|liste (?:der )?(?:verkaeufe|bestellungen))\b"
@@ -393,7 +393,7 @@ _STRIP_FOR_PRODUCT = re.compile(
 def _product_words(text: str) -> str | None:
     """What is left of a product question once the question words are removed: 'jordan 1 chicago'."""
     cleaned = re.sub(r"[?!;:]|[.,](?!\d)", " ", text)
-    cleaned = re.sub(r"\b(?:size|groesse|gr|us|sz)\s*\d{1,2}(?:[.,]5)?\b", " ", cleaned)
+    cleaned = re.sub(r"\b(?:size|groesse|gr|us|sz)\s*\d{1,2}(?:[.,]5)?(?:s|'s)?\b", " ", cleaned)
     # sizes without the word: "panda dunks in 10", "dunk panda 10.5"
     cleaned = re.sub(r"\bin\s+\d{1,2}(?:[.,]5)?\s*$", " ", cleaned.strip())
     cleaned = re.sub(r"(?<![\w.,])\d{1,2}[.,]5(?![\d.,])", " ", cleaned)
@@ -493,9 +493,14 @@ def parse_message(raw: str, *, now: datetime) -> Query:
         return act("market_prices", product_query=product)
 
     sales_metrics = set(metrics) - {"dead_stock_rate"}
-    dead = bool(_DEAD.search(text)) or bool(
-        _DEAD_WEAK.search(text) and not sales_metrics and not _VALUE_OF_STOCK.search(text)
-    )
+    weak = _DEAD_WEAK.search(text)
+    if (
+        weak
+        and weak.group(0).strip() in ("sitting", "stuck")
+        and (_STATUS_UNLISTED.search(text) or _STATUS_LISTED.search(text))
+    ):
+        weak = None  # "pairs sitting unlisted": a listing status, not an age
+    dead = bool(_DEAD.search(text)) or bool(weak and not sales_metrics and not _VALUE_OF_STOCK.search(text))
     if dead and min_age is None:  # "hasn't sold in 3 months", "seit 90 Tagen", "dead stock 120 days"
         bare = _BARE_DAYS.search(text)
         min_age = entities._to_days(bare.group(1), bare.group(2)) if bare else None
@@ -533,12 +538,12 @@ def parse_message(raw: str, *, now: datetime) -> Query:
     if (
         len(brands) >= 2
         and len(platforms) < 2
-        and (_COMPARE.search(text) or re.search(r"\bor\b|\boder\b", text))
+        and (_COMPARE.search(text) or re.search(r"\bor\b|\boder\b|\bgegen\b", text))
         and (metrics or _SALES.search(text) or not _INVENTORY.search(text))
     ):  # "nike vs adidas revenue ytd"
         return act("compare_brands", metrics=metrics)
     if _COMPARE.search(text) or (
-        re.search(r"\bor\b|\boder\b|\band\b|\bund\b|&|,", text) and len(platforms) >= 2
+        re.search(r"\bor\b|\boder\b|\band\b|\bund\b|\bgegen\b|&|,|/", text) and len(platforms) >= 2
     ):
         if len(platforms) >= 2:
             return act("compare_platforms", metrics=metrics)
