@@ -50,7 +50,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app (with the web UI router) on a fresh demo database; yields its base URL."""
     import uvicorn
 
-    from domains.webui import router as webui_router
     from main import create_app
     from shared.config.settings import Settings
 
@@ -77,8 +76,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         REDIS_URL=None,
     )
     app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/assistant/{path:path}" for route in app.routes):
-        app.include_router(webui_router)  # until main.py includes it
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
@@ -107,7 +104,9 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+# Module scope: sync_playwright runs an event loop of its own on the main thread, which must be
+# gone before the asyncio tests of other modules run.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = need_chromium()
     try:

@@ -134,7 +134,9 @@ class LiveServer:
         async def collect() -> None:
             for task in asyncio.all_tasks():
                 if task is not asyncio.current_task():
-                    found.add(task.get_coro().__qualname__)  # type: ignore[union-attr]
+                    # A task may wrap an async generator's asend(), which has no __qualname__.
+                    coro = task.get_coro()
+                    found.add(getattr(coro, "__qualname__", type(coro).__name__))
 
         asyncio.run_coroutine_threadsafe(collect(), self.loop).result(timeout=5)
         return found
