@@ -197,11 +197,10 @@ async def test_client_leaving_mid_stream_writes_nothing_and_the_server_keeps_ser
 # --- database connections killed mid-load (PostgreSQL) -------------------------------------------
 
 
+@pytest.mark.postgresql_only  # pg_terminate_backend has no SQLite counterpart
 async def test_killed_database_connections_give_clean_errors_and_the_pool_recovers(
     database_url: str, backend: str, db: AsyncSession, clean_app: FastAPI
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("pg_terminate_backend is PostgreSQL's")
     import asyncpg
 
     await stock(db, pairs=20)
