@@ -343,7 +343,7 @@ def _after_call(invoke: Any, kwargs: dict[str, Any], start: float, response: Any
         return
     invoke._injected_message_count = 0
     try:
-        handle_post_response(invoke, _turn_only(kwargs), start, response)
+        handle_post_response(invoke, _turn_only(kwargs), start, response)  # type: ignore[no-untyped-call]
     except Exception:  # memory must not fail the answer the user already has
         logger.exception("memori_record_failed")
 

@@ -27,18 +27,8 @@ from domains.ai.providers.builtin.followups import resolve_conversation
 from domains.ai.providers.builtin.planner import execute
 from domains.ai.providers.builtin.renderer import Renderer
 from domains.ai.providers.builtin.text import detect_language
+from domains.ai.tokens import count_tokens
 from shared.config.settings import Settings
-
-try:  # written by another engineer; fall back to a rough estimate until it exists
-    from domains.ai.tokens import count_tokens as _count_tokens
-except ImportError:  # pragma: no cover
-    _count_tokens = None
-
-
-def count_tokens(text: str) -> int:
-    if _count_tokens is not None:
-        return int(_count_tokens(text))
-    return len(text) // 4
 
 
 def conversation_language(request: AssistantRequest) -> str:

@@ -186,7 +186,7 @@ class Renderer:
         d = outcome.results["main"].data
         scope = self.scope(query, platform=False)
         if query.extra.get("value_asked") and not re.search(
-            r"\b(?:how many|wie ?viele)\b", query.extra.get("text", "")
+            r"\b(?:how many|wie ?viele)\b", str(query.extra.get("text", ""))
         ):
             text = self.t(
                 f"Your inventory{scope} is worth **{self.money(d['inventory_value'])}** at cost: "

@@ -516,7 +516,7 @@ def _pattern_words() -> frozenset[str]:
 
         for module in (parser, timeframes):
             sources.extend(v.pattern for v in vars(module).values() if isinstance(v, re.Pattern))
-        words = set()
+        words: set[str] = set()
         for source in sources:
             words.update(w for w in re.findall(r"[a-z]{5,}", re.sub(r"\\\w", " ", source)))
         _PATTERN_WORDS = frozenset(words)

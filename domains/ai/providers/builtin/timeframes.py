@@ -456,6 +456,7 @@ def find_windows(text: str, *, now: datetime) -> list[FoundWindow]:
         else:
             monday = now.date() - timedelta(days=now.weekday() + 7 * n)
             add(match.start(), match.end(), date_range_window(monday, monday + timedelta(days=6), now=now))
+    spec: WindowSpec | None
     for match in _BEFORE_LAST.finditer(text):
         unit = match.group(1) or match.group(2)
         if unit in ("week", "woche"):
