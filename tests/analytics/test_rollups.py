@@ -3,7 +3,7 @@ of write the API makes, and the KPIs read from them still match the plain-Python
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -180,10 +180,13 @@ async def test_api_writes_keep_the_rollups_equal_to_a_group_by_over_raw_rows(
 async def test_rebuild_gives_the_rows_the_triggers_keep(db: AsyncSession) -> None:
     brand = await make_brand(db, "Adidas")
     product = await make_product(db, brand=brand)
-    for age in (1, 1.5, 33, 200):
-        item = await make_item(db, product=product, purchased_at=days_ago(age), purchase_price="70.10")
-        if age > 30:
-            await make_order(db, item=item, sold_at=days_ago(age - 20), platform="shop")
+    # Two pairs on the same UTC day (whatever the time of day the test runs), two sold ones.
+    two_days_ago = datetime.combine((now_utc() - timedelta(days=2)).date(), time(6), tzinfo=UTC)
+    same_day = [two_days_ago, two_days_ago + timedelta(hours=9)]
+    for purchased_at in [*same_day, days_ago(33), days_ago(200)]:
+        item = await make_item(db, product=product, purchased_at=purchased_at, purchase_price="70.10")
+        if purchased_at not in same_day:
+            await make_order(db, item=item, sold_at=purchased_at + timedelta(days=20), platform="shop")
     await db.commit()
     kept = await rollup_rows(db)
     assert all(kept[model.__tablename__] for model in ROLLUPS)
