@@ -8,6 +8,7 @@ with the exact timestamp conditions. Sums of the two parts equal a scan over the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -357,18 +358,7 @@ class AnalyticsRepository:
                 .subquery(name)
             )
 
-        raw_start, raw_end = (
-            raw_after(window.start, "raw_purchases_start"),
-            raw_after(window.end, "raw_purchases_end"),
-        )
-        return (
-            select(
-                type_coerce(rolled.c.after_start + raw_start.c.value, Money()).label("after_start"),
-                type_coerce(rolled.c.after_end + raw_end.c.value, Money()).label("after_end"),
-            )
-            .select_from(rolled.join(raw_start, true()).join(raw_end, true()))
-            .subquery("purchases_after")
-        )
+        return _rolled_plus_edges(rolled, raw_after, window, "purchases_after")
 
     def _sales_cost_after(self, window: Window, filters: Filters) -> Any:
         """purchase_price sums of orders sold after the window's start and after its end."""
@@ -394,18 +384,7 @@ class AnalyticsRepository:
                 .subquery(name)
             )
 
-        raw_start, raw_end = (
-            raw_after(window.start, "raw_sales_start"),
-            raw_after(window.end, "raw_sales_end"),
-        )
-        return (
-            select(
-                type_coerce(rolled.c.after_start + raw_start.c.value, Money()).label("after_start"),
-                type_coerce(rolled.c.after_end + raw_end.c.value, Money()).label("after_end"),
-            )
-            .select_from(rolled.join(raw_start, true()).join(raw_end, true()))
-            .subquery("sales_after")
-        )
+        return _rolled_plus_edges(rolled, raw_after, window, "sales_after")
 
     async def kpi_figures(
         self, *, window: Window, now: datetime, dead_stock_days: int, filters: Filters
@@ -722,3 +701,23 @@ class AnalyticsRepository:
             select(func.count()).select_from(rows).where(rows.c.units_in_inventory <= max_units)
         )
         return [], int(total.scalar_one())
+
+
+def _rolled_plus_edges(
+    rolled: Any, raw_after: Callable[[datetime, str], Any], window: Window, name: str
+) -> Any:
+    """Full days from a rollup plus the exact partial days after the window's start and end.
+
+    `rolled` has columns after_start/after_end; `raw_after(moment, name)` sums the raw rows
+    between `moment` and the end of its UTC day.
+    """
+    raw_start = raw_after(window.start, f"{name}_raw_start")
+    raw_end = raw_after(window.end, f"{name}_raw_end")
+    return (
+        select(
+            type_coerce(rolled.c.after_start + raw_start.c.value, Money()).label("after_start"),
+            type_coerce(rolled.c.after_end + raw_end.c.value, Money()).label("after_end"),
+        )
+        .select_from(rolled.join(raw_start, true()).join(raw_end, true()))
+        .subquery(name)
+    )
