@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -38,18 +40,27 @@ BLIND3_QUESTIONS = EVAL_DIR / "questions_blind3.yaml"
 # round 4: the most common day-to-day questions, written before reading the engine
 BLIND4_QUESTIONS = EVAL_DIR / "questions_blind4.yaml"
 DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS, BLIND3_QUESTIONS, BLIND4_QUESTIONS)
+# The held-out set: written by someone who never saw the engine, with its own oracle over the raw
+# rows (eval/heldout/oracle.py); scored on its first run, then frozen (eval/heldout/README.md).
+HELDOUT_DIR = EVAL_DIR / "heldout"
 
 
 @dataclass(slots=True)
 class Case:
     id: str
     turns: list[str]
-    intent: str
+    intent: str | None  # the API's coarse intent (development set); None: not checked
     action: str
     expect: list[str]
     language: str
     ci: bool = False
     order: int = 0
+    # held-out format: figures named for the set's own oracle, words the answer must contain,
+    # and for questions the data cannot answer: the words it must report and figures it must not state
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    expect_text: list[str] = field(default_factory=list)
+    unanswerable: dict[str, Any] | None = None
+    oracle: Path | None = None
 
 
 @dataclass(slots=True)
@@ -62,26 +73,41 @@ class Outcome:
     intent: str
     latency_ms: list[float] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    understood: str = "full"
+
+    @property
+    def wrong(self) -> bool:
+        """A confident wrong answer: it failed, yet stated figures as if it had understood."""
+        if self.passed:
+            return False
+        if self.case.unanswerable is not None:
+            return any(m.startswith("stated ") for m in self.missing)
+        return self.understood == "full" and any(c.isdigit() for c in self.answer.split("\n\n", 1)[-1])
 
 
 def load_cases(*paths: Path) -> list[Case]:
     """The cases of the given question files (default: eval/questions.yaml and the blind set)."""
-    raw: list[dict[str, Any]] = []
+    raw: list[tuple[Path, dict[str, Any]]] = []
     for path in paths or DEFAULT_QUESTIONS:
-        raw.extend(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+        raw.extend((path, entry) for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or [])
     cases = []
-    for entry in raw:
+    for path, entry in raw:
         turns = entry.get("turns") or [entry["ask"]]
+        held_out = entry.get("intent") is None
         cases.append(
             Case(
                 id=entry["id"],
                 turns=[str(t) for t in turns],
-                intent=entry["intent"],
-                action=entry.get("action", entry["intent"]),
-                expect=list(entry.get("expect") or []),
+                intent=entry.get("intent"),
+                action=entry.get("action") or entry.get("class") or entry.get("intent") or "?",
+                expect=[] if held_out else list(entry.get("expect") or []),
                 language=entry.get("lang", "en"),
                 ci=bool(entry.get("ci", False)),
                 order=int(entry.get("order", 0)),
+                figures=list(entry.get("expect") or []) if held_out else [],
+                expect_text=[str(t) for t in entry.get("expect_text") or []],
+                unanswerable=entry.get("unanswerable"),
+                oracle=path.with_name("oracle.py") if held_out else None,
             )
         )
     ids = [c.id for c in cases]
@@ -144,11 +170,71 @@ async def ask_case(http: httpx.AsyncClient, case: Case, engine: Any) -> Outcome:
             expected: Expected = await compute(conn, spec, now)
             if not found_in(answer, language, expected):
                 missing.append(f"{spec} = {expected.value!r}")
-    intent_ok = body["intent"] == case.intent
+    if case.oracle is not None:
+        missing += held_out_misses(case, body, engine, now)
+    intent_ok = case.intent is None or body["intent"] == case.intent
     numbers_ok = not missing
+    understood = (body.get("interpretation") or {}).get("understood", "full")
     return Outcome(
-        case, intent_ok and numbers_ok, intent_ok, numbers_ok, answer, body["intent"], latencies, missing
+        case,
+        intent_ok and numbers_ok,
+        intent_ok,
+        numbers_ok,
+        answer,
+        body["intent"],
+        latencies,
+        missing,
+        understood,
     )
+
+
+_ORACLE_KINDS = {"count": "count", "money": "money", "percent": "pct", "days": "days"}
+
+
+def _oracle(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"heldout_oracle_{abs(hash(path))}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def held_out_misses(case: Case, body: dict[str, Any], engine: Any, now: datetime) -> list[str]:
+    """What a held-out answer lacks: its figures (by the set's own oracle over the SQLite file),
+    its words, or for an unanswerable question: the unknown words reported and no dishonest figure."""
+    assert case.oracle is not None
+    oracle = _oracle(case.oracle)
+    answer, language = body["response"], body.get("language") or case.language
+    interpretation = body.get("interpretation") or {}
+    database = engine.url.database
+    missing: list[str] = []
+    with sqlite3.connect(database) as conn:
+
+        def expected(spec: dict[str, Any]) -> Expected:
+            kind, value = oracle.figure(spec["figure"], conn, now, **(spec.get("args") or {}))
+            if kind == "none":
+                return Expected(None, "pct")
+            return Expected(float(value), _ORACLE_KINDS[kind])
+
+        for spec in case.figures:
+            figure = expected(spec)
+            if not found_in(answer, language, figure):
+                missing.append(f"{spec} = {figure.value!r}")
+        if case.unanswerable is not None:
+            for spec in case.unanswerable.get("must_not") or []:
+                figure = expected(spec)
+                if figure.value is not None and found_in(answer, language, figure):
+                    missing.append(f"stated {spec} = {figure.value!r}")
+            reported = " ".join(
+                [answer, *interpretation.get("unknown_terms", []), *(t.get("term", "") for t in interpretation.get("no_record", []))]
+            ).lower()
+            for word in case.unanswerable.get("unknown") or []:
+                if str(word).lower() not in reported:
+                    missing.append(f"did not report {word!r}")
+    for text in case.expect_text:
+        if text.lower() not in answer.lower():
+            missing.append(f"text {text!r}")
+    return missing
 
 
 def _migrate(url: str) -> None:
@@ -238,7 +324,9 @@ def report(outcomes: list[Outcome]) -> float:
     numbers_ok = sum(o.numbers_ok for o in with_numbers)
     latencies = [ms for o in outcomes for ms in o.latency_ms]
     accuracy = passed / total if total else 0.0
+    wrong = sum(o.wrong for o in outcomes)
     print(f"\nCases: {total}  passed: {passed}  accuracy: {accuracy:.1%}")
+    print(f"Wrong answers (a figure for another question, stated as understood): {wrong}/{total} = {wrong / max(total, 1):.1%}")
     print(f"Intent accuracy: {intent_ok}/{total} = {intent_ok / max(total, 1):.1%}")
     print(
         f"Exact-number accuracy: {numbers_ok}/{len(with_numbers)} = {numbers_ok / max(len(with_numbers), 1):.1%}"
@@ -264,7 +352,14 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         action="append",
         default=[],
-        help="a questions file (repeatable; default: eval/questions.yaml and both blind sets)",
+        help="a questions file (repeatable; default: the development set and the held-out set)",
+    )
+    parser.add_argument(
+        "--set",
+        choices=("dev", "heldout", "all"),
+        default="all",
+        help="without --questions: the development set (eval/questions*.yaml), the held-out set "
+        "(eval/heldout/questions.yaml), or both, reported separately",
     )
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
@@ -275,7 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    cases = load_cases(*args.questions)
+    paths: list[Path] = list(args.questions)
+    if not paths:
+        heldout = HELDOUT_DIR / "questions.yaml"
+        if args.set in ("dev", "all"):
+            paths += DEFAULT_QUESTIONS
+        if args.set in ("heldout", "all") and heldout.exists():
+            paths.append(heldout)
+    cases = load_cases(*paths)
     if args.only_ci:
         cases = [c for c in cases if c.ci]
     if args.id:
@@ -285,7 +387,13 @@ def main(argv: list[str] | None = None) -> int:
             cases, database_url=args.database_url, items=args.items, seed=args.seed, verbose=args.verbose
         )
     )
-    accuracy = report(outcomes)
+    development = [o for o in outcomes if o.case.oracle is None]
+    held_out = [o for o in outcomes if o.case.oracle is not None]
+    accuracy = 1.0
+    for title, group in (("Development set", development), ("Held-out set", held_out)):
+        if group:
+            print(f"\n=== {title} ===")
+            accuracy = min(accuracy, report(group))
     if accuracy < args.min_accuracy:
         print(f"FAILED: accuracy {accuracy:.1%} is below --min-accuracy {args.min_accuracy:.0%}")
         return 1

@@ -9,12 +9,16 @@ from typing import Any
 
 from domains.ai.providers.base import ToolResult
 from domains.ai.tools.business import BusinessTools
-from domains.ai.tools.specs import TOOL_ARGS
+from domains.analytics.windows import resolve_window
 
-# Which tool (and fixed arguments) summarises each business area.
-_INVENTORY: tuple[str, dict[str, Any]] = ("inventory_summary", {})
-_ANALYTICS: tuple[str, dict[str, Any]] = ("kpis", {})
-_PRICING: tuple[str, dict[str, Any]] = ("dead_stock", {"limit": 5})
+STOCK_METRICS = ["units_in_inventory", "inventory_value", "dead_stock_units", "dead_stock_value", "dead_stock_rate"]
+SALES_METRICS = ["units_sold", "revenue", "profit", "margin", "roi", "sell_through"]
+_INVENTORY: tuple[str, dict[str, Any]] = (
+    "query_business",
+    {"metrics": STOCK_METRICS, "group_by": ["aging_bucket"], "sort_by_group": True},
+)
+_ANALYTICS: tuple[str, dict[str, Any]] = ("query_business", {"metrics": SALES_METRICS})
+_PRICING: tuple[str, dict[str, Any]] = ("list_inventory", {"older_than_dead_stock": True, "limit": 5})
 
 
 @dataclass(slots=True)
@@ -52,43 +56,33 @@ def summarise(result: ToolResult, currency: str) -> str:
     data = result.data
     if result.error:
         return f"({result.name} unavailable: {result.error})"
-    if result.name == "inventory_summary":
-        scope = f" ({data['brand']})" if data.get("brand") else ""
-        lines = [
-            f"Inventory now{scope}: {data['units_in_inventory']} pairs "
-            f"({data['in_stock_units']} in stock, {data['listed_units']} listed), "
-            f"value {_money(data['inventory_value'], currency)}",
-            f"Dead stock (> {data['dead_stock_days']} days): {data['dead_stock_units']} pairs, "
-            f"{_money(data['dead_stock_value'], currency)}, rate {_pct(data['dead_stock_rate_pct'])}",
-            "Aging: " + ", ".join(f"{b['label']} days: {b['units']}" for b in data.get("aging_buckets", [])),
-        ]
-        if data.get("by_brand"):
-            lines.append(
-                "Top brands: " + ", ".join(f"{b['brand']} {b['units']}" for b in data["by_brand"][:5])
-            )
-        return "\n".join(lines)
-    if result.name == "kpis":
+    if result.name == "query_business":
+        totals = data.get("totals", {})
         window = data.get("window", {})
-        return "\n".join(
-            [
-                f"Sales {window.get('label', '')} ({window.get('start', '')[:10]} to {window.get('end', '')[:10]}): "
-                f"{data['orders']} orders, revenue {_money(data['revenue'], currency)}, "
-                f"profit {_money(data['profit'], currency)}, margin {_pct(data['margin_pct'])}, "
-                f"ROI {_pct(data['roi_pct'])}, sell-through {_pct(data['sell_through_pct'])}",
-                f"Inventory now: {data['units_in_inventory']} pairs, value "
-                f"{_money(data['inventory_value'], currency)}, dead stock {data['dead_stock_units']} "
-                f"(> {data['dead_stock_days']} days)",
+        if "units_in_inventory" in totals:
+            lines = [
+                f"Inventory now: {totals['units_in_inventory']} pairs, value {_money(totals['inventory_value'], currency)}",
+                f"Dead stock (> {data['query']['dead_stock_days']} days): {totals['dead_stock_units']} pairs, "
+                f"{_money(totals['dead_stock_value'], currency)}, rate {_pct(totals['dead_stock_rate'])}",
             ]
+            if data.get("rows"):
+                lines.append(
+                    "Aging: "
+                    + ", ".join(f"{r['group']['aging_bucket']} days: {r['values']['units_in_inventory']}" for r in data["rows"])
+                )
+            return "\n".join(lines)
+        return (
+            f"Sales {window.get('label', '')} ({str(window.get('start', ''))[:10]} to {str(window.get('end', ''))[:10]}): "
+            f"{totals['units_sold']} orders, revenue {_money(totals['revenue'], currency)}, "
+            f"profit {_money(totals['profit'], currency)}, margin {_pct(totals['margin'])}, "
+            f"ROI {_pct(totals['roi'])}, sell-through {_pct(totals['sell_through'])}"
         )
-    if result.name == "dead_stock":
-        lines = [
-            f"Dead stock (> {data['threshold_days']} days): {data['total_units']} pairs, "
-            f"{_money(data['total_value'], currency)}"
-        ]
+    if result.name == "list_inventory":
+        lines = [f"Dead stock (> {data.get('dead_stock_days')} days): {data['total']} pairs; the oldest:"]
         for item in data.get("items", [])[:5]:
             lines.append(
-                f"- #{item['id']} {item['product_name']} size {item['size']}: {item['age_days']} days, "
-                f"bought at {_money(item['purchase_price'], currency)}"
+                f"- #{item['id']} {item['product_name']} size {item['size']}, "
+                f"bought {str(item['purchased_at'])[:10]} at {_money(item['purchase_price'], currency)}"
             )
         return "\n".join(lines)
     return ""
@@ -104,11 +98,7 @@ class ContextBuilder:
         built = BuiltContext()
         parts: list[str] = []
         for index, (name, fixed) in enumerate(plan_for_intent(intent), start=1):
-            model, _description = TOOL_ARGS[name]
-            arguments = {k: v for k, v in (filters or {}).items() if k in model.model_fields}
-            if name == "dead_stock" and "dead_stock_days" in (filters or {}):
-                arguments["threshold_days"] = (filters or {})["dead_stock_days"]
-            arguments.update(fixed)
+            arguments = {**self._arguments(name, filters or {}), **fixed}
             result = await self.tools.run(name, arguments, call_id=f"context_{index}")
             built.results.append(result)
             text = summarise(result, self.currency)
@@ -116,3 +106,22 @@ class ContextBuilder:
                 parts.append(text)
         built.text = "\n".join(parts)
         return built
+
+    def _arguments(self, name: str, filters: dict[str, Any]) -> dict[str, Any]:
+        """The request's context filters in the arguments of `name`."""
+        if name == "list_inventory":
+            return {k: v for k, v in {"brand": filters.get("brand"), "dead_stock_days": filters.get("dead_stock_days")}.items() if v}
+        selected = {k: [filters[k]] for k in ("brand", "platform") if filters.get(k)}
+        arguments: dict[str, Any] = {"filters": selected}
+        if filters.get("dead_stock_days"):
+            arguments["dead_stock_days"] = filters["dead_stock_days"]
+        if any(filters.get(k) for k in ("period", "days", "start", "end")) and filters.get("period") != "all_time":
+            window = resolve_window(
+                now=self.tools.now,
+                period=filters.get("period"),
+                days=filters.get("days"),
+                start=filters.get("start"),
+                end=filters.get("end"),
+            )
+            arguments.update(start=window.start.isoformat(), end=window.end.isoformat())
+        return arguments

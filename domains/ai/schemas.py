@@ -117,6 +117,27 @@ class Source(BaseModel):
     error: str | None = None
 
 
+class WindowOut(BaseModel):
+    start: str
+    end: str
+    label: str | None = None
+
+
+class InterpretationOut(BaseModel):
+    """What the answer answered (docs/domain.md, data contract): the one-line restatement and the
+    typed reading behind it, with the words that could not be mapped."""
+
+    model_config = ConfigDict(extra="allow")
+
+    text: str = Field(description="one-line restatement, in the answer's language")
+    metrics: list[str] = []
+    filters: dict[str, Any] = {}
+    group_by: list[str] = []
+    window: WindowOut | None = None
+    unknown_terms: list[str] = Field(default=[], description="words of the question that could not be mapped")
+    understood: Literal["full", "partial", "none"] = "full"
+
+
 class UsageOut(BaseModel):
     prompt_tokens: int
     completion_tokens: int
@@ -143,6 +164,7 @@ class AIQueryResponse(BaseModel):
     memory_used: list[dict[str, Any]] = Field(description="Remembered facts that shaped the answer")
     facts_saved: list[dict[str, Any]] = Field(default=[], description="Facts remembered from this message")
     suggestions: list[str] = []
+    interpretation: InterpretationOut = Field(description="What the answer answered and how the question was read")
     latency_ms: int
 
 

@@ -44,11 +44,12 @@ from domains.ai.providers.base import (
     ToolExecutor,
     ToolResult,
 )
-from domains.ai.providers.builtin.text import detect_language
+from domains.ai.understanding.lexicon import detect_language
 from domains.ai.providers.prompts import system_prompt
 from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequest, ConversationResponse
 from domains.ai.tokens import count_tokens, trim_history
 from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable
+from domains.ai.understanding.restatement import empty_interpretation, interpretation_from_query
 from domains.ai.tools.memory import RememberingTools
 from domains.ai.usage import BudgetHold, RateLimiter, UsageService, enforce_rate_limit
 from shared.config.settings import Settings
@@ -374,6 +375,7 @@ class AIAssistantService:
             facts_saved = [*facts_saved, *remembering.saved]
         sources = [_source(r) for r in results]
         answer_language = completed.language or language or "en"
+        interpretation = completed.interpretation or _interpretation_of(outcome.results, answer_language, now)
 
         cost = await self._store_turn(
             prepared,
@@ -412,6 +414,7 @@ class AIAssistantService:
             memory_used=[fact_as_dict(f) for f in memory_context.facts],
             facts_saved=[fact_as_dict(f) for f in facts_saved],
             suggestions=list(completed.suggestions),
+            interpretation=interpretation,
             latency_ms=int((time.perf_counter() - prepared.started) * 1000),
         )
         yield StreamEvent("final", response.model_dump(mode="json"), response=response)
@@ -442,10 +445,9 @@ class AIAssistantService:
     def _tools_for(
         provider: Provider, tools: BusinessTools, remembering: RememberingTools | None
     ) -> ToolExecutor:
-        """Language models also get `remember`; the built-in engine extracts facts itself."""
-        if remembering is None or provider.name in TOOL_GROUNDED_PROVIDERS:
-            return tools
-        return remembering
+        """With memory, every provider also gets `remember`: language models for what users ask
+        them to keep, the built-in engine for the words users teach it."""
+        return tools if remembering is None else remembering
 
     async def _answer(
         self, provider: Provider, request: AssistantRequest, tools: ToolExecutor, outcome: _Outcome
@@ -574,6 +576,14 @@ class _Outcome:
     text_sent: bool = False
     results: list[ToolResult] = field(default_factory=list)
     completed: Completed | None = None
+
+
+def _interpretation_of(results: list[ToolResult], language: str, now: datetime) -> dict[str, Any]:
+    """A language model's answer is restated from its last validated semantic query, not its prose."""
+    queries = [r for r in results if r.name == "query_business" and r.error is None]
+    if not queries:
+        return empty_interpretation()
+    return interpretation_from_query(queries[-1].arguments, language=language, now=now)
 
 
 def _failure_reason(exc: BaseException) -> str:

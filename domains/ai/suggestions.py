@@ -52,73 +52,67 @@ class SuggestionBuilder:
             return list(DEFAULT_SUGGESTIONS[category]), False
         return made[:MAX_SUGGESTIONS], True
 
-    async def _dead_stock_brand(self) -> tuple[str, int, int] | None:
-        """(brand of the oldest dead pair, that brand's dead units, threshold) or None."""
-        dead = await self._data("dead_stock", {"limit": 1})
-        if not dead or not dead["items"]:
-            return None
-        brand = dead["items"][0]["brand"]
-        summary = await self._data("inventory_summary", {"brand": brand})
-        units = summary["dead_stock_units"] if summary else 0
-        return brand, units, dead["threshold_days"]
+    async def _query(self, metrics: list[str], **extra: Any) -> dict[str, Any] | None:
+        return await self._data("query_business", {"metrics": metrics, **extra})
 
     async def _inventory(self) -> list[str]:
-        summary = await self._data("inventory_summary", {})
-        if not summary or summary["units_in_inventory"] == 0:
+        stock = await self._query(
+            ["units_in_inventory", "dead_stock_units"], group_by=["aging_bucket"], sort_by_group=True
+        )
+        if not stock or not stock["totals"]["units_in_inventory"]:
             return []
+        totals = stock["totals"]
+        days = stock["query"]["dead_stock_days"]
         out: list[str] = []
-        days = summary["dead_stock_days"]
-        focus = await self._dead_stock_brand()
-        if focus is not None and focus[1] > 0:
-            brand, units, _ = focus
-            out.append(f"Which of my {units} dead-stock {brand} pairs should I discount?")
-        if summary["dead_stock_units"] > 0:
-            out.append(f"Show me the {_pairs(summary['dead_stock_units'])} older than {days} days")
-        out.append(f"What are my {_pairs(summary['units_in_inventory'])} in inventory worth?")
-        old = next((b for b in summary["aging_buckets"] if b["label"].startswith("91")), None)
-        if old and old["units"] > 0:
-            out.append(f"Which of my {_pairs(old['units'])} older than 90 days should I sell first?")
+        dead = await self._query(["dead_stock_units"], group_by=["brand"], limit=1)
+        if dead and dead["rows"] and dead["rows"][0]["values"]["dead_stock_units"]:
+            brand = dead["rows"][0]["group"]["brand"]
+            out.append(f"Which of my {dead['rows'][0]['values']['dead_stock_units']} dead-stock {brand} pairs should I discount?")
+        if totals["dead_stock_units"]:
+            out.append(f"Show me the {_pairs(totals['dead_stock_units'])} older than {days} days")
+        out.append(f"What are my {_pairs(totals['units_in_inventory'])} in inventory worth?")
+        old = next((r for r in stock["rows"] if r["group"]["aging_bucket"] == "91+"), None)
+        if old and old["values"]["units_in_inventory"]:
+            out.append(f"Which of my {_pairs(old['values']['units_in_inventory'])} older than 90 days should I sell first?")
         low = await self._data("low_stock", {"limit": 1})
         if low and low["total"] > 0:
             out.append(f"Which of my {low['total']} low-stock products should I restock?")
-        if summary.get("by_brand"):
-            top = summary["by_brand"][0]
-            out.append(f"How many {top['brand']} pairs do I have by size?")
+        top = await self._query(["units_in_inventory"], group_by=["brand"], limit=1)
+        if top and top["rows"]:
+            out.append(f"How many {top['rows'][0]['group']['brand']} pairs do I have by size?")
         return out
 
     async def _pricing(self) -> list[str]:
         out: list[str] = []
-        dead = await self._data("dead_stock", {"limit": 3})
+        dead = await self._data("list_inventory", {"older_than_dead_stock": True, "limit": 3})
         if dead and dead["items"]:
             oldest = dead["items"][0]
             out.append(f"What should I list my {oldest['product_name']} in size {oldest['size']} for?")
-            out.append(f"Which of my {_pairs(dead['total_units'])} of dead stock should I reprice?")
-        kpis = await self._data("kpis", {"period": "last_n_days", "days": 30})
-        if kpis and kpis["orders"] > 0:
-            if kpis.get("margin_pct") is not None:
-                out.append(
-                    f"My margin was {kpis['margin_pct']:.1f}% in the last 30 days: which sales pulled it down?"
-                )
-            if kpis.get("avg_order_value") is not None:
-                out.append(f"What would StockX and GOAT pay out on a {kpis['avg_order_value']:.2f} sale?")
+            out.append(f"Which of my {_pairs(dead['total'])} of dead stock should I reprice?")
+        sales = await self._query(["units_sold", "margin", "average_sale_price"])
+        if sales and sales["totals"]["units_sold"]:
+            totals = sales["totals"]
+            if totals.get("margin") is not None:
+                out.append(f"My margin was {totals['margin']:.1f}% in the last 30 days: which sales pulled it down?")
+            if totals.get("average_sale_price") is not None:
+                out.append(f"What would StockX and GOAT pay out on a {float(totals['average_sale_price']):.2f} sale?")
         if dead and dead["items"]:
             out.append(f"Show me market prices for {dead['items'][0]['sku']}")
         return out
 
     async def _analytics(self) -> list[str]:
         out: list[str] = []
-        month = await self._data("best_sellers", {"period": "this_month", "by": "brand", "limit": 1})
-        if month and month["items"]:
-            top = month["items"][0]
-            out.append(f"How are my {top['key']} sales doing this month compared to last month?")
-        kpis = await self._data("kpis", {"period": "last_n_days", "days": 30})
-        if kpis and kpis["orders"] > 0:
-            out.append(f"Which of my {kpis['orders']} sales in the last 30 days made the most profit?")
+        this_month = await self._data("list_orders", {"period": "this_month", "limit": 1})
+        if this_month and this_month["items"]:
+            top = await self._query(["units_sold"], group_by=["brand"], limit=1, start=this_month["window"]["start"])
+            if top and top["rows"]:
+                out.append(f"How are my {top['rows'][0]['group']['brand']} sales doing this month compared to last month?")
+        sales = await self._query(["units_sold", "units_in_inventory"])
+        if sales and sales["totals"]["units_sold"]:
+            out.append(f"Which of my {sales['totals']['units_sold']} sales in the last 30 days made the most profit?")
             out.append("What are my best selling brands this month?")
             out.append("Show me revenue and profit per month this year")
             out.append("Which platform pays me the most after fees?")
-        elif kpis and kpis["units_in_inventory"] > 0:
-            out.append(
-                f"What is my sell-through rate with {_pairs(kpis['units_in_inventory'])} in inventory?"
-            )
+        elif sales and sales["totals"]["units_in_inventory"]:
+            out.append(f"What is my sell-through rate with {_pairs(sales['totals']['units_in_inventory'])} in inventory?")
         return out

@@ -30,6 +30,7 @@ class ItemCriteria:
     brand_id: int | None = None
     product_ids: Sequence[int] | None = None
     size: str | None = None
+    sizes: Sequence[str] | None = None
     condition: str | None = None
     listed_platform: str | None = None
     purchased_at_or_before: datetime | None = None
@@ -64,6 +65,8 @@ def _conditions(criteria: ItemCriteria) -> list[Any]:
         where.append(InventoryItem.product_id.in_(list(criteria.product_ids)))
     if criteria.size is not None:
         where.append(InventoryItem.size == criteria.size)
+    if criteria.sizes is not None:
+        where.append(InventoryItem.size.in_(list(criteria.sizes)))
     if criteria.condition is not None:
         where.append(InventoryItem.condition == criteria.condition)
     if criteria.listed_platform is not None:

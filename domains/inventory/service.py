@@ -297,6 +297,9 @@ class InventoryService:
         if filters.sku:
             by_sku = await self.products.get_by_skus([filters.sku])
             product_ids = _intersect(product_ids, {p.id for p in by_sku.values()})
+        if filters.skus:
+            by_skus = await self.products.get_by_skus(filters.skus)
+            product_ids = _intersect(product_ids, {p.id for p in by_skus.values()})
         if filters.product_query and filters.product_query.strip():
             matches = await self.products.search_products(
                 query=filters.product_query,
@@ -320,6 +323,7 @@ class InventoryService:
             brand_id=brand_id,
             product_ids=sorted(product_ids) if product_ids is not None else None,
             size=normalize_size(filters.size) if filters.size and filters.size.strip() else None,
+            sizes=[normalize_size(s) for s in filters.sizes] if filters.sizes else None,
             condition=filters.condition,
             listed_platform=listed_platform,
             purchased_at_or_before=(

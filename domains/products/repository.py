@@ -88,6 +88,14 @@ class ProductRepository:
         rows = await self.session.execute(stmt)
         return [CatalogueEntry(*row) for row in rows.all()]
 
+    async def catalogue_version(self) -> tuple[object, ...]:
+        """Changes whenever a product or brand is added, renamed or removed (cheap: two aggregates)."""
+        products = (
+            await self.session.execute(select(func.count(), func.max(Product.id), func.max(Product.updated_at)))
+        ).one()
+        brands = (await self.session.execute(select(func.count(), func.max(Brand.id)))).one()
+        return (*products, *brands)
+
     async def products_by_ids(self, product_ids: Sequence[int]) -> dict[int, Product]:
         if not product_ids:
             return {}

@@ -216,6 +216,16 @@ BRAND_ALIASES: dict[str, str] = {
     "yzy": "yeezy",
     "onitsuka": "onitsuka tiger",
     "nike sportswear": "nike",
+    "js": "jordan",
+    "swoosh": "nike",
+    "adi": "adidas",
+    "adis": "adidas",
+    "three stripes": "adidas",
+    "on running": "on",
+    "on cloud": "on",
+    "oncloud": "on",
+    "chucks": "converse",
+    "asic": "asics",
 }
 
 

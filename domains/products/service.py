@@ -168,6 +168,14 @@ class ProductService:
             self._catalogue[brand_id] = await self.repo.catalogue(brand_id=brand_id)
         return self._catalogue[brand_id]
 
+    async def catalogue(self) -> list[CatalogueEntry]:
+        """Every product with its brand: the names the assistant's vocabulary is read from."""
+        return list(await self._catalogue_for(None))
+
+    async def catalogue_version(self) -> tuple[object, ...]:
+        """A value that changes when the catalogue does (for caches of derived vocabularies)."""
+        return await self.repo.catalogue_version()
+
     # --- brands -----------------------------------------------------------------------
 
     async def list_brands(self) -> list[Brand]:

@@ -403,6 +403,11 @@ def normalize_fact(kind: str, value: Any, text: str) -> ExtractedFact:
         return ValidationFailed(message, details=[{"field": "value", "message": message}])
 
     said = _tidy(str(text or value))
+    if kind.startswith("term:"):  # a word the user taught: value = what it means
+        term, meaning = kind.removeprefix("term:").strip(), _tidy(str(value))
+        if not term or not meaning or len(kind) > 40:
+            raise invalid("a taught word needs the word (at most 35 characters) and its meaning")
+        return ExtractedFact(kind, meaning, f"\u201c{term}\u201d means {meaning}")
     if kind not in FACT_KINDS:
         raise ValidationFailed(
             f"Unknown fact kind {kind!r}",

@@ -102,6 +102,7 @@ class Completed:
     finish_reason: str = "stop"
     language: str = "en"
     suggestions: list[str] = field(default_factory=list)
+    interpretation: dict[str, Any] | None = None  # what was answered (docs/domain.md data contract)
     type: Literal["final"] = "final"
 
 

@@ -42,15 +42,9 @@ RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 
 
 # Which business area a tool belongs to: the intent reported when the model used tools.
 TOOL_INTENTS: dict[str, str] = {
-    "inventory_summary": "inventory",
+    "query_business": "analytics",
     "list_inventory": "inventory",
-    "dead_stock": "inventory",
-    "aging_buckets": "inventory",
     "low_stock": "inventory",
-    "kpis": "analytics",
-    "best_sellers": "analytics",
-    "sales_by_platform": "analytics",
-    "time_series": "analytics",
     "list_orders": "analytics",
     "product_lookup": "product",
     "market_prices": "pricing",

@@ -27,12 +27,7 @@ from domains.ai.memory.base import FACT_KINDS, FactRef
 from domains.ai.providers.base import ToolResult, ToolSpec
 from domains.ai.tools.specs import (
     TOOL_ARGS,
-    AgingBucketsArgs,
-    BestSellersArgs,
-    DeadStockArgs,
     FeeEstimateArgs,
-    InventorySummaryArgs,
-    KpiArgs,
     ListInventoryArgs,
     ListOrdersArgs,
     LowStockArgs,
@@ -40,10 +35,11 @@ from domains.ai.tools.specs import (
     PeriodArgs,
     PriceRecommendationArgs,
     ProductLookupArgs,
-    SalesByPlatformArgs,
-    TimeSeriesArgs,
-    ToolArgs,
 )
+from domains.ai.understanding.vocabulary import Vocabulary
+from domains.analytics.semantic.catalog import METRICS
+from domains.analytics.semantic.query import SemanticQuery
+from domains.analytics.semantic.service import SemanticQueryService
 from domains.analytics.service import AnalyticsService
 from domains.analytics.windows import Window, resolve_window
 from domains.inventory.schemas import InventoryFilters
@@ -57,6 +53,8 @@ from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, NotFound, ValidationFailed
 
 logger = structlog.get_logger(__name__)
+# The business vocabulary per database, with the catalogue version it was built from.
+_VOCABULARIES: dict[str, tuple[tuple[object, ...], Vocabulary]] = {}
 
 ALL_TIME_START = datetime(2000, 1, 1, tzinfo=UTC)
 DEFAULT_PLATFORM = "stockx"
@@ -117,14 +115,8 @@ class BusinessTools:
             for name, (model, description) in TOOL_ARGS.items()
         ]
         self._handlers: dict[str, Callable[[Any, _Call], Awaitable[dict[str, Any]]]] = {
-            "inventory_summary": self._inventory_summary,
+            "query_business": self._query_business,
             "list_inventory": self._list_inventory,
-            "dead_stock": self._dead_stock,
-            "aging_buckets": self._aging_buckets,
-            "kpis": self._kpis,
-            "best_sellers": self._best_sellers,
-            "sales_by_platform": self._sales_by_platform,
-            "time_series": self._time_series,
             "list_orders": self._list_orders,
             "product_lookup": self._product_lookup,
             "market_prices": self._market_prices,
@@ -158,7 +150,7 @@ class BusinessTools:
             args = model.model_validate(arguments)
         except ValidationError as exc:
             return ToolResult(call_id, name, jsonable(raw), {}, error=validation_error_text(exc))
-        call = _Call(args)
+        call = _Call(args, given=set(arguments))
         try:
             data = await handler(args, call)
         except DomainError as exc:
@@ -201,37 +193,51 @@ class BusinessTools:
         call.window = window
         return window
 
-    # --- inventory ---------------------------------------------------------------------------
+    # --- the business's vocabulary (names the built-in engine reads questions with) -------------
 
-    async def _inventory_summary(self, args: InventorySummaryArgs, call: _Call) -> dict[str, Any]:
-        days = self._dead_stock_days(args.dead_stock_days, call, "dead_stock_days")
-        summary = await AnalyticsService(self.session, now=self.now).inventory_summary(
-            dead_stock_days=days, brand=args.brand
-        )
-        data: dict[str, Any] = jsonable(summary)
+    async def vocabulary(self) -> Vocabulary:
+        """Brands, products and platforms, rebuilt only when the catalogue changed."""
+        products = ProductService(self.session)
+        key = str(self.session.get_bind().url)
+        version = await products.catalogue_version()
+        cached = _VOCABULARIES.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        brands = [b.name for b in await products.list_brands()]
+        vocabulary = Vocabulary.build(await products.catalogue(), brands)
+        _VOCABULARIES[key] = (version, vocabulary)
+        return vocabulary
+
+    # --- the semantic query -----------------------------------------------------------------------
+
+    async def _query_business(self, args: SemanticQuery, call: _Call) -> dict[str, Any]:
+        if "dead_stock_days" not in call.given and any(m.startswith("dead_stock") for m in args.metrics):
+            args = args.model_copy(update={"dead_stock_days": self._dead_stock_days(None, call, "dead_stock_days")})
+            call.args = args
+        result = await SemanticQueryService(self.session).run(args, now=self.now)
+        data: dict[str, Any] = jsonable(result)
+        data["kinds"] = {m: METRICS[m].kind for m in args.metrics}
         return data
 
-    async def _aging_buckets(self, args: AgingBucketsArgs, call: _Call) -> dict[str, Any]:
-        summary = await AnalyticsService(self.session, now=self.now).inventory_summary(
-            dead_stock_days=self.settings.DEAD_STOCK_DAYS, brand=args.brand
-        )
-        return {
-            "brand": summary.brand,
-            "units_in_inventory": summary.units_in_inventory,
-            "inventory_value": jsonable(summary.inventory_value),
-            "aging_buckets": jsonable(summary.aging_buckets),
-        }
+    # --- inventory ---------------------------------------------------------------------------
 
     async def _list_inventory(self, args: ListInventoryArgs, call: _Call) -> dict[str, Any]:
+        min_age = args.min_age_days
+        days: int | None = None
+        if args.older_than_dead_stock:
+            days = self._dead_stock_days(args.dead_stock_days, call, "dead_stock_days")
+            min_age = max(min_age or 0, days + 1)  # dead stock: older than the threshold
         filters = InventoryFilters(
             status="listed" if args.listed_platform else args.status,
+            skus=args.skus,
+            sizes=args.sizes,
             brand=args.brand,
             sku=args.sku,
             size=args.size,
             condition=args.condition,
             listed_platform=args.listed_platform,
             product_query=args.product_query,
-            min_age_days=args.min_age_days,
+            min_age_days=min_age,
             max_age_days=args.max_age_days,
             min_purchase_price=None
             if args.min_purchase_price is None
@@ -244,19 +250,9 @@ class BusinessTools:
         items, total = await InventoryService(self.session, now=self.now).list_items(
             filters=filters, limit=args.limit, offset=0
         )
-        return {"total": total, "returned": len(items), "items": jsonable(items)}
-
-    async def _dead_stock(self, args: DeadStockArgs, call: _Call) -> dict[str, Any]:
-        days = self._dead_stock_days(args.threshold_days, call, "threshold_days")
-        result = await InventoryService(self.session, now=self.now).dead_stock(
-            threshold_days=days,
-            brand=args.brand,
-            product_query=args.product_query,
-            limit=args.limit,
-            offset=0,
-        )
-        data: dict[str, Any] = jsonable(result)
-        data["returned"] = len(result.items)
+        data = {"total": total, "returned": len(items), "items": jsonable(items)}
+        if days is not None:
+            data["dead_stock_days"] = days
         return data
 
     async def _low_stock(self, args: LowStockArgs, call: _Call) -> dict[str, Any]:
@@ -266,36 +262,6 @@ class BusinessTools:
         return {"total": total, "returned": len(rows), "items": jsonable(rows)}
 
     # --- sales ---------------------------------------------------------------------------------
-
-    async def _kpis(self, args: KpiArgs, call: _Call) -> dict[str, Any]:
-        window = self._window(args, call)
-        days = self._dead_stock_days(args.dead_stock_days, call, "dead_stock_days")
-        kpis = await AnalyticsService(self.session, now=self.now).kpis(
-            window=window, dead_stock_days=days, brand=args.brand, platform=args.platform
-        )
-        data: dict[str, Any] = jsonable(kpis)
-        return data
-
-    async def _best_sellers(self, args: BestSellersArgs, call: _Call) -> dict[str, Any]:
-        window = self._window(args, call)
-        rows = await AnalyticsService(self.session, now=self.now).best_sellers(
-            window=window, by=args.by, limit=args.limit, brand=args.brand, platform=args.platform
-        )
-        return {"window": window.as_dict(), "by": args.by, "items": jsonable(rows)}
-
-    async def _sales_by_platform(self, args: SalesByPlatformArgs, call: _Call) -> dict[str, Any]:
-        window = self._window(args, call)
-        rows = await AnalyticsService(self.session, now=self.now).sales_by_platform(
-            window=window, brand=args.brand
-        )
-        return {"window": window.as_dict(), "items": jsonable(rows)}
-
-    async def _time_series(self, args: TimeSeriesArgs, call: _Call) -> dict[str, Any]:
-        window = self._window(args, call)
-        points = await AnalyticsService(self.session, now=self.now).time_series(
-            window=window, grain=args.grain, brand=args.brand, platform=args.platform
-        )
-        return {"window": window.as_dict(), "grain": args.grain, "points": jsonable(points)}
 
     async def _list_orders(self, args: ListOrdersArgs, call: _Call) -> dict[str, Any]:
         window = self._window(args, call)
@@ -397,8 +363,9 @@ class BusinessTools:
 class _Call:
     """What one tool call resolved: defaults filled in, the window used, the facts behind defaults."""
 
-    def __init__(self, args: ToolArgs) -> None:
+    def __init__(self, args: BaseModel, *, given: set[str] | None = None) -> None:
         self.args = args
+        self.given = given or set()
         self.resolved: dict[str, Any] = {}
         self.window: Window | None = None
         self.facts: list[dict[str, Any]] = []

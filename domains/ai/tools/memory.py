@@ -44,6 +44,8 @@ class RememberingTools:
         self.user_id = user_id
         self.conversation_id = conversation_id
         self.saved: list[FactRef] = []
+        self.now = business.now
+        self.vocabulary = business.vocabulary  # the built-in engine reads questions with it
         self.specs: list[ToolSpec] = [
             *business.specs,
             *(

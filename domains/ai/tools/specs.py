@@ -5,23 +5,26 @@ calling and Anthropic tool use. They are read-only; implementations live in
 domains/ai/tools/business.py and call the domain services that the REST API uses, so an
 answer and the dashboard cannot disagree.
 
-MEMORY_TOOL_ARGS: `remember`, offered to language models only (the built-in engine extracts
-facts from the message itself). It writes to the asking user's memory and nothing else;
+MEMORY_TOOL_ARGS: `remember`, offered to every provider when memory is on (language models save
+what users ask them to keep; the built-in engine saves the words users teach it, and extracts
+other facts from the message itself). It writes to the asking user's memory and nothing else;
 see domains/ai/tools/memory.py.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from domains.analytics.semantic.query import SemanticQuery
 from domains.analytics.windows import NamedPeriod
+from domains.pricing.platforms import PlatformCode
 
 # The analytics API's periods plus `all_time` (tools only), in the order the models are shown.
 PeriodName = Literal[NamedPeriod, "all_time", "custom"]
-Platform = Literal["stockx", "goat", "ebay", "klekt", "shop", "local"]
+Platform = PlatformCode
 InventoryStatus = Literal["in_stock", "listed", "in_inventory", "sold"]
 
 
@@ -40,16 +43,6 @@ class PeriodArgs(ToolArgs):
     end: date | None = Field(default=None, description="last day (inclusive), for period=custom")
 
 
-class InventorySummaryArgs(ToolArgs):
-    brand: str | None = Field(default=None, description="only this brand, e.g. 'Jordan'")
-    dead_stock_days: int | None = Field(
-        default=None,
-        ge=1,
-        le=3650,
-        description="dead-stock threshold in days; default: the user's or 60",
-    )
-
-
 class ListInventoryArgs(ToolArgs):
     brand: str | None = None
     product_query: str | None = Field(default=None, description="fuzzy model name, e.g. 'jordan 1 chicago'")
@@ -66,45 +59,12 @@ class ListInventoryArgs(ToolArgs):
     max_purchase_price: float | None = Field(default=None, ge=0)
     sort: Literal["oldest", "newest", "price_desc", "price_asc"] = "oldest"
     limit: int = Field(default=20, ge=1, le=50)
-
-
-class DeadStockArgs(ToolArgs):
-    threshold_days: int | None = Field(
-        default=None,
-        ge=1,
-        le=3650,
-        description="age in days above which a pair is dead stock; default: the user's or 60",
+    skus: list[str] | None = Field(default=None, max_length=500, description="any of these SKUs (e.g. a model family)")
+    sizes: list[str] | None = Field(default=None, max_length=50, description="any of these US sizes")
+    older_than_dead_stock: bool = Field(
+        default=False, description="only dead stock: older than dead_stock_days (default: the user's or 60)"
     )
-    brand: str | None = None
-    product_query: str | None = None
-    limit: int = Field(default=20, ge=1, le=50)
-
-
-class AgingBucketsArgs(ToolArgs):
-    brand: str | None = None
-
-
-class KpiArgs(PeriodArgs):
-    brand: str | None = None
-    platform: Platform | None = None
-    dead_stock_days: int | None = Field(default=None, ge=1, le=3650)
-
-
-class BestSellersArgs(PeriodArgs):
-    by: Literal["brand", "product"] = "product"
-    brand: str | None = Field(default=None, description="only products of this brand")
-    platform: Platform | None = None
-    limit: int = Field(default=5, ge=1, le=50)
-
-
-class SalesByPlatformArgs(PeriodArgs):
-    brand: str | None = None
-
-
-class TimeSeriesArgs(PeriodArgs):
-    grain: Literal["day", "week", "month"] = "month"
-    brand: str | None = None
-    platform: Platform | None = None
+    dead_stock_days: int | None = Field(default=None, ge=0, le=3650)
 
 
 class ListOrdersArgs(PeriodArgs):
@@ -151,55 +111,27 @@ class LowStockArgs(ToolArgs):
     by_size: bool = Field(default=False, description="product + size instead of product")
 
 
-TOOL_ARGS: dict[str, tuple[type[ToolArgs], str]] = {
-    "inventory_summary": (
-        InventorySummaryArgs,
-        "Units and value in inventory now, dead stock (units, value, rate) and aging buckets.",
+TOOL_ARGS: dict[str, tuple[type[BaseModel], str]] = {
+    "query_business": (
+        SemanticQuery,
+        "The business's figures: metrics (stock now: units_in_inventory, inventory_value, dead_stock_*, "
+        "average_age_days; sales in the window: units_sold, revenue, profit, margin, roi, cogs, fees, shipping, "
+        "selling_costs, payout, average_sale_price, average_profit_per_pair, days_to_sell; purchases in the "
+        "window: pairs_bought, purchase_spend; sell_through, inventory_turnover), optionally grouped by up to "
+        "two dimensions (brand, product, family, size, platform, condition, status, aging_bucket, day, week, "
+        "month, quarter, year), filtered, over a window [start, end) in UTC (default: the last 30 days), "
+        "ranked by `sort` with a `limit`. Definitions: docs/domain.md.",
     ),
-    "list_inventory": (
-        ListInventoryArgs,
-        "Pairs in inventory matching filters (age, brand, product, size, price).",
-    ),
-    "dead_stock": (
-        DeadStockArgs,
-        "Pairs in inventory older than the dead-stock threshold, oldest first.",
-    ),
-    "aging_buckets": (
-        AgingBucketsArgs,
-        "Inventory counted into 0-30, 31-60, 61-90 and 91+ day age buckets.",
-    ),
-    "kpis": (
-        KpiArgs,
-        "Every KPI for a period: revenue, orders, average order value, COGS, profit, margin, ROI, "
-        "sell-through, days to sell, inventory turnover, plus units/value/dead stock now.",
-    ),
-    "best_sellers": (
-        BestSellersArgs,
-        "Brands or products ranked by units sold in a period (ties by revenue).",
-    ),
-    "sales_by_platform": (
-        SalesByPlatformArgs,
-        "Orders, revenue, fees, payout and profit per platform for a period.",
-    ),
-    "time_series": (
-        TimeSeriesArgs,
-        "Revenue, profit and orders per day, week or month over a period.",
-    ),
+    "list_inventory": (ListInventoryArgs, "Individual pairs in inventory matching filters (age, brand, SKUs, sizes, price)."),
     "list_orders": (ListOrdersArgs, "Individual sales in a period, newest first."),
     "product_lookup": (ProductLookupArgs, "Find products by fuzzy name or SKU, with stock counts."),
-    "market_prices": (
-        MarketPricesArgs,
-        "Latest market observations (lowest ask, highest bid, last sale) per platform.",
-    ),
+    "market_prices": (MarketPricesArgs, "Latest lowest ask, highest bid and last sale for a product (and size)."),
     "price_recommendation": (
         PriceRecommendationArgs,
-        "Recommended listing price for an item or product+size from market data, fees, age and target margin.",
+        "A listing price for a pair from its cost, the platform's fees, the target margin and market prices.",
     ),
-    "fee_estimate": (FeeEstimateArgs, "Platform fee, processing fee and payout for a sale price."),
-    "low_stock": (
-        LowStockArgs,
-        "Products sold in the last 90 days with at most one pair left in inventory.",
-    ),
+    "fee_estimate": (FeeEstimateArgs, "Fees and payout for a sale price on one or every platform."),
+    "low_stock": (LowStockArgs, "Products sold in the last 90 days with at most one pair left in inventory."),
 }
 
 
@@ -216,10 +148,18 @@ FactKind = Literal[
 ]
 
 
+def _fact_kind(value: str) -> str:
+    """A kind of FACT_KINDS, or "term:<word>" for a word the user taught."""
+    if value in get_args(FactKind) or (value.startswith("term:") and 5 < len(value) <= 40):
+        return value
+    raise ValueError(f"one of {', '.join(get_args(FactKind))}, or term:<word>")
+
+
 class RememberArgs(ToolArgs):
-    kind: FactKind = Field(
+    kind: Annotated[str, AfterValidator(_fact_kind)] = Field(
         description="dead_stock_threshold (days), target_margin (percent), preferred_platform, "
-        "seller_level, sizes_of_interest, currency, language ('en'/'de'), or note (anything else)"
+        "seller_level, sizes_of_interest, currency, language ('en'/'de'), note (anything else), "
+        "or term:<word> (a word the user taught, value = what it means)"
     )
     value: int | float | str | list[str] = Field(
         description="days, percent, platform code, sizes, currency code, language code, or the note"

@@ -1,0 +1,692 @@
+"""A question read word by word: every token gets a role, from data, or is reported unknown.
+
+Passes, each consuming the tokens it explains:
+ 1. nicknames spelled out (vocabulary.expand), number words as digits, typos near a known word
+    corrected (only words the lexicon, the names or the time grammar do not know, never common words);
+ 2. the user's taught words ("bricks" -> dead stock), SKUs, then the time grammar;
+ 3. numbers in context: sizes ("size 10", "in 9,5", "EU 44"), ages ("older than 73 days"),
+    prices ("under 150 €"), top-N ("top 5");
+ 4. phrases, longest first: the business's names (brands, platforms), the lexicon (metrics, facts,
+    filters, group-by, ranking, follow-up words), product names and model families;
+ 5. what is left and is not a filler word is unknown.
+Then the roles are assembled into an Interpretation (assemble), and a follow-up is merged into
+the previous turn's (merge_followup).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+from rapidfuzz import fuzz, process
+
+from domains.ai.understanding.interpretation import (
+    FACT_METRICS,
+    STOCK_ONLY_DIMENSIONS,
+    SUMMARY_METRICS,
+    TIME_DIMENSIONS,
+    Filters,
+    Interpretation,
+)
+from domains.ai.understanding.lexicon import Lexicon, load_lexicon
+from domains.ai.understanding.normalize import Token, number_value, tokenize
+from domains.ai.understanding.sizes import eu_to_us, is_us_size, size_label
+from domains.ai.understanding.timegrammar import (
+    MONTHS,
+    UNITS,
+    WEEKDAYS,
+    Period,
+    find_periods,
+    named_period,
+    shift_back,
+)
+from domains.ai.understanding.vocabulary import Vocabulary, fold_phrase
+from domains.products.repository import compact_sku
+
+NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "zwei": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
+    "elf": 11, "zwoelf": 12, "fuenfzehn": 15, "zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50,
+    "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "hundert": 100,
+}
+CONTRACTIONS = {
+    f"{stem}{end}": stem.rstrip("'") or stem
+    for stem in ("is", "are", "was", "were", "has", "have", "had", "do", "does", "did", "ca", "wo", "could", "should", "would")
+    for end in ("n't", "nt")
+}
+CONTRACTIONS.update({"can't": "can", "cant": "can", "won't": "will", "wont": "will"})
+SIZE_CUES = frozenset({"size", "sizes", "sz", "gr", "groesse", "groessen", "us", "eu", "gr.", "in", "im", "for", "fuer", "and", "und", "or", "oder"})
+CURRENCY = frozenset({"€", "$", "eur", "euro", "euros", "dollar", "dollars", "bucks", "£"})
+DAY_FACTOR = {"day": 1, "week": 7, "month": 30, "year": 365, "quarter": 91}
+SHOE_WORDS = frozenset({"pairs", "pair", "paare", "paar", "shoes", "schuhe", "sneakers", "sneaker", "running", "cloud", "cloudmonster", "kicks"})
+TOP_WORDS = frozenset({"top", "best", "beste", "besten", "first", "erste", "ersten", "bottom", "worst"})
+
+
+@dataclass(slots=True)
+class Reading:
+    """Roles found in one question, before they are assembled."""
+
+    tokens: list[Token]
+    roles: list[tuple[int, int, str, object]] = field(default_factory=list)  # (start, end, role, value)
+    used: set[int] = field(default_factory=set)
+    corrected: dict[int, str] = field(default_factory=dict)
+
+    def take(self, start: int, end: int, role: str, value: object = None) -> None:
+        self.roles.append((start, end, role, value))
+        self.used.update(range(start, end))
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(i in self.used for i in range(start, end))
+
+    def has(self, role: str) -> bool:
+        return any(r == role for _, _, r, _ in self.roles)
+
+    def values(self, role: str) -> list[object]:
+        return [v for _, _, r, v in self.roles if r == role]
+
+    def starting(self, prefix: str) -> list[tuple[int, str, object]]:
+        return [(s, r, v) for s, _, r, v in self.roles if r.startswith(prefix)]
+
+
+class Parser:
+    def __init__(self, vocabulary: Vocabulary, *, taught: dict[str, str] | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.lexicon: Lexicon = load_lexicon()
+        self.taught = {fold_phrase(k): v for k, v in (taught or {}).items() if fold_phrase(k)}
+        time_words = {*MONTHS, *UNITS, *WEEKDAYS, "last", "past", "since", "seit", "between", "bis", "today", "heute"}
+        self.common = self.lexicon.words | self.lexicon.filler | frozenset(time_words)
+        brand_words = {w for phrase in vocabulary.brands for w in phrase.split()}
+        platform_words = {w for phrase in vocabulary.platforms for w in phrase.split()}
+        self.known = self.common | vocabulary.words | brand_words | platform_words | set(NUMBER_WORDS)
+        self.known |= {w for phrase in self.taught for w in phrase.split()}
+        self._targets = sorted(w for w in self.known if len(w) >= 4 and w.isalpha())
+        self.used_taught: dict[str, str] = {}
+
+    # --- 1. tokens -----------------------------------------------------------------------------
+
+    def prepare(self, question: str) -> list[Token]:
+        out: list[Token] = []
+        for token in self._substitute_taught(tokenize(question)):
+            text = token.text
+            if text in NUMBER_WORDS:
+                out.append(replace(token, text=str(NUMBER_WORDS[text])))
+                continue
+            if text.endswith(("n't", "nt")) and text in CONTRACTIONS:  # "hasn't" -> has not
+                out += [replace(token, text=CONTRACTIONS[text]), replace(token, text="not")]
+                continue
+            if text not in self.known:
+                fixed = self._correct(text)
+                if fixed is not None:
+                    text = fixed
+            expanded = self.vocabulary.expand(text)
+            out.extend(replace(token, text=word) for word in expanded)
+        return out
+
+    def _substitute_taught(self, tokens: list[Token]) -> list[Token]:
+        """A taught word stands for its meaning ("bricks" -> "dead stock"), plural or not."""
+        if not self.taught:
+            return tokens
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            for phrase, meaning in self.taught.items():
+                parts = phrase.split()
+                window = [t.text for t in tokens[i : i + len(parts)]]
+                if window and window[-1].endswith("s") and window[:-1] + [window[-1][:-1]] == parts:
+                    window = parts
+                if window == parts:
+                    self.used_taught[phrase] = meaning
+                    first = tokens[i]
+                    out.extend(replace(first, text=t.text) for t in tokenize(fold_phrase(meaning)))
+                    i += len(parts)
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def _correct(self, word: str) -> str | None:
+        """A typo of a known word ('revnue', 'adiddas'); common words are known, so never 'fixed'."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        cutoff = 80 if len(word) >= 7 else 84 if len(word) >= 5 else 88
+        best = process.extractOne(word, self._targets, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return None if best is None else str(best[0])
+
+    # --- 2-5. roles ----------------------------------------------------------------------------
+
+    def read(self, question: str, *, now: datetime) -> Reading:
+        reading = Reading(self.prepare(question))
+        tokens = reading.tokens
+        words = [t.text for t in tokens]
+        self._skus(reading, words)
+        for match in find_periods(tokens, now):
+            if reading.free(match.start, match.end):
+                reading.take(match.start, match.end, "period", match.period)
+        self._numbers(reading, words)
+        self._phrases(reading, words)
+        for index, token in enumerate(tokens):
+            if index in reading.used or token.text in self.lexicon.filler or not re.search(r"[a-z0-9]", token.text):
+                continue
+            reading.take(index, index + 1, "unknown", token.raw)
+        return reading
+
+    def _skus(self, reading: Reading, words: list[str]) -> None:
+        for start in range(len(words)):
+            for length in (3, 2, 1):
+                key = compact_sku("".join(words[start : start + length]))
+                if start + length <= len(words) and key in self.vocabulary.skus and reading.free(start, start + length):
+                    reading.take(start, start + length, "product", self.vocabulary.skus[key])
+                    break
+
+    def _numbers(self, reading: Reading, words: list[str]) -> None:
+        n = len(words)
+        for i, word in enumerate(words):
+            if i in reading.used:
+                continue
+            value = number_value(word.removesuffix("s")) if word.endswith("s") and word[:-1].isdigit() else number_value(word)
+            if value is None:
+                continue
+            prev = words[i - 1] if i > 0 else ""
+            prev2 = " ".join(words[max(0, i - 2) : i])
+            nxt = words[i + 1] if i + 1 < n else ""
+            if prev not in SIZE_CUES and self._in_a_name(words, i):
+                continue  # "Air Max 95", "Yeezy 350": part of a product's name
+            if prev in ("a", "an", "ein", "einen", "einem") and nxt in ("sale", "verkauf", "pair", "paar", "€", "eur", "euro"):
+                reading.take(i - 1, i + 2 if nxt in ("sale", "verkauf") else i + 1, "price_point", Decimal(str(value)))
+                continue
+            # "between N and M days" (age band)
+            if prev == "between" or prev == "zwischen":
+                if i + 3 < n and words[i + 1] in ("and", "und", "to", "bis") and words[i + 3] in UNITS:
+                    high = number_value(words[i + 2])
+                    if high is not None:
+                        factor = DAY_FACTOR[UNITS[words[i + 3]]]
+                        reading.take(i - 1, i + 4, "age_range", (int(value * factor) - 1, int(high * factor)))
+                        continue
+            # "31-60 days", "31 to 60 days", "31 bis 60 Tage" (age band)
+            if i + 2 < n and words[i + 2] in UNITS and number_value(nxt) is not None and i + 1 not in reading.used:
+                high = number_value(nxt)
+                assert high is not None
+                factor = DAY_FACTOR[UNITS[words[i + 2]]]
+                reading.take(i, i + 3, "age_range", (int(value * factor) - 1, int(high * factor)))
+                continue
+            if i + 3 < n and nxt in ("to", "bis", "and", "und") and words[i + 3] in UNITS and number_value(words[i + 2]) is not None:
+                high = number_value(words[i + 2])
+                assert high is not None
+                factor = DAY_FACTOR[UNITS[words[i + 3]]]
+                reading.take(i, i + 4, "age_range", (int(value * factor) - 1, int(high * factor)))
+                continue
+            # N days / weeks (an age, unless the time grammar took it as a window)
+            unit = UNITS.get(nxt)
+            if unit is None and nxt in ("+", "plus") and i + 2 < n:
+                unit = UNITS.get(words[i + 2])
+            if unit is not None and unit != "quarter":
+                days = int(value * DAY_FACTOR[unit])
+                younger = prev in ("under", "unter", "within", "innerhalb", "max", "hoechstens") or prev2 in (
+                    "less than", "weniger als", "younger than", "juenger als", "fewer than", "at most", "newer than",
+                )
+                end = i + 2 if nxt not in ("+", "plus") else i + 3
+                start = i - 1 if prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max") else i
+                if prev2 in ("more than", "mehr als", "older than", "aelter als", "less than", "weniger als", "younger than", "juenger als", "longer than", "laenger als", "at least", "at most"):
+                    start = i - 2
+                if reading.free(start, end):
+                    reading.take(start, end, "max_age" if younger else "min_age", days)
+                continue
+            # sizes
+            if prev in ("eu",) or (prev in ("groesse", "gr", "size") and value > 20):
+                us = eu_to_us(value, brand=None)
+                if us is not None:
+                    start = i - 1 if not (i >= 2 and words[i - 2] in ("size", "groesse", "gr")) else i - 2
+                    reading.take(start, i + 1, "eu_size", (value, us))
+                    continue
+            if prev in ("size", "sizes", "sz", "groesse", "groessen", "gr", "us") and is_us_size(value):
+                reading.take(i - 1, i + 1, "size", size_label(value))
+                self._more_sizes(reading, words, i + 1)
+                continue
+            if prev in ("in", "im", "fuer", "for") and is_us_size(value) and nxt not in CURRENCY and not UNITS.get(nxt):
+                if "." in word or "," in word or value <= 15:
+                    reading.take(i - 1, i + 1, "size", size_label(value))
+                    self._more_sizes(reading, words, i + 1)
+                    continue
+            if (
+                word.endswith("s")
+                and word[:-1].replace(".", "").isdigit()
+                and is_us_size(value)
+                and not (i > 0 and self.vocabulary.match_names([prev, word], common=self.common))
+            ):
+                reading.take(i, i + 1, "size", size_label(value))  # "10s", "9.5s"
+                continue
+            # top N / N best
+            if prev in TOP_WORDS or nxt in ("best", "besten", "beste", "top", "meistverkauften"):
+                if 1 <= value <= 100 and value == int(value):
+                    reading.take(i, i + 1, "top", int(value))
+                    continue
+            # prices
+            comparator = prev in ("over", "above", "ueber", "under", "below", "unter", "than", "als", "min", "max", "ab", "bis")
+            if nxt in CURRENCY or prev in CURRENCY or comparator:
+                cheap = prev in ("under", "below", "unter", "bis", "max") or prev2 in ("less than", "weniger als", "cheaper than", "guenstiger als", "billiger als")
+                start = i - 1 if prev in CURRENCY or comparator else i
+                if prev2 in ("more than", "mehr als", "less than", "weniger als", "cheaper than", "guenstiger als", "billiger als", "higher than", "hoeher als"):
+                    start = i - 2
+                end = i + 2 if nxt in CURRENCY else i + 1
+                if reading.free(start, end):
+                    reading.take(start, end, "max_price" if cheap else "min_price", Decimal(str(value)))
+                continue
+            if prev in ("sell", "sold", "verkaufe", "verkaufen", "for", "fuer", "at", "bei") and value >= 20:
+                reading.take(i, i + 1, "price_point", Decimal(str(value)))
+
+    def _in_a_name(self, words: list[str], i: int) -> bool:
+        """Is words[i] (a number) the model number of a product name with the word(s) before it?"""
+        for back in (1, 2):
+            if i - back < 0:
+                break
+            match = self.vocabulary.match_names(words[i - back : i + 1], common=self.common)
+            if match is not None and match.length == back + 1:
+                return True
+        return False
+
+    def _more_sizes(self, reading: Reading, words: list[str], i: int) -> None:
+        """'size 10 and 11', 'Größe 9, 9,5 oder 10'."""
+        while i + 1 < len(words) and words[i] in ("and", "und", "or", "oder", "&") and i + 1 not in reading.used:
+            value = number_value(words[i + 1])
+            if value is None or not is_us_size(value):
+                return
+            reading.take(i, i + 2, "size", size_label(value))
+            i += 2
+
+    def _phrases(self, reading: Reading, words: list[str]) -> None:
+        n = len(words)
+        i = 0
+        while i < n:
+            if i in reading.used:
+                i += 1
+                continue
+            best: tuple[int, list[tuple[str, object]]] | None = None
+            for length in range(min(6, n - i), 0, -1):
+                if not reading.free(i, i + length):
+                    continue
+                found = self._roles_of(tuple(words[i : i + length]), words, i, reading.tokens[i].raw)
+                if found:
+                    best = (length, found)
+                    break
+            names = self.vocabulary.match_names(
+                [w for w in words[i : i + 6]], common=self.common
+            ) if reading.free(i, i + 1) else None
+            if names is not None and reading.free(i, i + names.length) and (best is None or names.length > best[0]):
+                if names.exact:
+                    for sku in names.skus:
+                        reading.take(i, i + names.length, "product", sku)
+                else:
+                    reading.take(i, i + names.length, "family", names.phrases)
+                i += names.length
+                continue
+            if best is not None:
+                length, found = best
+                for role, value in found:
+                    reading.take(i, i + length, role, value)
+                i += length
+                continue
+            i += 1
+
+    def _roles_of(self, phrase: tuple[str, ...], words: list[str], at: int, raw: str = "") -> list[tuple[str, object]]:
+        text = " ".join(phrase)
+        brand = self.vocabulary.brands.get(text)
+        if brand is not None and len(phrase) == 1 and text in self.lexicon.filler:
+            # a brand spelled like a common word ("On"): only written as a name, or before a shoe word
+            after = words[at + 1] if at + 1 < len(words) else ""
+            if not (raw == brand and at > 0) and after not in SHOE_WORDS:
+                brand = None
+        if brand is not None:
+            return [("brand", brand)]
+        platform = self.vocabulary.platforms.get(text)
+        if platform is not None and not (text in self.lexicon.filler):
+            return [("platform", platform)]
+        roles = self.lexicon.roles(phrase)
+        if not roles and len(phrase) == 1 and phrase[0].endswith("s") and len(phrase[0]) > 3:
+            roles = self.lexicon.roles((phrase[0][:-1],))
+        return [(role, None) for role in roles]
+
+
+# --- assembling an Interpretation ----------------------------------------------------------------
+
+
+def assemble(reading: Reading, *, now: datetime) -> Interpretation:
+    """Roles -> metrics, group-by, filters, window and action (docs/domain.md readings)."""
+    result = Interpretation()
+    filters = result.filters
+    roles = [r for _, _, r, _ in reading.roles]
+    has = reading.has
+
+    for _, role, value in reading.starting(""):
+        if role == "brand" and value not in filters.brand:
+            filters.brand.append(str(value))
+        elif role == "platform" and value not in filters.platform:
+            filters.platform.append(str(value))
+        elif role == "family":
+            for phrase in value:  # type: ignore[attr-defined]
+                if phrase not in filters.family:
+                    filters.family.append(phrase)
+        elif role == "product" and value not in filters.product:
+            filters.product.append(str(value))
+        elif role == "size" and value not in filters.size:
+            filters.size.append(str(value))
+        elif role == "eu_size":
+            eu, us = value  # type: ignore[misc]
+            filters.size.append(size_label(us))
+            result.notes.append(f"EU {size_label(eu)} = US {size_label(us)}")
+        elif role.startswith("status:"):
+            filters.status = [role.split(":")[1]]
+        elif role.startswith("condition:"):
+            filters.condition = [role.split(":")[1]]
+        elif role == "min_age":
+            filters.min_age_days = int(value)  # type: ignore[call-overload]
+        elif role == "max_age":
+            filters.max_age_days = int(value)  # type: ignore[call-overload]
+        elif role == "age_range":
+            filters.min_age_days, filters.max_age_days = value  # type: ignore[misc]
+        elif role == "min_price":
+            filters.min_price = value  # type: ignore[assignment]
+        elif role == "max_price":
+            filters.max_price = value  # type: ignore[assignment]
+        elif role == "top":
+            result.limit = int(value)  # type: ignore[call-overload]
+        elif role == "price_point":
+            result.fee_price = value  # type: ignore[assignment]
+        elif role == "unknown":
+            result.unknown_terms.append(str(value))
+    # no_record words: report them as typed
+    result.no_record = [
+        (r.split(":")[1], " ".join(t.raw for t in reading.tokens[s:e]))
+        for s, e, r, _ in reading.roles
+        if r.startswith("no_record:")
+    ]
+
+    periods = [v for v in reading.values("period") if isinstance(v, Period)]
+    all_time = [p for p in periods if p.grain == "all"]
+    periods = [p for p in periods if p.grain != "all"] or all_time
+    if len(periods) >= 2 and (has("compare") or len(periods) == 2):
+        result.compare_periods = periods[:2]
+        result.period = periods[0]
+    elif periods:
+        result.period = periods[0]
+
+    # taught words stand for the roles of their meaning
+    taught_meanings = [v for v in reading.values("taught")]
+
+    metrics = [r.split(":")[1] for r in roles if r.startswith("metric:")]
+    facts = [r.split(":")[1] for r in roles if r.startswith("fact:")]
+    measures = {r.split(":")[1] for r in roles if r.startswith("measure:")}
+    measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
+    if measure == "count" and measures & {"value", "cost"}:
+        # "how many ... and what are they worth": both; "pairs ... worth": the value
+        measure = None if has_how_many(reading) else ("cost" if "cost" in measures else "value")
+    average = has("average")
+    dead = has("dead")
+    rate = has("rate")
+    summary = has("summary")
+    group = [r.split(":")[1] for r in roles if r.startswith("group:")]
+    rank = next((r.split(":")[1] for r in roles if r.startswith("rank:")), None)
+    pick = next((r.split(":")[1] for r in roles if r.startswith("pick:")), None)
+    listing = has("list")
+    tool = next((r.split(":")[1] for r in roles if r.startswith("tool:")), None)
+    chat = next((r.split(":")[1] for r in roles if r.startswith("chat:")), None)
+    deadstock_word = any(t.text == "deadstock" for t in reading.tokens)
+
+    # "DS" / "deadstock" describing pairs is condition new; a bare "deadstock" is aged stock
+    if deadstock_word and dead:
+        index = next(i for i, t in enumerate(reading.tokens) if t.text == "deadstock")
+        follows = {r for s, _, r, _ in reading.roles if s == index + 1}
+        if follows & {"family", "brand", "measure:count", "product"}:
+            dead = False
+            filters.condition = ["new"]
+        else:
+            result.notes.append("'deadstock' read as aged stock (dead stock), not as unworn")
+
+    # average modifies a named metric
+    if average:
+        metrics = [
+            {"profit": "average_profit_per_pair", "revenue": "average_sale_price"}.get(m, m) for m in metrics
+        ]
+        if not metrics and ("sales" in facts or measure == "value"):
+            metrics = ["average_sale_price"]
+    if "days_to_sell" in metrics and "stock" in facts and "sales" not in facts:
+        metrics = ["average_age_days" if m == "days_to_sell" else m for m in metrics]
+    if dead:
+        if rate or "margin" in metrics:
+            metrics = [m for m in metrics if m != "margin"] + ["dead_stock_rate"]
+        elif not any(m in ("inventory_value",) for m in metrics) or measure == "value":
+            metrics = [m for m in metrics if m not in ("units_in_inventory", "inventory_value")]
+            if measure == "value" or "inventory_value" in [r.split(":")[1] for r in roles if r.startswith("metric:")]:
+                metrics.append("dead_stock_value")
+            elif measure == "count":
+                metrics.append("dead_stock_units")
+            else:
+                metrics += ["dead_stock_units", "dead_stock_value"]
+        result.dead_stock_days = filters.min_age_days
+        filters.min_age_days = None
+
+    fact = _main_fact(facts, reading)
+    if not metrics:
+        if summary:
+            metrics = list(SUMMARY_METRICS[fact or "sales"])
+        elif fact is not None:
+            if fact == "sales" and rank and not measure:
+                metrics = ["units_sold"]
+            else:
+                metrics = list(FACT_METRICS[(fact, measure)])
+        elif rank or group and any(g not in STOCK_ONLY_DIMENSIONS for g in group) and not listing:
+            metrics = ["units_sold"] if not (set(group) & STOCK_ONLY_DIMENSIONS) else ["units_in_inventory"]
+        elif group and set(group) & STOCK_ONLY_DIMENSIONS:
+            metrics = ["units_in_inventory"]
+        elif measure == "value" and (filters.brand or filters.family or filters.product or filters.size):
+            metrics = ["inventory_value"]
+        elif measure == "count" or filters.brand or filters.family or filters.product or filters.size or filters.status or filters.condition or filters.min_age_days is not None:
+            if result.period is not None and not filters.status and filters.min_age_days is None:
+                metrics = ["units_sold", "revenue"]
+            else:
+                metrics = ["units_in_inventory"] if measure == "count" else ["units_in_inventory", "inventory_value"]
+        elif result.period is not None:
+            metrics = ["units_sold", "revenue", "profit"]
+    if "purchases" == fact:
+        metrics = [{"units_in_inventory": "pairs_bought", "inventory_value": "purchase_spend"}.get(m, m) for m in metrics]
+    result.metrics = list(dict.fromkeys(metrics))
+
+    # group-by: product cues are lists unless ranked; a dimension also filtered is not grouped
+    dims: list[str] = []
+    for dim in group:
+        if dim == "product" and not rank and (listing or result.stock_only or not result.metrics):
+            listing = True
+            continue
+        if dim == "size" and filters.size:
+            continue
+        if dim == "platform" and filters.platform and len(filters.platform) == 1:
+            continue
+        if dim not in dims:
+            dims.append(dim)
+    if len(filters.brand) > 1 and "brand" not in dims:
+        dims.append("brand")
+    if len(filters.platform) > 1 and "platform" not in dims:
+        dims.append("platform")
+    if len(filters.family) > 1 and has("compare") and "family" not in dims:
+        dims.append("family")
+    result.group_by = dims[:2]
+    if rank:
+        result.descending = rank == "desc"
+        if not result.group_by and result.metrics and result.metrics[0] in ("units_sold", "revenue", "profit", "margin"):
+            result.group_by = ["product"]
+        result.limit = result.limit or (5 if result.group_by else None)
+        result.sort = result.metrics[0] if result.metrics else None
+    elif result.limit and not result.group_by:
+        result.group_by = ["product"]
+        result.sort = result.metrics[0] if result.metrics else None
+
+    # action
+    money_out = {"fees", "payout", "selling_costs"} & set(result.metrics)
+    price_given = result.fee_price is not None or (
+        (filters.min_price is not None or filters.max_price is not None) and result.period is None and not listing
+    )
+    if tool is None and money_out and price_given and not result.group_by:
+        tool = "fee_estimate"
+    if tool == "fee_estimate" and result.fee_price is None:
+        result.fee_price = filters.min_price or filters.max_price
+        filters.min_price = filters.max_price = None
+    if tool == "reprice":
+        result.metrics = ["dead_stock_units", "dead_stock_value"]
+    if tool is not None:
+        result.action = tool
+    elif (listing or pick) and (result.stock_only or not result.metrics or dead) and not result.group_by:
+        result.action = "list"
+        result.pick = pick
+        if not result.metrics:
+            result.metrics = ["units_in_inventory"]
+    elif result.metrics:
+        result.action = "aggregate"
+        if pick and result.stock_only:
+            result.action, result.pick = "list", pick
+    elif chat is not None and not result.unknown_terms:
+        result.action = chat
+    elif result.no_record:
+        result.action = "no_record"
+    elif taught_meanings:
+        result.action = "aggregate"
+    if result.period is not None and result.period.future and result.action == "aggregate" and not result.stock_only:
+        result.action = "future"
+    if result.group_by and result.stock_only and set(result.group_by) & TIME_DIMENSIONS:
+        result.group_by = [g for g in result.group_by if g not in TIME_DIMENSIONS]
+    return result
+
+
+def has_how_many(reading: Reading) -> bool:
+    words = [t.text for t in reading.tokens]
+    return any(
+        words[i : i + 2] in (["how", "many"], ["wie", "viele"], ["number", "of"]) or words[i] in ("wieviele", "anzahl")
+        for i in range(len(words))
+    )
+
+
+def _main_fact(facts: list[str], reading: Reading) -> str | None:
+    """Purchases, then sales, then stock; 'have'/'got' say little when a sale or purchase is named."""
+    weak = {"have", "has", "got", "hab", "habe", "haben", "hast", "da", "own", "left", "uebrig", "have got", "haben wir"}
+    strong_stock = any(
+        r == "fact:stock" and " ".join(t.text for t in reading.tokens[s:e]) not in weak for s, e, r, _ in reading.roles
+    )
+    if "purchases" in facts:
+        return "purchases"
+    if "sales" in facts:
+        return "sales"
+    if "stock" in facts:
+        return "stock" if strong_stock or not reading.starting("metric:") else None
+    return None
+
+
+def merge_followup(current: Interpretation, previous: Interpretation, reading: Reading, *, now: datetime) -> Interpretation:
+    """A follow-up resolved against the previous turn: it keeps the previous metric, filters and
+    window unless it names new ones; 'the month before' moves the window back."""
+    merged = replace(previous)
+    merged.followup = True
+    merged.unknown_terms = current.unknown_terms
+    merged.no_record = current.no_record
+    merged.notes = current.notes
+    named_metrics = bool(reading.starting("metric:")) or bool(reading.starting("fact:")) or reading.has("dead") or reading.has("summary")
+    measures = {r.split(":")[1] for _, r, _ in reading.starting("measure:")}
+    measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
+    if named_metrics and current.metrics:
+        merged.metrics = current.metrics
+        merged.dead_stock_days = current.dead_stock_days or previous.dead_stock_days
+    elif measure in ("value", "cost", "amount") and "count" not in measures:
+        # "what are they worth?", "what did they cost?"
+        mapping = {
+            "units_in_inventory": "inventory_value",
+            "units_sold": "revenue" if measure != "cost" else "cogs",
+            "pairs_bought": "purchase_spend",
+            "dead_stock_units": "dead_stock_value",
+        }
+        values = [mapping.get(m, m) for m in previous.metrics]
+        merged.metrics = list(dict.fromkeys(v for v in values if v in mapping.values() or v not in mapping))
+    elif measure == "count":
+        # "how many pairs is that?"
+        sales = {"revenue", "profit", "margin", "roi", "cogs", "fees", "payout", "average_sale_price", "shipping", "selling_costs"}
+        counted = ["units_sold" if m in sales else {"inventory_value": "units_in_inventory", "dead_stock_value": "dead_stock_units", "purchase_spend": "pairs_bought"}.get(m, m) for m in previous.metrics]
+        merged.metrics = list(dict.fromkeys(counted))
+    elif reading.has("rate") and any(m.startswith("dead_stock") for m in previous.metrics):
+        merged.metrics = ["dead_stock_rate"]
+    merged.filters = previous.filters.merged(current.filters)
+    if reading.has("followup:previous_period") and previous.period is not None:
+        merged.period = shift_back(previous.period, now)
+        merged.compare_periods = []
+    elif reading.has("followup:previous_period"):
+        merged.period = named_period("last_month", now) if any(t.text in ("vormonat", "month") for t in reading.tokens) else None
+    elif current.period is not None:
+        merged.period = current.period
+        merged.compare_periods = current.compare_periods
+    if current.group_by:
+        merged.group_by = current.group_by
+    for dim in list(merged.group_by):
+        if getattr(merged.filters, dim, None) and dim in ("size", "brand", "platform") and len(getattr(merged.filters, dim)) == 1:
+            merged.group_by.remove(dim)  # "und in 9,5?" after "by size": one size now
+    if current.action == "list" or current.pick:
+        merged.action = "list"
+        merged.pick = current.pick
+        merged.group_by = []
+        if not merged.stock_only and not named_metrics:
+            merged.metrics = ["units_in_inventory"]
+    elif previous.action in ("list",) and not current.pick and not reading.has("list"):
+        merged.action = "aggregate" if named_metrics or measure else "list"
+    elif previous.action in ("unknown", "no_record", "future", "greeting", "thanks", "help", "teach"):
+        merged.action = current.action
+    if merged.action == "list" and current.pick is None and not reading.has("list") and measure:
+        merged.action = "aggregate"
+    if current.limit:
+        merged.limit = current.limit
+    if current.dead_stock_days:
+        merged.dead_stock_days = current.dead_stock_days
+    if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_age_days is not None and not reading.has("dead"):
+        merged.dead_stock_days = current.filters.min_age_days  # "over 200?" after a dead-stock answer
+        merged.filters.min_age_days = previous.filters.min_age_days
+    if reading.starting("compare") and current.period is not None and previous.period is not None and not current.compare_periods:
+        merged.compare_periods = [previous.period, current.period]  # "vs q2?"
+        merged.period = previous.period
+    if merged.period is not None and merged.period.future and merged.action == "aggregate" and not merged.stock_only:
+        merged.action = "future"
+    elif merged.action == "future" and (merged.period is None or not merged.period.future):
+        merged.action = "aggregate"
+    return merged
+
+
+def is_followup(current: Interpretation, reading: Reading) -> bool:
+    """Does the question lean on the previous turn? ('and for Adidas?', 'what about the margin?',
+    'the month before?', 'which of those ... ?', a question with filters or a window but no metric)."""
+    if current.action in ("greeting", "thanks", "help"):
+        return False
+    if reading.has("followup:previous_period") or reading.has("followup:anaphora"):
+        return True
+    first = _first_content(reading)
+    if any(start <= first for start, _r, _v in reading.starting("followup:continuation")):
+        return True
+    if any(start <= first for start, _r, _v in reading.starting("compare")) and reading.has("period"):
+        return True  # "vs q2?"
+    named = (
+        reading.starting("metric:")
+        or reading.starting("fact:")
+        or reading.has("dead")
+        or reading.has("summary")
+        or reading.starting("tool:")
+    )
+    return not named and bool(
+        current.filters.as_dict()
+        or current.period is not None
+        or reading.starting("pick:")
+        or reading.starting("measure:")
+        or reading.starting("group:")
+        or reading.has("rate")
+    )
+
+
+def _first_content(reading: Reading) -> int:
+    """The index of the first token that is not a filler word ('ok so ... and for Nike?')."""
+    filler = load_lexicon().filler - {"and", "und", "what", "how", "was", "wie"}
+    return next((i for i, t in enumerate(reading.tokens) if t.text not in filler), 0)

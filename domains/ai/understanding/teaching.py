@@ -1,0 +1,43 @@
+"""Teaching a word: "when I say bricks I mean dead stock", "mit Breds meine ich Jordan 4 Bred".
+
+The taught word is stored in the user's memory (a fact of kind "term:<word>") and stands for
+its meaning in every later question of that user (Parser._substitute_taught).
+"""
+
+from __future__ import annotations
+
+import re
+
+from domains.ai.understanding.normalize import fold
+
+# (pattern over the folded question) -> groups `term` and `meaning`
+_PATTERNS = [
+    r"(?:when|if|whenever) i (?:say|write|type) (?P<term>.+?),? (?:i mean|i'm talking about|that means|it means|means) (?P<meaning>.+)",
+    r"by (?P<term>.+?),? i mean (?P<meaning>.+)",
+    r"wenn ich (?P<term>.+?) (?:sage|schreibe|tippe),? (?:meine ich|dann meine ich|ist gemeint|sind gemeint|bedeutet das) (?P<meaning>.+)",
+    r"(?:mit|unter) (?P<term>.+?) (?:meine ich|verstehe ich|sind gemeint|ist gemeint) (?P<meaning>.+)",
+    r"(?P<term>[\w' -]{2,30}?) (?:means|stands for|refers to|bedeutet|heisst|steht fuer|=) (?P<meaning>.+)",
+    r"(?P<term>[\w' -]{2,30}?) (?:are|is|sind|ist) (?:the|die|der|das|my|meine) (?P<meaning>.+)",
+]
+_LEAD = re.compile(r"^(?:please |bitte )?(?:remember|note|merk dir|merke dir|notiere|fyi|just so you know)[:,]? (?:that |dass )?")
+_COMPILED = [re.compile(p) for p in _PATTERNS]
+MAX_TERM_LENGTH = 34  # the fact kind is "term:<word>", 40 characters at most
+
+
+def find_teaching(question: str, *, strict: bool = True) -> tuple[str, str] | None:
+    """(term, meaning) when the question teaches a word. The last two patterns ("X means Y",
+    "X are the Y") only count when `strict` is False: the caller checks X is not a known word."""
+    text = _LEAD.sub("", fold(question).strip().rstrip("?.! "))
+    for index, pattern in enumerate(_COMPILED):
+        if strict is False or index < 4:
+            match = pattern.fullmatch(text)
+            if match:
+                term = match.group("term").strip(" \"'“”„")
+                meaning = match.group("meaning").strip(" \"'“”„")
+                if term and meaning and len(term) <= MAX_TERM_LENGTH and len(term.split()) <= 3:
+                    return term, meaning
+    return None
+
+
+def term_kind(term: str) -> str:
+    return f"term:{fold(term).strip()[:MAX_TERM_LENGTH]}"
