@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from domains.analytics.schemas import (
     BestSellersOut,
@@ -14,6 +14,9 @@ from domains.analytics.schemas import (
     TimeSeriesOut,
     WindowOut,
 )
+from domains.analytics.semantic.query import SemanticQuery
+from domains.analytics.semantic.result import SemanticResult
+from domains.analytics.semantic.service import SemanticQueryService
 from domains.analytics.service import DEFAULT_DEAD_STOCK_DAYS, MAX_DEAD_STOCK_DAYS, AnalyticsService
 from domains.analytics.windows import MAX_DAYS, PeriodName, Window, resolve_window
 from shared.api.dependencies import AnalyticsDbSession, CurrentUser, Pagination
@@ -149,3 +152,41 @@ async def low_stock(
         by_size=by_size, limit=page.limit, offset=page.offset
     )
     return Page[LowStockRow](items=rows, total=total, limit=page.limit, offset=page.offset)
+
+
+QUERY_EXAMPLES: dict[str, Any] = {
+    "sell-through of Jordan 4s by size, last month": {
+        "summary": "Sell-through of one model family by size",
+        "value": {
+            "metrics": ["units_sold", "units_in_inventory", "sell_through"],
+            "group_by": ["size"],
+            "filters": {"family": ["Jordan 4"]},
+            "start": "2026-10-01T00:00:00Z",
+            "end": "2026-11-01T00:00:00Z",
+        },
+    },
+    "top 5 brands by profit": {
+        "summary": "Top 5 brands by profit, last 30 days (the default window)",
+        "value": {"metrics": ["profit", "margin"], "group_by": ["brand"], "limit": 5},
+    },
+    "dead stock by aging bucket": {
+        "summary": "Pairs in inventory and dead stock (over 90 days) by age",
+        "value": {
+            "metrics": ["units_in_inventory", "inventory_value", "dead_stock_units"],
+            "group_by": ["aging_bucket"],
+            "dead_stock_days": 90,
+            "sort_by_group": True,
+        },
+    },
+}
+
+
+@router.post("/query", response_model=SemanticResult)
+async def semantic_query(
+    user: CurrentUser,
+    session: AnalyticsDbSession,
+    now: Now,
+    query: Annotated[SemanticQuery, Body(openapi_examples=QUERY_EXAMPLES)],
+) -> SemanticResult:
+    """Any metrics, grouped by up to two dimensions, over filters and a window (docs/semantic.md)."""
+    return await SemanticQueryService(session).run(query, now=now)
