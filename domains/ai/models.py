@@ -69,3 +69,20 @@ class UsageLedger(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6), default=Decimal(0), nullable=False)
+
+
+class UnansweredQuestion(Base):
+    """A question the assistant did not (fully) understand: the owner sees what to teach it."""
+
+    __tablename__ = "ai_unanswered_questions"
+    __table_args__ = (Index("ix_ai_unanswered_questions_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="CASCADE"), nullable=True
+    )
+    question: Mapped[str] = mapped_column(Text, nullable=False)
+    unknown_terms: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    understood: Mapped[str] = mapped_column(String(10), nullable=False)  # partial | none
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -48,6 +48,7 @@ from domains.ai.service import AIAssistantService, PreparedTurn, StreamEvent
 from domains.ai.suggestions import SuggestionBuilder
 from domains.ai.tools.business import BusinessTools
 from domains.ai.usage import UsageService
+from domains.ai.vocabulary_router import vocabulary_router
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.config.settings import Settings
@@ -328,3 +329,4 @@ async def get_conversation(
 router = APIRouter()
 router.include_router(ai)
 router.include_router(memory_router, prefix="/ai", dependencies=Enabled)
+router.include_router(vocabulary_router, prefix="/ai", dependencies=Enabled)

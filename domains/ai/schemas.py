@@ -218,3 +218,42 @@ class HealthResponse(BaseModel):
         description="Memori backend only: whether Memori recalls and records for this provider's answers",
     )
     memori_detail: str | None = Field(default=None, description="Memori backend only: why (not)")
+
+
+class TeachWordRequest(BaseModel):
+    """Body of POST /ai/vocabulary: a word and what it means ("bricks" -> "dead stock")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    term: str = Field(min_length=1, max_length=34, pattern=r"^[^\x00]*$", description="the word or short phrase")
+    means: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$", description="what it means, in words the assistant knows")
+
+    @field_validator("term", "means")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = _strip_non_empty(value)
+        return value
+
+    @field_validator("term")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if len(value.split()) > 3:
+            raise ValueError("at most three words")
+        return value
+
+
+class TaughtWord(BaseModel):
+    id: int
+    term: str
+    means: str
+    text: str
+    created_at: datetime
+
+
+class UnansweredOut(BaseModel):
+    id: int
+    question: str
+    unknown_terms: list[str]
+    understood: Literal["partial", "none"]
+    conversation_id: uuid.UUID | None
+    created_at: datetime

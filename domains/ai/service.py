@@ -49,6 +49,7 @@ from domains.ai.providers.prompts import system_prompt
 from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequest, ConversationResponse
 from domains.ai.tokens import count_tokens, trim_history
 from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable
+from domains.ai.teaching import record_unanswered
 from domains.ai.understanding.restatement import empty_interpretation, interpretation_from_query
 from domains.ai.tools.memory import RememberingTools
 from domains.ai.usage import BudgetHold, RateLimiter, UsageService, enforce_rate_limit
@@ -390,6 +391,13 @@ class AIAssistantService:
             completion_tokens=completion_tokens,
         )
         await self._memory_after(prepared, answer)
+        await record_unanswered(
+            session=self.session,
+            user_id=prepared.user_id,
+            conversation_id=prepared.conversation_id,
+            question=prepared.text,
+            interpretation=interpretation,
+        )
         await self.session.flush()
 
         response = prepared.response_model(

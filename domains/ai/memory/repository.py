@@ -30,7 +30,7 @@ from sqlalchemy.types import Uuid
 
 from domains.ai.memory.fts import FACTS_FTS_TABLE, MESSAGES_FTS_TABLE, TS_CONFIG
 from domains.ai.memory.models import MemoryFact
-from domains.ai.models import Conversation, Message
+from domains.ai.models import UnansweredQuestion, Conversation, Message
 from shared.database.types import UTCDateTime
 
 # Words that would match nearly every message; the 'simple' text configuration keeps them.
@@ -253,6 +253,7 @@ async def memory_counts(session: AsyncSession, *, user_id: uuid.UUID) -> dict[st
 async def delete_all_memory(session: AsyncSession, *, user_id: uuid.UUID) -> dict[str, int]:
     """Facts, messages and conversations of this user only; returns how many rows went."""
     facts = await session.execute(delete(MemoryFact).where(MemoryFact.user_id == user_id))
+    await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user_id))
     messages = await session.execute(delete(Message).where(Message.user_id == user_id))
     conversations = await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
     return {

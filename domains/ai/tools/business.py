@@ -36,7 +36,7 @@ from domains.ai.tools.specs import (
     PriceRecommendationArgs,
     ProductLookupArgs,
 )
-from domains.ai.understanding.vocabulary import Vocabulary
+from domains.ai.understanding.vocabulary import Vocabulary, load_vocabulary
 from domains.analytics.semantic.catalog import METRICS
 from domains.analytics.semantic.query import SemanticQuery
 from domains.analytics.semantic.service import SemanticQueryService
@@ -53,8 +53,6 @@ from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, NotFound, ValidationFailed
 
 logger = structlog.get_logger(__name__)
-# The business vocabulary per database, with the catalogue version it was built from.
-_VOCABULARIES: dict[str, tuple[tuple[object, ...], Vocabulary]] = {}
 
 ALL_TIME_START = datetime(2000, 1, 1, tzinfo=UTC)
 DEFAULT_PLATFORM = "stockx"
@@ -196,17 +194,8 @@ class BusinessTools:
     # --- the business's vocabulary (names the built-in engine reads questions with) -------------
 
     async def vocabulary(self) -> Vocabulary:
-        """Brands, products and platforms, rebuilt only when the catalogue changed."""
-        products = ProductService(self.session)
-        key = str(self.session.get_bind().url)
-        version = await products.catalogue_version()
-        cached = _VOCABULARIES.get(key)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        brands = [b.name for b in await products.list_brands()]
-        vocabulary = Vocabulary.build(await products.catalogue(), brands)
-        _VOCABULARIES[key] = (version, vocabulary)
-        return vocabulary
+        """Brands, products and platforms the built-in engine reads questions with."""
+        return await load_vocabulary(self.session)
 
     # --- the semantic query -----------------------------------------------------------------------
 

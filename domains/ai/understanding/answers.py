@@ -192,8 +192,13 @@ class Writer:
 
     def price_recommendation(self, data: dict[str, Any]) -> str:
         price = fmt.money(data.get("recommended_price"), self.language, self.currency)
-        reasoning = data.get("reasoning") or ""
-        return self.t(f"List at **{price}**. {reasoning}", f"Listen für **{price}**. {reasoning}").strip()
+        reasoning = data.get("reasoning") or []
+        why = " ".join(reasoning) if isinstance(reasoning, list) else str(reasoning)
+        pair = f"{data.get('product_name')} ({data.get('sku')}), " + self.t("size ", "Größe ") + str(data.get("size"))
+        return self.t(
+            f"{pair} on {platform_label(str(data.get('platform')), 'en')}: list at **{price}**. {why}",
+            f"{pair} auf {platform_label(str(data.get('platform')), 'de')}: listen für **{price}**. {why}",
+        ).strip()
 
     def fee_estimate(self, data: dict[str, Any]) -> str:
         estimates = data.get("estimates", [])

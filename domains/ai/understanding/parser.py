@@ -35,6 +35,7 @@ from domains.ai.understanding.normalize import Token, number_value, tokenize
 from domains.ai.understanding.sizes import eu_to_us, is_us_size, size_label
 from domains.ai.understanding.timegrammar import (
     MONTHS,
+    days_period,
     UNITS,
     WEEKDAYS,
     Period,
@@ -113,10 +114,18 @@ class Parser:
         for token in self._substitute_taught(tokenize(question)):
             text = token.text
             if text in NUMBER_WORDS:
-                out.append(replace(token, text=str(NUMBER_WORDS[text])))
+                value = NUMBER_WORDS[text]
+                if value == 100 and out and out[-1].text.isdigit() and int(out[-1].text) < 10:
+                    out[-1] = replace(out[-1], text=str(int(out[-1].text) * 100), end=token.end)  # "two hundred"
+                else:
+                    out.append(replace(token, text=str(value)))
                 continue
             if text.endswith(("n't", "nt")) and text in CONTRACTIONS:  # "hasn't" -> has not
                 out += [replace(token, text=CONTRACTIONS[text]), replace(token, text="not")]
+                continue
+            compact = re.fullmatch(r"(\d{1,4})(d|t|w|wk|wks|m|mo|mos|days|tage)", text)
+            if compact:  # "90d", "120d", "6w": a number and its unit
+                out += [replace(token, text=compact.group(1)), replace(token, text=compact.group(2))]
                 continue
             if text not in self.known:
                 fixed = self._correct(text)
@@ -221,9 +230,26 @@ class Parser:
                 reading.take(i, i + 4, "age_range", (int(value * factor) - 1, int(high * factor)))
                 continue
             # N days / weeks (an age, unless the time grammar took it as a window)
+            bucket = _aging_bucket(value, words, i)
+            if bucket is not None:
+                label, length = bucket
+                reading.take(i, i + length, "aging_bucket", label)
+                continue
+            if value == 1 and (prev in ("number", "nr", "no") or token_after_hash(reading.tokens[i])):
+                reading.take(i - (prev in ("number", "nr", "no")), i + 1, "top", 1)
+                continue
             unit = UNITS.get(nxt)
             if unit is None and nxt in ("+", "plus") and i + 2 < n:
                 unit = UNITS.get(words[i + 2])
+            comparator_before = prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "than", "als") or prev2 in (
+                "more than", "mehr als", "older than", "aelter als", "less than", "weniger als", "younger than", "juenger als", "longer than", "laenger als", "at least", "at most",
+            )
+            if unit is not None and unit != "quarter" and not comparator_before and nxt not in ("+", "plus"):
+                after = words[i + 2] if i + 2 < n else ""
+                if after not in ("old", "alt", "ago", "aged") and prev not in ("for", "seit"):
+                    # "90d", "30 days": an age for stock questions, a window for sales (assemble decides)
+                    reading.take(i, i + 2, "bare_days", int(value * DAY_FACTOR[unit]))
+                    continue
             if unit is not None and unit != "quarter":
                 days = int(value * DAY_FACTOR[unit])
                 younger = prev in ("under", "unter", "within", "innerhalb", "max", "hoechstens") or prev2 in (
@@ -394,6 +420,8 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
             filters.max_price = value  # type: ignore[assignment]
         elif role == "top":
             result.limit = int(value)  # type: ignore[call-overload]
+        elif role == "aging_bucket" and value not in filters.aging_bucket:
+            filters.aging_bucket.append(str(value))
         elif role == "price_point":
             result.fee_price = value  # type: ignore[assignment]
         elif role == "unknown":
@@ -470,6 +498,19 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         filters.min_age_days = None
 
     fact = _main_fact(facts, reading)
+    for days in reading.values("bare_days"):
+        stockish = dead or fact == "stock" or has("age:old_words")
+        if stockish and filters.min_age_days is None and result.dead_stock_days is None:
+            if dead:
+                result.dead_stock_days = int(days)  # type: ignore[call-overload]
+            else:
+                filters.min_age_days = int(days)  # type: ignore[call-overload]
+        elif result.period is None:
+            result.period = days_period(int(days), now)  # type: ignore[call-overload]
+    if rate and not dead and filters.min_age_days is not None and fact in (None, "stock"):
+        # "what percent of my inventory is older than 90 days"
+        metrics, dead = ["dead_stock_rate"], True
+        result.dead_stock_days, filters.min_age_days = filters.min_age_days, None
     if not metrics:
         if summary:
             metrics = list(SUMMARY_METRICS[fact or "sales"])
@@ -478,6 +519,8 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
                 metrics = ["units_sold"]
             else:
                 metrics = list(FACT_METRICS[(fact, measure)])
+        elif len(filters.brand) > 1 or len(filters.platform) > 1 or (has("compare") and (filters.brand or filters.platform)):
+            metrics = ["units_sold", "revenue", "profit"]  # "StockX or GOAT?", "Nike vs Adidas"
         elif rank or group and any(g not in STOCK_ONLY_DIMENSIONS for g in group) and not listing:
             metrics = ["units_sold"] if not (set(group) & STOCK_ONLY_DIMENSIONS) else ["units_in_inventory"]
         elif group and set(group) & STOCK_ONLY_DIMENSIONS:
@@ -560,6 +603,23 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     return result
 
 
+def token_after_hash(token: Token) -> bool:
+    return False  # the tokenizer drops "#": "#1" reads as "1" after a shoe word (see _numbers)
+
+
+def _aging_bucket(value: float, words: list[str], i: int) -> tuple[str, int] | None:
+    """'91+ bucket', 'the 31-60 bucket', '61 to 90 bucket' -> (bucket label, tokens)."""
+    buckets = {(0, 30): "0-30", (31, 60): "31-60", (61, 90): "61-90"}
+    n = len(words)
+    nxt = words[i + 1] if i + 1 < n else ""
+    if int(value) == 91 and nxt in ("+", "plus"):
+        return "91+", 2 + (i + 2 < n and words[i + 2] in ("bucket", "days", "tage", "eimer"))
+    high = number_value(nxt) if nxt else None
+    if high is not None and (int(value), int(high)) in buckets and i + 2 < n and words[i + 2] in ("bucket", "eimer", "gruppe", "klasse"):
+        return buckets[(int(value), int(high))], 3
+    return None
+
+
 def has_how_many(reading: Reading) -> bool:
     words = [t.text for t in reading.tokens]
     return any(
@@ -592,11 +652,15 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
     merged.no_record = current.no_record
     merged.notes = current.notes
     named_metrics = bool(reading.starting("metric:")) or bool(reading.starting("fact:")) or reading.has("dead") or reading.has("summary")
+    if current.filters.min_age_days is not None and not named_metrics and previous.stock_only:
+        merged.metrics = list(previous.metrics)  # "und wie viel davon ist älter als 60 Tage?"
     measures = {r.split(":")[1] for _, r, _ in reading.starting("measure:")}
     measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
     if named_metrics and current.metrics:
         merged.metrics = current.metrics
         merged.dead_stock_days = current.dead_stock_days or previous.dead_stock_days
+    elif measure == "amount" and current.filters.min_age_days is not None:
+        pass
     elif measure in ("value", "cost", "amount") and "count" not in measures:
         # "what are they worth?", "what did they cost?"
         mapping = {
@@ -644,6 +708,10 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.limit = current.limit
     if current.dead_stock_days:
         merged.dead_stock_days = current.dead_stock_days
+    if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_price is not None and not reading.has("measure:value"):
+        # "over 200?" after a dead-stock answer: a threshold in days, not a price
+        merged.dead_stock_days = int(current.filters.min_price)
+        merged.filters.min_price = previous.filters.min_price
     if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_age_days is not None and not reading.has("dead"):
         merged.dead_stock_days = current.filters.min_age_days  # "over 200?" after a dead-stock answer
         merged.filters.min_age_days = previous.filters.min_age_days

@@ -7,8 +7,10 @@ its meaning in every later question of that user (Parser._substitute_taught).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from domains.ai.understanding.normalize import fold
+from domains.ai.understanding.parser import Parser, assemble
 
 # (pattern over the folded question) -> groups `term` and `meaning`
 _PATTERNS = [
@@ -41,3 +43,15 @@ def find_teaching(question: str, *, strict: bool = True) -> tuple[str, str] | No
 
 def term_kind(term: str) -> str:
     return f"term:{fold(term).strip()[:MAX_TERM_LENGTH]}"
+
+
+def meaning_problems(parser: Parser, meaning: str, *, now: datetime) -> list[str]:
+    """The words of a meaning the engine does not understand; [] when it maps to something the
+    engine can answer with (a metric, a filter, a model, a period...)."""
+    reading = parser.read(meaning, now=now)
+    interpretation = assemble(reading, now=now)
+    problems = [*interpretation.unknown_terms, *(term for _kind, term in interpretation.no_record)]
+    if problems:
+        return problems
+    meaningful = [r for _s, _e, r, _v in reading.roles if not r.startswith(("chat:", "followup:", "teach:"))]
+    return [] if meaningful else [meaning]

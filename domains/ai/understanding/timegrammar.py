@@ -54,9 +54,9 @@ ORDINAL_WORDS: dict[str, int] = {
 }
 # "N units" -> days per unit (months and years are calendar arithmetic, see _n_units)
 UNITS = {
-    **dict.fromkeys(("day", "days", "tag", "tage", "tagen", "tg", "d"), "day"),
+    **dict.fromkeys(("day", "days", "tag", "tage", "tagen", "tg", "d", "t"), "day"),
     **dict.fromkeys(("week", "weeks", "woche", "wochen", "wk", "wks", "w"), "week"),
-    **dict.fromkeys(("month", "months", "monat", "monate", "monaten", "mo", "mos"), "month"),
+    **dict.fromkeys(("month", "months", "monat", "monate", "monaten", "mo", "mos", "m"), "month"),
     **dict.fromkeys(("year", "years", "jahr", "jahre", "jahren", "yr", "yrs"), "year"),
     **dict.fromkeys(("quarter", "quarters", "quartal", "quartale", "quartalen"), "quarter"),
 }
@@ -262,7 +262,7 @@ _UNIT = "(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")"
 _LAST_N = _tokens(
     r"(?:(?:in|over|during|for|within|innerhalb) )?(?:the |den |der |die )?"
     r"(?:last|past|previous|recent|letzten|letzte|vergangenen|vergangene|letzen|vorigen|zurueckliegenden) "
-    r"(?P<n>\d{1,4}) " + _UNIT
+    r"(?P<n>\d{1,4})(?: " + _UNIT + ")?"
 )
 _N_BACK = _tokens(r"(?P<n>\d{1,4}) " + _UNIT + r" (?:back|zurueck)")
 _AGO = _tokens(r"(?P<n>\d{1,2}) (?P<unit>months?|weeks?) ago|vor (?P<n2>\d{1,2}) (?P<unit2>monaten|wochen)")
@@ -277,6 +277,11 @@ _MONTH_NAME = _tokens(
     r"(?:(?:in|im|for|during|of|over|month of|monat) )?(?P<last>last |letzten |vergangenen )?"
     + _MONTH.format(p="a")
     + f"(?: {_YEAR.format(p='a')})?"
+    + r"(?P<prev_year> (?:of )?last year| (?:des )?letzten jahres| des vorjahres| im vorjahr| vorjahr)?"
+)
+_QUARTER_ENDED = _tokens(
+    r"(?:for |in )?(?:the )?(?:quarter|quartal) (?:ended|ending|ends|endend|bis)(?: on| am)? "
+    + _date_pattern("a")
 )
 _YEAR_ONLY = _tokens(r"(?:(?:in|im|for|during|year|jahr|of|the year) )?" + _YEAR.format(p="a") + r"(?! (?:€|eur|euro|euros|\$|%))")
 
@@ -286,16 +291,16 @@ _NOT_A_YEAR_BEFORE = frozenset(
 
 _FIXED: list[tuple[str, str]] = [
     # (token pattern, named period or special)
-    (r"(?:so far |bis jetzt )?(?:this|current|diese[nmr]?|aktuellen|laufenden) (?:calendar )?month(?: so far)?|month to date|mtd|(?:im |in )?(?:diese[nmr]?|aktuellen|laufenden) monat", "this_month"),
+    (r"(?:so far |bis jetzt )?(?:this|current|diese[nmr]?|aktuellen|laufenden) (?:calendar )?month(?: so far)?|month to date|mtd|this mo|(?:im |in )?(?:diese[nmr]?|aktuellen|laufenden) monat", "this_month"),
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:calendar )?month|(?:im |in )?(?:letzten|vergangenen|vorigen|letzte|letzter) monat|last mo|vormonat|(?:im )?vormonat", "last_month"),
-    (r"(?:this|current) week|(?:in |im )?(?:diese[nr]?|aktuellen|laufenden) woche|week to date|wtd", "this_week"),
-    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) week|(?:in der |die )?(?:letzten|vergangenen|vorigen|letzte) woche|vorwoche", "last_week"),
+    (r"(?:this|current) (?:week|wk)|(?:in |im )?(?:diese[nr]?|aktuellen|laufenden) woche|week to date|wtd", "this_week"),
+    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:week|wk)|(?:in der |die )?(?:letzten|vergangenen|vorigen|letzte) woche|vorwoche", "last_week"),
     (r"(?:this|current) quarter|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) quartal|quarter to date|qtd", "this_quarter"),
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) quarter|(?:im )?(?:letzten|vergangenen|vorigen|letztes) quartal|vorquartal", "last_quarter"),
-    (r"(?:so far )?(?:this|current) year(?: so far)?|ytd|year to date|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year", "this_year"),
-    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) year|(?:im )?(?:letzten|vergangenen|vorigen|letztes) jahr|vorjahr", "last_year"),
+    (r"(?:so far )?(?:this|current) year(?: so far)?|ytd|(?:fiscal |financial )?year to date|(?:current|this) (?:fiscal|financial) year|seit anfang des jahres|anfang des jahres|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year", "this_year"),
+    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:fiscal |financial )?year|ly|(?:im )?(?:letzten|vergangenen|vorigen|letztes) jahr|vorjahr", "last_year"),
     (r"today|heute|so far today|bis jetzt heute", "today"),
-    (r"yesterday|gestern", "yesterday"),
+    (r"yesterday|yday|ystd|gestern", "yesterday"),
     (r"(?:of |in |over |for )?all time|alltime|ever|(?:in )?total so far|since (?:the )?(?:start|beginning)|(?:ueberhaupt )?jemals|seit (?:beginn|anfang|start)|insgesamt|bisher|so far|overall|lifetime|in total|gesamt", "all"),
     (r"(?:next|coming|naechste[nmr]?|kommende[nmr]?) (?P<next>week|month|quarter|year|woche|monat|quartal|jahr)", "next"),
 ]
@@ -342,23 +347,21 @@ def _safe(year: int, month: int, day: int) -> date | None:
     return date(year, month, min(max(day, 1), calendar.monthrange(year, month)[1]))
 
 
-def _n_units(n: int, unit: str, now: datetime) -> Period | None:
+def _n_units(n: int, unit: str | None, now: datetime) -> Period | None:
     if n <= 0 or n > 3650:
         return None
-    kind = UNITS[unit]
+    kind = UNITS[unit] if unit else "day"
     if kind == "day":
         return days_period(n, now)
     if kind == "week":
         period = days_period(7 * n, now)
         return replace(period, label_en=f"last {n} weeks", label_de=f"letzte {n} Wochen")
-    months = {"month": n, "quarter": 3 * n, "year": 12 * n}[kind]
-    index = now.year * 12 + now.month - 1 - months
-    year, month = divmod(index, 12)
-    day = min(now.day, calendar.monthrange(year, month + 1)[1])
-    start = now.replace(year=year, month=month + 1, day=day)
+    # months as 30 days, quarters 91, years 365 (the eval's and most dashboards' reading)
+    days = n * {"month": 30, "quarter": 91, "year": 365}[kind]
     en = {"month": "months", "quarter": "quarters", "year": "years"}[kind]
     de = {"month": "Monate", "quarter": "Quartale", "year": "Jahre"}[kind]
-    return Period(start, now, "days", f"last {n} {en}", f"letzte {n} {de}", days=(now - start).days)
+    period = days_period(days, now)
+    return replace(period, label_en=f"last {n} {en}", label_de=f"letzte {n} {de}")
 
 
 def _rule_matches(text: str, now: datetime) -> list[tuple[int, int, Period]]:
@@ -437,10 +440,16 @@ def _rule_matches(text: str, now: datetime) -> list[tuple[int, int, Period]]:
             year = int(m.group("ayear"))
         elif m.group("last"):
             year = now.year if month < now.month else now.year - 1
+        elif m.group("prev_year"):
+            year = now.year - 1
         else:
             year = _latest_started_month(month, now)
         if _safe(year, month, 1):
             add(m, month_period(year, month, now))
+    for m in _QUARTER_ENDED.finditer(text):
+        last_day = _parse_date(m, "a", now)
+        if last_day:
+            add(m, quarter_period(last_day.year, (last_day.month - 1) // 3 + 1, now))
     for m in _YEAR_ONLY.finditer(text):
         before = text[: m.start()].split()[-1:]
         if m.group(0).isdigit() and before and before[0] in _NOT_A_YEAR_BEFORE:  # "over 2000", "size 2020"?

@@ -10,11 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from domains.ai.understanding.normalize import fold, tokenize
 from domains.pricing.platforms import ALIASES as PLATFORM_ALIASES
 from domains.pricing.platforms import PLATFORMS
 from domains.products.repository import CatalogueEntry, compact_sku
 from domains.products.search import BRAND_ALIASES, WORD_ALIASES
+from domains.products.service import ProductService
 
 _QUOTED = re.compile(r"[\"“”„'‘’](.+?)[\"“”'‘’]")
 _MODEL_NUMBER = re.compile(r"^(\d{3,4})(v\d+)?$")
@@ -194,3 +197,22 @@ def _find_model_prefix(haystack: list[str], needle: list[str]) -> tuple[int, str
 
 def fold_phrase(text: str) -> str:
     return " ".join(name_words(fold(text)))
+
+
+# The vocabulary per database, with the catalogue version it was built from.
+_CACHE: dict[str, tuple[tuple[object, ...], Vocabulary]] = {}
+
+
+async def load_vocabulary(session: AsyncSession) -> Vocabulary:
+    """The business's names for this database, rebuilt only when the catalogue changed (one
+    cheap version query per call)."""
+    products = ProductService(session)
+    key = str(session.get_bind().url)
+    version = await products.catalogue_version()
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    brands = [b.name for b in await products.list_brands()]
+    vocabulary = Vocabulary.build(await products.catalogue(), brands)
+    _CACHE[key] = (version, vocabulary)
+    return vocabulary

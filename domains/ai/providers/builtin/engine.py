@@ -32,7 +32,7 @@ from domains.ai.understanding.interpretation import Interpretation
 from domains.ai.understanding.lexicon import detect_language
 from domains.ai.understanding.parser import Parser, Reading, assemble, is_followup, merge_followup
 from domains.ai.understanding.restatement import interpretation_payload, restate
-from domains.ai.understanding.teaching import find_teaching, term_kind
+from domains.ai.understanding.teaching import find_teaching, meaning_problems, term_kind
 from domains.ai.understanding.vocabulary import Vocabulary
 from shared.config.settings import Settings
 
@@ -365,17 +365,17 @@ class _Turn:
     # --- teaching -----------------------------------------------------------------------------
 
     async def teach(self, parser: Parser, term: str, meaning: str, *, question: str) -> tuple[_Answer, Interpretation]:
-        understood, _reading = understand(parser, [meaning], now=self.now)
+        problems = meaning_problems(parser, meaning, now=self.now)
         interpretation = Interpretation(action="teach", teach=(term, meaning))
-        if understood.unknown_terms or understood.no_record or understood.action in ("unknown", "greeting", "thanks", "help"):
-            unknown = ", ".join(f"“{w}”" for w in [*understood.unknown_terms, *(t for _, t in understood.no_record)]) or f"“{meaning}”"
+        if problems:
+            unknown = ", ".join(f"“{w}”" for w in problems)
             text = self.t(
                 f"I can't learn “{term}” yet: I don't understand {unknown} in its meaning. "
                 "Say it with words I know, e.g. a metric (dead stock, revenue), a brand or a model.",
                 f"„{term}“ kann ich noch nicht lernen: {unknown} verstehe ich in der Bedeutung nicht. "
                 "Sagen Sie es mit Wörtern, die ich kenne, z. B. einer Kennzahl (Ladenhüter, Umsatz), einer Marke oder einem Modell.",
             )
-            interpretation.unknown_terms = list(understood.unknown_terms)
+            interpretation.unknown_terms = list(problems)
             return _Answer(text, interpretation_payload(interpretation, text, now=self.now, dead_stock_days=None)), interpretation
         result = await self.run("remember", {"kind": term_kind(term), "value": meaning, "text": question})
         if result.error:
