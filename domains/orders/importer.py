@@ -26,7 +26,7 @@ from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.products.service import ProductService
 from shared.database.types import to_money
-from shared.error_handling.errors import DomainError, PayloadTooLarge, ValidationFailed
+from shared.error_handling.errors import Conflict, DomainError, PayloadTooLarge, ValidationFailed
 
 if TYPE_CHECKING:
     from domains.orders.service import OrderService
@@ -595,7 +595,18 @@ class SalesImporter:
                 )
                 sale.created_item_id = item.id
                 sale.order = sale.order.model_copy(update={"inventory_item_id": item.id})
-            order = await self.orders.sell_item(item=item, data=sale.order)
+            try:
+                order = await self.orders.sell_item(item=item, data=sale.order)
+            except Conflict as exc:
+                # Every row passed the checks a moment ago: another request (the same file
+                # posted twice at once) recorded this sale in between. The database's unique
+                # keys decided; this request writes nothing.
+                raise Conflict(
+                    f"Line {sale.source.row}: {exc.message}; another import recorded it at the same "
+                    "time. Nothing of this file was imported",
+                    code=exc.code,
+                    details=[{"row": sale.source.row, **detail} for detail in exc.details],
+                ) from exc
             sale.order_id = order.id
 
     @staticmethod

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.inventory.schemas import ItemOut
 from domains.inventory.service import InventoryService
-from domains.orders.models import Order
+from domains.orders.models import ORDER_REF_INDEX, Order
 from domains.orders.repository import OrderRepository, OrderRow
 from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImportResult
 from domains.pricing.fees import compute_fees
@@ -36,6 +36,13 @@ class PairNames(Protocol):
     def product_name(self) -> str: ...
     @property
     def size(self) -> str: ...
+
+
+def _is_reference_clash(exc: IntegrityError) -> bool:
+    """The unique (platform, external_ref) index refused the row. PostgreSQL names the index
+    in its message, SQLite the columns."""
+    text = str(exc.orig)
+    return ORDER_REF_INDEX in text or "orders.external_ref" in text
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -71,7 +78,13 @@ class OrderService:
         await self.inventory.mark_sold(item.id, sold_at=sold_at)
         try:
             await self.repo.add(order)
-        except IntegrityError as exc:  # a concurrent request sold the same pair first
+        except IntegrityError as exc:  # a concurrent request recorded the same sale first
+            if order.external_ref is not None and _is_reference_clash(exc):
+                raise Conflict(
+                    f"Order {order.external_ref} on {order.platform} is already recorded",
+                    code="order_already_recorded",
+                    details=[{"field": "external_ref", "message": "already recorded"}],
+                ) from exc
             raise Conflict(f"Item {item.id} is already sold", code="already_sold") from exc
         return order
 
