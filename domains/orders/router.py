@@ -9,6 +9,7 @@ from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImp
 from domains.orders.service import OrderService
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
+from shared.csv_import import DecimalQuery
 from shared.database.types import clamp_to_business_range
 from shared.error_handling.errors import PayloadTooLarge, ValidationFailed
 
@@ -68,9 +69,10 @@ async def import_sales(
     settings: AppSettings,
     file: Annotated[UploadFile, File(description="sales CSV: generic format or StockX sales export")],
     dry_run: Annotated[bool, Query(description="check and preview only; write nothing")] = False,
+    decimal: DecimalQuery = "auto",
 ) -> SalesImportResult:
     """Import sales from a CSV (see docs/import.md). Any bad row: 422 listing them, nothing written."""
     content = await file.read(settings.MAX_BODY_BYTES + 1)
     if len(content) > settings.MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The file is larger than {settings.MAX_BODY_BYTES} bytes; split it")
-    return await OrderService(session).import_sales(content=content, dry_run=dry_run)
+    return await OrderService(session).import_sales(content=content, dry_run=dry_run, decimal=decimal)

@@ -20,6 +20,7 @@ from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImp
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.pricing.service import PricingService
+from shared.csv_import import DecimalChoice
 from shared.database.base import utcnow
 from shared.database.types import to_money
 from shared.error_handling.errors import Conflict, NotFound, ValidationFailed
@@ -134,11 +135,13 @@ class OrderService:
         rows, total = await self.repo.list_with_product(filters=filters, limit=limit, offset=offset)
         return [self._row_out(row) for row in rows], total
 
-    async def import_sales(self, *, content: bytes, dry_run: bool = False) -> SalesImportResult:
+    async def import_sales(
+        self, *, content: bytes, dry_run: bool = False, decimal: DecimalChoice = "auto"
+    ) -> SalesImportResult:
         """Import a sales CSV (generic or StockX export); all rows or none. See docs/import.md."""
         from domains.orders.importer import SalesImporter
 
-        return await SalesImporter(self).run(content=content, dry_run=dry_run)
+        return await SalesImporter(self).run(content=content, dry_run=dry_run, decimal=decimal)
 
     # --- shaping ---------------------------------------------------------------------------------
 
