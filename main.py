@@ -17,6 +17,7 @@ from domains.ai.lifecycle import ai_shutdown, ai_startup
 from domains.ai.router import router as ai_router
 from domains.analytics.router import router as analytics_router
 from domains.auth.router import router as auth_router
+from domains.auth.throttle import login_throttle_shutdown
 from domains.inventory.router import router as inventory_router
 from domains.orders.router import router as orders_router
 from domains.pricing.router import router as pricing_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.shutdown_hooks = []
     app.state.startup_hooks.append(ai_startup)
     app.state.shutdown_hooks.append(ai_shutdown)
+    app.state.shutdown_hooks.append(login_throttle_shutdown)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
 

@@ -102,6 +102,8 @@ async def _seeded_rows(app: FastAPI) -> dict[str, list[dict[str, Any]]]:
 async def clean_app(app: FastAPI, _seeded_rows: dict[str, list[dict[str, Any]]]) -> AsyncIterator[FastAPI]:
     """The app, with every table emptied (and seeded rows restored) after the test."""
     yield app
+    # Failed logins of one test must not throttle the next one's (same app, same client address).
+    app.state._state.pop("login_throttle", None)
     engine = app.state.engine
     tables = list(reversed(Base.metadata.sorted_tables))
     async with engine.begin() as conn:

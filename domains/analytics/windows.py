@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, get_args
 
+from shared.database.types import clamp_to_business_range
 from shared.error_handling.errors import ValidationFailed
 
 
@@ -157,22 +158,24 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 def parse_instant(value: str | date | datetime, *, field: str, end_of_day: bool = False) -> datetime:
     """An ISO datetime (naive = UTC) or an ISO date (its midnight; with end_of_day the next midnight)."""
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        day = value + timedelta(days=1) if end_of_day else value
-        return _midnight(day)
-    else:
-        text = value.strip()
-        try:
-            if len(text) == 10:  # YYYY-MM-DD: a whole day
-                day = date.fromisoformat(text)
-                return _midnight(day + timedelta(days=1) if end_of_day else day)
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise _invalid(field, "expected an ISO 8601 date or datetime, e.g. 2026-03-01") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return clamp_to_business_range(value)
+    if isinstance(value, date):
+        return _whole_day(value, end_of_day=end_of_day)
+    text = value.strip()
+    try:
+        if len(text) == 10:  # YYYY-MM-DD: a whole day
+            return _whole_day(date.fromisoformat(text), end_of_day=end_of_day)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise _invalid(field, "expected an ISO 8601 date or datetime, e.g. 2026-03-01") from None
+    return clamp_to_business_range(parsed)
+
+
+def _whole_day(day: date, *, end_of_day: bool) -> datetime:
+    """A day's midnight (with end_of_day the next one), clamped into the business range first so
+    that 9999-12-31 has a next midnight (shared/database/types.py)."""
+    start = clamp_to_business_range(_midnight(day))
+    return clamp_to_business_range(start + timedelta(days=1)) if end_of_day else start
 
 
 def resolve_window(

@@ -2,24 +2,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from domains.auth.schemas import TokenResponse, UserCreate, UserOut
 from domains.auth.service import AuthService
+from domains.auth.throttle import login_throttle_for
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession
 from shared.api.schemas import ERROR_RESPONSES
-from shared.error_handling.errors import Forbidden
+from shared.error_handling.errors import Forbidden, Unauthorized
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
 @router.post("/token", response_model=TokenResponse)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession, settings: AppSettings
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
 ) -> TokenResponse:
-    """Exchange e-mail (`username`) and password for a bearer token (OAuth2 password flow)."""
-    token = await AuthService(session, settings).authenticate(email=form.username, password=form.password)
+    """Exchange e-mail (`username`) and password for a bearer token (OAuth2 password flow).
+    Too many failed logins for the account or from the client: 429 with Retry-After."""
+    throttle = login_throttle_for(request.app)
+    client = request.client.host if request.client else "unknown"
+    await throttle.check(account=form.username, client=client)
+    try:
+        token = await AuthService(session, settings).authenticate(email=form.username, password=form.password)
+    except Unauthorized:
+        await throttle.failed(account=form.username, client=client)
+        raise
+    await throttle.succeeded(account=form.username)
     return TokenResponse(access_token=token, expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60)
 
 

@@ -8,12 +8,10 @@ until every row has passed.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +24,16 @@ from domains.products.models import Product
 from domains.products.repository import compact_sku
 from domains.products.schemas import ProductCreate
 from domains.products.service import ProductService, slugify
+from shared.csv_import import (
+    CsvFileInvalid,
+    DecimalChoice,
+    DecimalMark,
+    check_not_formula,
+    detect_decimal_mark,
+    parse_amount,
+    parse_business_datetime,
+    read_csv_table,
+)
 from shared.error_handling.errors import PayloadTooLarge, ValidationFailed
 
 MAX_IMPORT_BYTES = 1_000_000
@@ -55,8 +63,8 @@ CONDITIONS = {
     "gebraucht": "used",
 }
 TEXT_LIMITS = {"location": 100, "source": 50, "notes": 2000}
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_CURRENCY = re.compile(r"(?i)eur|usd|gbp|chf|[€$£\s]")
+# Cells that become names in the catalogue or on a pair: never a spreadsheet formula.
+NAME_COLUMNS = ("sku", "product_name", "brand", "colorway", "location", "source")
 
 
 @dataclass
@@ -90,23 +98,49 @@ class InventoryImporter:
         self.items = InventoryRepository(session)
         self._fixed_now = None if now is None else as_utc(now)
 
-    async def import_csv(self, content: bytes, *, dry_run: bool = False) -> ImportResult:
-        """Validate all rows; on any error raise ValidationFailed (nothing written), else write them all."""
+    async def import_csv(
+        self, content: bytes, *, dry_run: bool = False, decimal: DecimalChoice = "auto"
+    ) -> ImportResult:
+        """Validate all rows; on any error raise ValidationFailed (nothing written), else write them all.
+        `decimal`: the file's decimal mark (point, comma), or auto: detected from all its prices."""
         if len(content) > MAX_IMPORT_BYTES:
             raise PayloadTooLarge(f"The file is larger than {MAX_IMPORT_BYTES} bytes; split it")
         now = self._fixed_now or datetime.now(UTC)
-        header, raw_rows = _read_table(content)
-        columns, ignored = _columns(header)
-        errors = RowErrors()
+        try:
+            table = read_csv_table(content, max_rows=MAX_IMPORT_ROWS)
+            columns, ignored = _columns(table.header)
+            records: list[tuple[int, dict[str, str]]] = []
+            errors = RowErrors()
+            for row in table.rows:
+                if len(row.cells) > len(table.header):
+                    errors.add(
+                        row.line,
+                        "row",
+                        f"{len(row.cells)} cells but the header has {len(table.header)} columns",
+                    )
+                    continue
+                cells = row.cells
+                records.append(
+                    (row.line, {n: (cells[i].strip() if i < len(cells) else "") for n, i in columns.items()})
+                )
+            mark = (
+                decimal
+                if decimal != "auto"
+                else detect_decimal_mark(
+                    (line, "purchase_price", values["purchase_price"]) for line, values in records
+                )
+            )
+        except CsvFileInvalid as exc:
+            raise ValidationFailed(
+                str(exc),
+                code="import_invalid",
+                details=[{"row": p.row, "field": p.field, "message": p.message} for p in exc.problems],
+            ) from None
         parsed: list[ParsedRow] = []
-        for row_number, cells in raw_rows:
-            if len(cells) > len(header):
-                errors.add(row_number, "row", f"{len(cells)} cells but the header has {len(header)} columns")
-                continue
-            values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in columns.items()}
-            row = _parse_row(row_number, values, now, errors)
-            if row is not None:
-                parsed.append(row)
+        for line, values in records:
+            parsed_row = _parse_row(line, values, now, errors, mark)
+            if parsed_row is not None:
+                parsed.append(parsed_row)
 
         known = await self.products.get_by_skus([r.sku for r in parsed])
         new_products = self._new_products(parsed, known, errors)
@@ -184,40 +218,6 @@ def _file_error(message: str) -> ValidationFailed:
     )
 
 
-def _read_table(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and non-blank rows, each with its line number; comma, semicolon or tab separated."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")  # Excel's "CSV" on Windows
-        except UnicodeDecodeError:
-            raise _file_error("The file is not UTF-8 text") from None
-    if "\x00" in text:
-        raise _file_error("The file is not a text CSV file")
-    first_line = text.lstrip().split("\n", 1)[0]
-    if not first_line.strip():
-        raise _file_error("The file is empty: expected a header row and one row per pair")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter)
-    try:
-        header = next(reader)
-        rows: list[tuple[int, list[str]]] = []
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            rows.append((reader.line_num, cells))
-            if len(rows) > MAX_IMPORT_ROWS:
-                raise PayloadTooLarge(
-                    f"At most {MAX_IMPORT_ROWS} rows per import; split the file", code="too_many_rows"
-                )
-    except csv.Error as exc:
-        raise _file_error(f"The file is not valid CSV: {exc}") from None
-    if not rows:
-        raise _file_error("The file has a header but no rows")
-    return header, rows
-
-
 def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     """Column name -> index, and the names this format does not know (ignored)."""
     columns: dict[str, int] = {}
@@ -241,8 +241,17 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     return columns, ignored
 
 
-def _parse_row(row: int, values: dict[str, str], now: datetime, errors: RowErrors) -> ParsedRow | None:
+def _parse_row(
+    row: int, values: dict[str, str], now: datetime, errors: RowErrors, mark: DecimalMark | None
+) -> ParsedRow | None:
     before = len(errors.errors)
+    for name in NAME_COLUMNS:
+        try:
+            check_not_formula(values.get(name, ""))
+        except ValueError as exc:
+            errors.add(row, name, str(exc))
+    if len(errors.errors) > before:
+        return None
     sku = values.get("sku", "")
     if not sku:
         errors.add(row, "sku", "required")
@@ -255,7 +264,7 @@ def _parse_row(row: int, values: dict[str, str], now: datetime, errors: RowError
     elif len(size) > 10:
         errors.add(row, "size", "at most 10 characters")
 
-    price = _parse_price(values.get("purchase_price", ""), row, errors)
+    price = _parse_price(values.get("purchase_price", ""), row, errors, mark)
     purchased_at = _parse_purchased_at(values.get("purchased_at", ""), row, now, errors)
 
     raw_condition = values.get("condition", "").lower()
@@ -287,25 +296,17 @@ def _parse_row(row: int, values: dict[str, str], now: datetime, errors: RowError
     )
 
 
-def _parse_price(raw: str, row: int, errors: RowErrors) -> Decimal | None:
-    text = _CURRENCY.sub("", raw)
-    if not text:
+def _parse_price(raw: str, row: int, errors: RowErrors, mark: DecimalMark | None) -> Decimal | None:
+    if not raw:
         errors.add(row, "purchase_price", "required")
         return None
-    if "," in text and "." in text:  # 1.234,56 or 1,234.56: the last separator is the decimal one
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "")
-    text = text.replace(",", ".")
     try:
-        price = Decimal(text)
-    except InvalidOperation:
-        errors.add(row, "purchase_price", f"not a number: {raw!r}")
+        price = parse_amount(raw, mark)
+    except ValueError as exc:
+        errors.add(row, "purchase_price", f"{raw!r}: {exc}")
         return None
-    if not price.is_finite() or price < 0 or price > MAX_MONEY:
+    if price < 0 or price > MAX_MONEY:
         errors.add(row, "purchase_price", "must be a number from 0 to 9999999999.99")
-        return None
-    if price != price.quantize(Decimal("0.01")):
-        errors.add(row, "purchase_price", "at most 2 decimal places")
         return None
     return price.quantize(Decimal("0.01"))
 
@@ -314,26 +315,13 @@ def _parse_purchased_at(raw: str, row: int, now: datetime, errors: RowErrors) ->
     if not raw:
         errors.add(row, "purchased_at", "required")
         return None
-    value: datetime | None = None
-    german = _GERMAN_DATE.match(raw)
     try:
-        if german:
-            day, month, year = (int(g) for g in german.groups())
-            value = datetime.combine(date(year, month, day), time(), tzinfo=UTC)
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            value = datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
-        else:
-            value = as_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
-    except ValueError:
-        value = None
-    if value is None:
-        errors.add(row, "purchased_at", "expected a date like 2024-05-31, 31.05.2024 or 2024-05-31T14:30:00Z")
+        value = parse_business_datetime(raw)
+    except ValueError as exc:
+        errors.add(row, "purchased_at", f"{raw!r}: {exc}")
         return None
     if value > now + FUTURE_TOLERANCE:
         errors.add(row, "purchased_at", "must not be in the future")
-        return None
-    if value.year < 1980:
-        errors.add(row, "purchased_at", "before 1980: check the date")
         return None
     return value
 

@@ -21,6 +21,7 @@ from domains.inventory.schemas import (
 from domains.inventory.service import InventoryService
 from shared.api.dependencies import CurrentUser, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
+from shared.csv_import import DecimalQuery
 from shared.error_handling.errors import PayloadTooLarge
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], responses=ERROR_RESPONSES)
@@ -98,12 +99,13 @@ async def import_items(
     session: DbSession,
     file: Annotated[UploadFile, File(description="CSV in the format of docs/import.md")],
     dry_run: Annotated[bool, Query(description="validate and count only; write nothing")] = False,
+    decimal: DecimalQuery = "auto",
 ) -> ImportResult:
     """Import pairs from a CSV: all rows or none. Row errors come back as 422 `[{row, field, message}]`."""
     content = await file.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
         raise PayloadTooLarge(f"The file is larger than {MAX_IMPORT_BYTES} bytes; split it")
-    return await InventoryImporter(session).import_csv(content, dry_run=dry_run)
+    return await InventoryImporter(session).import_csv(content, dry_run=dry_run, decimal=decimal)
 
 
 @router.get("/items/{item_id}", response_model=ItemOut)

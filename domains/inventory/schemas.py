@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.database.types import to_money
+from shared.database.types import BusinessDateTime, to_money, to_utc
 
 MAX_MONEY = Decimal("9999999999.99")
 Condition = Literal["new", "used"]
@@ -32,7 +32,7 @@ def normalize_size(value: str) -> str:
 
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes are taken as UTC; aware ones are converted to it."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return to_utc(value)
 
 
 class _Normalised(BaseModel):
@@ -69,7 +69,7 @@ class ItemCreate(_Normalised):
     size: str = Field(min_length=1, max_length=20, examples=["10.5"])
     condition: Condition = "new"
     purchase_price: Decimal = Field(ge=0, le=MAX_MONEY, decimal_places=2)
-    purchased_at: datetime
+    purchased_at: BusinessDateTime
     location: str | None = Field(default=None, max_length=100)
     source: str | None = Field(default=None, max_length=50)
     notes: str | None = Field(default=None, max_length=2000)
@@ -89,7 +89,7 @@ class ItemUpdate(_Normalised):
     size: str | None = Field(default=None, min_length=1, max_length=20)
     condition: Condition | None = None
     purchase_price: Decimal | None = Field(default=None, ge=0, le=MAX_MONEY, decimal_places=2)
-    purchased_at: datetime | None = None
+    purchased_at: BusinessDateTime | None = None
     location: str | None = Field(default=None, max_length=100)
     source: str | None = Field(default=None, max_length=50)
     notes: str | None = Field(default=None, max_length=2000)

@@ -6,12 +6,11 @@ row has an error, a 422 lists them all and nothing is written. A dry run stops a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domains.inventory.schemas import InventoryFilters, ItemCreate, ItemOut, normalize_size
@@ -25,8 +24,18 @@ from domains.orders.schemas import (
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.products.service import ProductService
+from shared.csv_import import (
+    CsvFileInvalid,
+    DecimalChoice,
+    DecimalMark,
+    check_not_formula,
+    detect_decimal_mark,
+    parse_amount,
+    parse_business_datetime,
+    read_csv_table,
+)
 from shared.database.types import to_money
-from shared.error_handling.errors import DomainError, PayloadTooLarge, ValidationFailed
+from shared.error_handling.errors import Conflict, DomainError, ValidationFailed
 
 if TYPE_CHECKING:
     from domains.orders.service import OrderService
@@ -70,20 +79,17 @@ STOCKX_COLUMNS: dict[str, str] = {
 DEDUCTIONS = frozenset({"platform_fee", "processing_fee", "shipping_cost"})
 STOCKX_REQUIRED = ("order number", "style", "sku size", "sale date", "price")
 
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S %z",
-    "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y",
-    "%m/%d/%y",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
+# Money columns: the file's decimal mark is detected from all of them together.
+MONEY_COLUMNS = (
+    "sale_price",
+    "shipping_cost",
+    "platform_fee",
+    "processing_fee",
+    "purchase_price",
+    "total_payout",
 )
-_CURRENCY = re.compile(r"[€$£\s]|EUR|USD|GBP|CHF", re.IGNORECASE)
+# Cells kept as text on an order or a pair: never a spreadsheet formula.
+TEXT_COLUMNS = ("sku", "size", "external_ref", "condition")
 
 
 class RowErrors:
@@ -142,60 +148,20 @@ class ParsedFile:
 # --- value parsing -------------------------------------------------------------------------------
 
 
-def parse_money(raw: str, *, deduction: bool = False) -> Decimal:
-    """'1.234,50 €', '$1,234.50', '12,5' -> Decimal with 2 places.
+def parse_money(raw: str, *, mark: DecimalMark | None, deduction: bool = False) -> Decimal:
+    """An amount read with the file's decimal mark (shared/csv_import.py), 2 places.
 
     A `deduction` (a fee in an export) may be written negative, '-$22.50' or '(22.50)': it is a
     cost either way, so its size is returned. Otherwise a negative amount is refused.
     """
-    text = _CURRENCY.sub("", raw.strip())
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        text, negative = text[1:-1], True
-    if text.startswith("-"):
-        text, negative = text[1:], True
-    if "," in text and "." in text:
-        # The later separator is the decimal one.
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        head, _, tail = text.rpartition(",")
-        text = f"{head.replace(',', '')}{tail}" if len(tail) == 3 and head else f"{head}.{tail}"
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError("not an amount") from exc
-    if not value.is_finite():
-        raise ValueError("not an amount")
-    if negative and not deduction:
-        raise ValueError("must not be negative")
+    value = parse_amount(raw, mark)
+    if value < 0:
+        if not deduction:
+            raise ValueError("must not be negative")
+        value = -value
     if value > MAX_MONEY:
         raise ValueError("too large")
     return to_money(value)
-
-
-def parse_datetime(raw: str) -> datetime:
-    """ISO 8601, 'YYYY-MM-DD HH:MM[:SS][ +zzzz]', US 'MM/DD/YYYY', German 'DD.MM.YYYY'; naive = UTC."""
-    text = raw.strip()
-    if not text:
-        raise ValueError("missing")
-    value: datetime | None = None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _DATE_FORMATS:
-            try:
-                value = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if value is None:
-        raise ValueError("not a date; use ISO 8601, e.g. 2025-01-31T14:00:00Z")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _key(header: str) -> str:
@@ -206,34 +172,46 @@ def _key(header: str) -> str:
 
 
 def read_csv(content: bytes, errors: RowErrors) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and one dict per non-blank row (cells by header name, `__line__` its line)."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        errors.add(1, "file", "the file is not UTF-8 text; export it as CSV (UTF-8)")
+        table = read_csv_table(content, max_rows=MAX_ROWS)
+    except CsvFileInvalid as exc:
+        for problem in exc.problems:
+            errors.add(problem.row, problem.field, problem.message)
         return [], []
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    records: list[dict[str, str]] = []
+    width = len(table.header)
+    for row in table.rows:
+        if any(cell.strip() for cell in row.cells[width:]):
+            errors.add(row.line, "row", f"{len(row.cells)} cells but the header has {width} columns")
+            continue
+        padded = row.cells + [""] * (width - len(row.cells))
+        record = {name: value.strip() for name, value in zip(table.header, padded, strict=False)}
+        record["__line__"] = str(row.line)
+        records.append(record)
+    return table.header, records
+
+
+def _decimal_mark(
+    records: list[dict[str, str]], columns: dict[str, str], decimal: DecimalChoice, errors: RowErrors
+) -> DecimalMark | None:
+    """The file's decimal mark: as given, or detected from every amount of the file."""
+    if decimal != "auto":
+        return decimal
+
+    def amounts() -> Iterator[tuple[int, str, str]]:
+        for record in records:
+            for canonical in MONEY_COLUMNS:
+                cell = columns.get(canonical)
+                if cell is not None and record.get(cell):
+                    yield int(record["__line__"]), cell, record[cell]
+
     try:
-        header = next(reader, None)
-        if not header or not any(cell.strip() for cell in header):
-            errors.add(1, "file", "the file is empty; the first line must name the columns")
-            return [], []
-        header = [cell.strip() for cell in header]
-        records: list[dict[str, str]] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(records) >= MAX_ROWS:
-                raise PayloadTooLarge(f"At most {MAX_ROWS} rows per file; split it", code="too_many_rows")
-            padded = cells + [""] * (len(header) - len(cells))
-            record = {name: value.strip() for name, value in zip(header, padded, strict=False)}
-            record["__line__"] = str(reader.line_num)
-            records.append(record)
-    except csv.Error as exc:
-        errors.add(reader.line_num, "file", f"not a readable CSV: {exc}")
-        return [], []
-    return header, records
+        return detect_decimal_mark(amounts())
+    except CsvFileInvalid as exc:
+        for problem in exc.problems:
+            errors.add(problem.row, problem.field, problem.message)
+        return None
 
 
 def detect_format(header: list[str]) -> ImportFormat:
@@ -241,17 +219,19 @@ def detect_format(header: list[str]) -> ImportFormat:
     return "stockx" if {"order number", "sku size"} <= names else "generic"
 
 
-def parse_file(content: bytes, errors: RowErrors) -> ParsedFile:
+def parse_file(content: bytes, errors: RowErrors, *, decimal: DecimalChoice = "auto") -> ParsedFile:
     header, records = read_csv(content, errors)
-    if errors:
+    if not header:
         return ParsedFile(format="generic")
     file_format = detect_format(header)
     if file_format == "stockx":
-        return _parse_stockx(header, records, errors)
-    return _parse_generic(header, records, errors)
+        return _parse_stockx(header, records, errors, decimal)
+    return _parse_generic(header, records, errors, decimal)
 
 
-def _parse_stockx(header: list[str], records: list[dict[str, str]], errors: RowErrors) -> ParsedFile:
+def _parse_stockx(
+    header: list[str], records: list[dict[str, str]], errors: RowErrors, decimal: DecimalChoice
+) -> ParsedFile:
     by_lower = {cell.lower(): cell for cell in header}
     for required in STOCKX_REQUIRED:
         if required not in by_lower:
@@ -263,23 +243,24 @@ def _parse_stockx(header: list[str], records: list[dict[str, str]], errors: RowE
     )
     if errors:
         return parsed
+    columns = {canonical: by_lower[name] for name, canonical in STOCKX_COLUMNS.items() if name in by_lower}
+    mark = _decimal_mark(records, columns, decimal, errors)
+    if errors:
+        return parsed
     for record in records:
         line = int(record["__line__"])
-        values = {
-            canonical: record.get(by_lower[name], "")
-            for name, canonical in STOCKX_COLUMNS.items()
-            if name in by_lower
-        }
-        columns = {
-            canonical: by_lower[name] for name, canonical in STOCKX_COLUMNS.items() if name in by_lower
-        }
-        sale = _parse_values(line, values, columns, errors, platform="stockx", fees_are_deductions=True)
+        values = {canonical: record.get(cell, "") for canonical, cell in columns.items()}
+        sale = _parse_values(
+            line, values, columns, errors, platform="stockx", fees_are_deductions=True, mark=mark
+        )
         if sale is not None:
             parsed.rows.append(sale)
     return parsed
 
 
-def _parse_generic(header: list[str], records: list[dict[str, str]], errors: RowErrors) -> ParsedFile:
+def _parse_generic(
+    header: list[str], records: list[dict[str, str]], errors: RowErrors, decimal: DecimalChoice
+) -> ParsedFile:
     columns: dict[str, str] = {}
     for cell in header:
         key = _key(cell)
@@ -298,10 +279,15 @@ def _parse_generic(header: list[str], records: list[dict[str, str]], errors: Row
     )
     if errors:
         return parsed
+    mark = _decimal_mark(records, columns, decimal, errors)
+    if errors:
+        return parsed
     for record in records:
         line = int(record["__line__"])
         values = {canonical: record.get(cell, "") for canonical, cell in columns.items()}
-        sale = _parse_values(line, values, columns, errors, platform=None, fees_are_deductions=False)
+        sale = _parse_values(
+            line, values, columns, errors, platform=None, fees_are_deductions=False, mark=mark
+        )
         if sale is not None:
             parsed.rows.append(sale)
     return parsed
@@ -315,12 +301,21 @@ def _parse_values(
     *,
     platform: str | None,
     fees_are_deductions: bool,
+    mark: DecimalMark | None,
 ) -> SaleRow | None:
     """One row's cells -> SaleRow, or None after recording its errors (named as in the file)."""
     before = len(errors.items)
 
     def name(canonical: str) -> str:
         return columns.get(canonical, canonical)
+
+    for canonical in TEXT_COLUMNS:
+        try:
+            check_not_formula(values.get(canonical, ""))
+        except ValueError as exc:
+            errors.add(line, name(canonical), str(exc))
+    if len(errors.items) > before:
+        return None
 
     def money(canonical: str, *, required: bool = False) -> Decimal | None:
         raw = values.get(canonical, "")
@@ -329,7 +324,7 @@ def _parse_values(
                 errors.add(line, name(canonical), "missing")
             return None
         try:
-            return parse_money(raw, deduction=fees_are_deductions and canonical in DEDUCTIONS)
+            return parse_money(raw, mark=mark, deduction=fees_are_deductions and canonical in DEDUCTIONS)
         except ValueError as exc:
             errors.add(line, name(canonical), f"{raw!r}: {exc}")
             return None
@@ -341,7 +336,7 @@ def _parse_values(
                 errors.add(line, name(canonical), "missing")
             return None
         try:
-            return parse_datetime(raw)
+            return parse_business_datetime(raw)
         except ValueError as exc:
             errors.add(line, name(canonical), f"{raw!r}: {exc}")
             return None
@@ -422,9 +417,11 @@ class SalesImporter:
         self.orders = orders
         self.products = ProductService(orders.session)
 
-    async def run(self, *, content: bytes, dry_run: bool) -> SalesImportResult:
+    async def run(
+        self, *, content: bytes, dry_run: bool, decimal: DecimalChoice = "auto"
+    ) -> SalesImportResult:
         errors = RowErrors()
-        parsed = parse_file(content, errors)
+        parsed = parse_file(content, errors, decimal=decimal)
         # Rows that parsed are checked against the database even when others did not, so one
         # answer lists every problem of the file.
         planned = await self._plan(parsed, errors)
@@ -595,7 +592,18 @@ class SalesImporter:
                 )
                 sale.created_item_id = item.id
                 sale.order = sale.order.model_copy(update={"inventory_item_id": item.id})
-            order = await self.orders.sell_item(item=item, data=sale.order)
+            try:
+                order = await self.orders.sell_item(item=item, data=sale.order)
+            except Conflict as exc:
+                # Every row passed the checks a moment ago: another request (the same file
+                # posted twice at once) recorded this sale in between. The database's unique
+                # keys decided; this request writes nothing.
+                raise Conflict(
+                    f"Line {sale.source.row}: {exc.message}; another import recorded it at the same "
+                    "time. Nothing of this file was imported",
+                    code=exc.code,
+                    details=[{"row": sale.source.row, **detail} for detail in exc.details],
+                ) from exc
             sale.order_id = order.id
 
     @staticmethod

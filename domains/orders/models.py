@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.database.base import Base, BigId, TimestampMixin
 from shared.database.types import Money, UTCDateTime
 
+ORDER_REF_INDEX = "uq_orders_platform_external_ref"
+
 
 class Order(TimestampMixin, Base):
     """The sale of one inventory item on one platform.
@@ -34,6 +36,10 @@ class Order(TimestampMixin, Base):
             ],
         ),
         Index("ix_orders_product_id_sold_at", "product_id", "sold_at"),
+        # A platform's order is recorded once, also when the same file is imported twice at the
+        # same moment: the database refuses the second (NULLs do not clash: orders without a
+        # reference are never duplicates of each other).
+        Index(ORDER_REF_INDEX, "platform", "external_ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

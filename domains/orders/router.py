@@ -9,6 +9,8 @@ from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImp
 from domains.orders.service import OrderService
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
+from shared.csv_import import DecimalQuery
+from shared.database.types import clamp_to_business_range
 from shared.error_handling.errors import PayloadTooLarge, ValidationFailed
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
@@ -22,7 +24,9 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
             f"{field} needs a time zone (times are UTC)",
             details=[{"field": field, "message": "give a time zone, e.g. 2025-01-31T00:00:00Z"}],
         )
-    return value
+    # Far-away bounds (year 1, 9999) select the same rows as the range's ends, and cannot be
+    # converted to UTC safely: clamp them instead of failing.
+    return None if value is None else clamp_to_business_range(value)
 
 
 @router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED)
@@ -65,9 +69,10 @@ async def import_sales(
     settings: AppSettings,
     file: Annotated[UploadFile, File(description="sales CSV: generic format or StockX sales export")],
     dry_run: Annotated[bool, Query(description="check and preview only; write nothing")] = False,
+    decimal: DecimalQuery = "auto",
 ) -> SalesImportResult:
     """Import sales from a CSV (see docs/import.md). Any bad row: 422 listing them, nothing written."""
     content = await file.read(settings.MAX_BODY_BYTES + 1)
     if len(content) > settings.MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The file is larger than {settings.MAX_BODY_BYTES} bytes; split it")
-    return await OrderService(session).import_sales(content=content, dry_run=dry_run)
+    return await OrderService(session).import_sales(content=content, dry_run=dry_run, decimal=decimal)

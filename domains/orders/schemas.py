@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from domains.pricing.schemas import AwareDatetime, PlatformName
+from domains.pricing.schemas import PlatformName
+from shared.database.types import AwareBusinessDateTime
 
 MoneyIn = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=2)]
 
@@ -28,7 +29,7 @@ class OrderCreate(BaseModel):
     inventory_item_id: int = Field(ge=1, le=2**63 - 1)
     platform: PlatformName
     sale_price: Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=12, decimal_places=2)]
-    sold_at: AwareDatetime | None = Field(default=None, description="default: now")
+    sold_at: AwareBusinessDateTime | None = Field(default=None, description="default: now")
     shipping_cost: MoneyIn = Decimal("0")
     platform_fee: MoneyIn | None = Field(default=None, description="override the schedule's platform fee")
     processing_fee: MoneyIn | None = Field(default=None, description="override the schedule's processing fee")

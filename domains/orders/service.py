@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.inventory.schemas import ItemOut
 from domains.inventory.service import InventoryService
-from domains.orders.models import Order
+from domains.orders.models import ORDER_REF_INDEX, Order
 from domains.orders.repository import OrderRepository, OrderRow
 from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImportResult
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.pricing.service import PricingService
+from shared.csv_import import DecimalChoice
 from shared.database.base import utcnow
 from shared.database.types import to_money
 from shared.error_handling.errors import Conflict, NotFound, ValidationFailed
@@ -36,6 +37,13 @@ class PairNames(Protocol):
     def product_name(self) -> str: ...
     @property
     def size(self) -> str: ...
+
+
+def _is_reference_clash(exc: IntegrityError) -> bool:
+    """The unique (platform, external_ref) index refused the row. PostgreSQL names the index
+    in its message, SQLite the columns."""
+    text = str(exc.orig)
+    return ORDER_REF_INDEX in text or "orders.external_ref" in text
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -71,7 +79,13 @@ class OrderService:
         await self.inventory.mark_sold(item.id, sold_at=sold_at)
         try:
             await self.repo.add(order)
-        except IntegrityError as exc:  # a concurrent request sold the same pair first
+        except IntegrityError as exc:  # a concurrent request recorded the same sale first
+            if order.external_ref is not None and _is_reference_clash(exc):
+                raise Conflict(
+                    f"Order {order.external_ref} on {order.platform} is already recorded",
+                    code="order_already_recorded",
+                    details=[{"field": "external_ref", "message": "already recorded"}],
+                ) from exc
             raise Conflict(f"Item {item.id} is already sold", code="already_sold") from exc
         return order
 
@@ -121,11 +135,13 @@ class OrderService:
         rows, total = await self.repo.list_with_product(filters=filters, limit=limit, offset=offset)
         return [self._row_out(row) for row in rows], total
 
-    async def import_sales(self, *, content: bytes, dry_run: bool = False) -> SalesImportResult:
+    async def import_sales(
+        self, *, content: bytes, dry_run: bool = False, decimal: DecimalChoice = "auto"
+    ) -> SalesImportResult:
         """Import a sales CSV (generic or StockX export); all rows or none. See docs/import.md."""
         from domains.orders.importer import SalesImporter
 
-        return await SalesImporter(self).run(content=content, dry_run=dry_run)
+        return await SalesImporter(self).run(content=content, dry_run=dry_run, decimal=decimal)
 
     # --- shaping ---------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from domains.pricing.service import PricingService
 from domains.products.service import ProductService
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
+from shared.database.types import clamp_to_business_range
 from shared.error_handling.errors import Forbidden, ValidationFailed
 
 router = APIRouter(prefix="/pricing", tags=["pricing"], responses=ERROR_RESPONSES)
@@ -39,7 +40,9 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
             f"{field} needs a time zone (times are UTC)",
             details=[{"field": field, "message": "give a time zone, e.g. 2025-01-31T00:00:00Z"}],
         )
-    return value
+    # Far-away bounds (year 1, 9999) select the same rows as the range's ends, and cannot be
+    # converted to UTC safely: clamp them instead of failing.
+    return None if value is None else clamp_to_business_range(value)
 
 
 @router.get("/fees", response_model=Page[FeeScheduleOut])

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from domains.inventory.schemas import normalize_size
 from domains.pricing.platforms import PLATFORMS, normalize_platform
+from shared.database.types import AwareBusinessDateTime, AwareScheduleDateTime
 
 
 def _known_platform(value: str) -> str:
@@ -19,14 +20,7 @@ def _known_platform(value: str) -> str:
     return platform
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("give a time zone (e.g. 2025-01-31T12:00:00Z); times are UTC")
-    return value
-
-
 PlatformName = Annotated[str, Field(min_length=1, max_length=30), AfterValidator(_known_platform)]
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=3)]
 MoneyIn = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=2)]
 PositiveMoney = Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=12, decimal_places=2)]
@@ -41,7 +35,7 @@ class FeeScheduleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     platform: PlatformName
-    valid_from: AwareDatetime
+    valid_from: AwareScheduleDateTime
     commission_pct: Percent
     fixed_fee: MoneyIn = Decimal("0")
     processing_pct: Percent = Decimal("0")
@@ -104,7 +98,7 @@ class MarketPriceCreate(BaseModel):
     product_id: int | None = Field(default=None, ge=1)
     size: str = Field(min_length=1, max_length=20)
     platform: PlatformName
-    observed_at: AwareDatetime | None = None
+    observed_at: AwareBusinessDateTime | None = None
     lowest_ask: PositiveMoney | None = None
     highest_bid: PositiveMoney | None = None
     last_sale: PositiveMoney | None = None

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     JWT_AUDIENCE: str = "soleflip-api"
     JWT_ISSUER: str = "soleflip"
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=12 * 60, ge=1)
+    # Failed logins allowed per account and per client address within the window; then
+    # POST /auth/token answers 429 until the oldest failure leaves the window. 0 switches one off.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int = Field(default=10, ge=0)
+    LOGIN_MAX_FAILURES_PER_CLIENT: int = Field(default=50, ge=0)
+    LOGIN_THROTTLE_WINDOW_SECONDS: int = Field(default=900, ge=1, le=86_400)
     DEMO_USER_EMAIL: str = "demo@soleflip.dev"
     DEMO_USER_PASSWORD: SecretStr = SecretStr("soleflip-demo")
 

@@ -112,7 +112,7 @@ async def test_create_item_errors(client: httpx.AsyncClient, db: AsyncSession, a
         "/inventory/items", json={**good, "purchased_at": days_ago(-2).isoformat()}, headers=auth
     )
     assert future.status_code == 422
-    assert future.json()["error"]["details"][0]["field"] == "purchased_at"
+    assert future.json()["error"]["details"][0]["field"].endswith("purchased_at")
     assert await db.scalar(select(func.count()).select_from(InventoryItem)) == 0
 
 

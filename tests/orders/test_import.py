@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.inventory.models import InventoryItem
-from domains.orders.importer import parse_datetime, parse_money
+from domains.orders.importer import parse_money
 from domains.orders.models import Order
+from shared.csv_import import parse_business_datetime
 from tests.factories import days_ago, make_brand, make_item, make_product
 
 D = Decimal
@@ -52,7 +53,7 @@ async def test_generic_import_sells_oldest_pairs_first_and_creates_missing_ones(
     text = (
         "sku,size,platform,sale_price,sold_at,shipping_cost,purchase_price,purchased_at\n"
         f"DZ5485-612,US 10,StockX,250.00,{sold},0,,\n"
-        f'dz5485-612,10,goat,"1.234,50",{sold},10,,\n'
+        f"dz5485-612,10,goat,1234.50,{sold},10,,\n"
         f"DZ5485-612,11,ebay,180,{sold},,120,{days_ago(10).date().isoformat()}\n"
     )
     preview = await _upload(client, auth, text, dry_run=True)
@@ -180,15 +181,16 @@ async def test_stockx_payout_that_does_not_add_up_is_refused(
 
 
 def test_amounts_and_dates_in_the_spellings_exports_use() -> None:
-    assert parse_money("1.234,50 €") == D("1234.50")
-    assert parse_money("$1,234.50") == D("1234.50")
-    assert parse_money("12,5") == D("12.50")
-    assert parse_money("(22.50)", deduction=True) == parse_money("-$22.50", deduction=True) == D("22.50")
+    assert parse_money("1.234,50 €", mark="comma") == D("1234.50")
+    assert parse_money("$1,234.50", mark="point") == D("1234.50")
+    assert parse_money("12,5", mark="comma") == D("12.50")
+    deduction = parse_money("(22.50)", mark="point", deduction=True)
+    assert deduction == parse_money("-$22.50", mark="point", deduction=True) == D("22.50")
     with pytest.raises(ValueError):
-        parse_money("-22.50")
+        parse_money("-22.50", mark="point")
     with pytest.raises(ValueError):
-        parse_money("NaN")
-    assert parse_datetime("31.01.2025").isoformat() == "2025-01-31T00:00:00+00:00"
-    assert parse_datetime("01/31/2025").isoformat() == "2025-01-31T00:00:00+00:00"
-    assert parse_datetime("2025-01-31T14:00:00+01:00").isoformat() == "2025-01-31T13:00:00+00:00"
-    assert parse_datetime("2025-01-31 14:00:00 +0000").isoformat() == "2025-01-31T14:00:00+00:00"
+        parse_money("NaN", mark=None)
+    assert parse_business_datetime("31.01.2025").isoformat() == "2025-01-31T00:00:00+00:00"
+    assert parse_business_datetime("01/31/2025").isoformat() == "2025-01-31T00:00:00+00:00"
+    assert parse_business_datetime("2025-01-31T14:00:00+01:00").isoformat() == "2025-01-31T13:00:00+00:00"
+    assert parse_business_datetime("2025-01-31 14:00:00 +0000").isoformat() == "2025-01-31T14:00:00+00:00"
