@@ -48,7 +48,8 @@ from domains.ai.service import AIAssistantService, PreparedTurn, StreamEvent
 from domains.ai.suggestions import SuggestionBuilder
 from domains.ai.tools.business import BusinessTools
 from domains.ai.usage import UsageService
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from domains.auth.dependencies import CurrentUser
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable

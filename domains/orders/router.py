@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
+from domains.auth.dependencies import CurrentUser
 from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImportResult
 from domains.orders.service import OrderService
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.error_handling.errors import PayloadTooLarge, ValidationFailed
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from domains.auth.dependencies import CurrentUser
 from domains.inventory.service import InventoryService
 from domains.products.models import Product
 from domains.products.schemas import (
@@ -15,7 +16,7 @@ from domains.products.schemas import (
     ProductOut,
 )
 from domains.products.service import ProductService
-from shared.api.dependencies import CurrentUser, DbSession, Pagination
+from shared.api.dependencies import DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 
 router = APIRouter(prefix="/products", tags=["products"], responses=ERROR_RESPONSES)
