@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
 from domains.inventory.schemas import InventoryFilters, ItemCreate, ItemOut, normalize_size
 from domains.orders.schemas import (
@@ -22,14 +21,12 @@ from domains.orders.schemas import (
     OrderCreate,
     SalesImportResult,
 )
+from domains.orders.service import OrderService
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.products.service import ProductService
 from shared.database.types import to_money
 from shared.error_handling.errors import DomainError, PayloadTooLarge, ValidationFailed
-
-if TYPE_CHECKING:
-    from domains.orders.service import OrderService
 
 MAX_ROWS = 5000
 MAX_MONEY = Decimal(1_000_000)

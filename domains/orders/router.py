@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
 from domains.auth.dependencies import CurrentUser
+from domains.orders.importer import SalesImporter
 from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImportResult
 from domains.orders.service import OrderService
 from shared.api.dependencies import AppSettings, DbSession, Pagination
@@ -71,4 +72,4 @@ async def import_sales(
     content = await file.read(settings.MAX_BODY_BYTES + 1)
     if len(content) > settings.MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The file is larger than {settings.MAX_BODY_BYTES} bytes; split it")
-    return await OrderService(session).import_sales(content=content, dry_run=dry_run)
+    return await SalesImporter(OrderService(session)).run(content=content, dry_run=dry_run)
