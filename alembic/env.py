@@ -9,9 +9,9 @@ from sqlalchemy.engine import Connection
 
 from alembic import context
 from domains.ai.memory.fts import include_object
+from domains.models import Base
 from shared.config.settings import Settings
 from shared.database.engine import create_engine
-from shared.database.models import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

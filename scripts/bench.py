@@ -17,123 +17,45 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import shlex
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tqdm import tqdm
 
+import scripts.bench_ai  # noqa: F401  (registers the AI and memory sections)
 from domains.analytics import windows
 from domains.inventory.models import IN_INVENTORY, InventoryItem
 from domains.orders.models import Order
 from domains.products.models import Brand, Product
+from scripts.bench_core import (
+    DOCS_INTRO,
+    DOCS_PATH,
+    OWN_DATA_SECTIONS,
+    SECTIONS,
+    BenchContext,
+    SectionResult,
+    load_average,
+    machine,
+    ms,
+    percentile,
+    section,
+)
 from scripts.demo_data import ensure_demo_user
 from scripts.demo_data import run as load_demo
 from shared.config.settings import PROJECT_ROOT, Settings
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
-DOCS_PATH = PROJECT_ROOT / "docs" / "benchmarks.md"
 NAIVE_TIME_BUDGET = 20.0  # seconds per naive metric; at least one run whatever it costs
-
-
-# --------------------------------------------------------------------------------------
-# Registry
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class BenchContext:
-    """What a section gets: the running app, a logged-in client and the database."""
-
-    app: FastAPI
-    client: httpx.AsyncClient
-    headers: dict[str, str]
-    engine: AsyncEngine
-    settings: Settings
-    items: int
-    requests: int
-    warmup: int
-
-    def session(self) -> AsyncSession:
-        maker: Callable[[], AsyncSession] = self.app.state.sessionmaker
-        return maker()
-
-
-@dataclass
-class SectionResult:
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    notes: list[str] = field(default_factory=list)
-
-    def markdown(self) -> str:
-        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
-        lines.append("| " + " | ".join("---" for _ in self.columns) + " |")
-        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        lines += ["", *(f"- {note}" for note in self.notes)] if self.notes else []
-        return "\n".join(lines)
-
-    def text(self) -> str:
-        widths = [max(len(c), *(len(r[i]) for r in self.rows)) for i, c in enumerate(self.columns)]
-        out = [self.title, "  ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True))]
-        out.append("  ".join("-" * w for w in widths))
-        out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in self.rows]
-        out += [f"  {note}" for note in self.notes]
-        return "\n".join(out)
-
-
-Section = Callable[[BenchContext], Awaitable[SectionResult]]
-SECTIONS: dict[str, Section] = {}
-OWN_DATA_SECTIONS: set[str] = set()  # sections that bring their own data and need no demo business
-
-
-def section(name: str, *, demo_data: bool = True) -> Callable[[Section], Section]:
-    """Register a benchmark section (run in registration order unless --section picks some).
-
-    demo_data=False: the section neither reads the demo business nor calls the API as the demo
-    user (e.g. memory-recall, which fills its own database); when only such sections run, the
-    benchmark database is neither seeded nor given a demo user.
-    """
-
-    def register(func: Section) -> Section:
-        SECTIONS[name] = func
-        if not demo_data:
-            OWN_DATA_SECTIONS.add(name)
-        return func
-
-    return register
-
-
-# --------------------------------------------------------------------------------------
-# Timing helpers
-# --------------------------------------------------------------------------------------
-
-
-def percentile(samples: Sequence[float], pct: float) -> float:
-    ordered = sorted(samples)
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.1f}"
 
 
 async def time_requests(ctx: BenchContext, path: str) -> tuple[list[float], dict[str, Any]]:
@@ -370,8 +292,6 @@ async def analytics_section(ctx: BenchContext) -> SectionResult:
     )
 
 
-import scripts.bench_ai  # noqa: E402, F401  (registers the AI and memory sections)
-
 # --------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------
@@ -451,27 +371,6 @@ async def run_benchmarks(
     return results, load_seconds
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-
-
-DOCS_INTRO = """# Benchmarks
-
-Run with `make bench` (`python -m scripts.bench`, 100,000 pairs) or `python -m scripts.bench --full`
-(1,000,000 pairs) against PostgreSQL (`BENCH_DATABASE_URL`, default
-`postgresql+asyncpg://postgres@127.0.0.1:5432/bench`). Each run rewrites its own block below
-(one per item count); the text outside the blocks is kept.
-"""
-
-
 def _block_markers(items: int) -> tuple[str, str]:
     return f"<!-- bench items={items} -->", f"<!-- /bench items={items} -->"
 
@@ -492,7 +391,7 @@ def write_docs(
             start,
             f"## {items:,} pairs",
             "",
-            f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {_load_average()}",
+            f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load_average()}",
             "",
             f"- machine: {machine()}",
             f"- database: PostgreSQL `{database_url.rsplit('/', 1)[-1]}`; demo data load: {load}",
@@ -509,14 +408,6 @@ def write_docs(
         current = current.rstrip("\n") + "\n\n" + block + "\n"
     DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
     DOCS_PATH.write_text(current)
-
-
-def _load_average() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "load average unknown"
-    return f"load average {one:.1f} / {five:.1f} (1 / 5 min) - the machine is shared"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -22,7 +22,6 @@ holds the analytics figures, untouched.
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import os
@@ -36,29 +35,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-
-def _bench_module() -> ModuleType:
-    """scripts.bench as it is running: `python -m scripts.bench` runs it as __main__, and importing
-    it again under its own name would build a second, unused section registry."""
-    main = sys.modules.get("__main__")
-    if getattr(getattr(main, "__spec__", None), "name", None) == "scripts.bench" and main is not None:
-        return main
-    return importlib.import_module("scripts.bench")
-
-
-bench = _bench_module()
-BenchContext = bench.BenchContext
-SectionResult = bench.SectionResult
-percentile = bench.percentile
-ms = bench.ms
-section = bench.section
+from scripts.bench_core import (
+    DOCS_INTRO,
+    DOCS_PATH,
+    SectionResult,
+    load_average,
+    machine,
+    ms,
+    percentile,
+    section,
+)
 
 MEMORY_DATABASE = "bench_memory"
 MEMORY_USERS = 10_000
@@ -130,9 +122,9 @@ def write_section_block(key: str, result: Any, *, database: str) -> None:
             start,
             f"## {result.title}",
             "",
-            f"`{command_line()}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {bench._load_average()}",
+            f"`{command_line()}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load_average()}",
             "",
-            f"- machine: {bench.machine()}",
+            f"- machine: {machine()}",
             f"- database: PostgreSQL `{database}`",
             "",
             result.markdown().split("\n", 2)[2],  # the table and notes (the title is the heading)
@@ -140,8 +132,8 @@ def write_section_block(key: str, result: Any, *, database: str) -> None:
             end,
         ]
     )
-    path = bench.DOCS_PATH
-    current = path.read_text() if path.exists() else bench.DOCS_INTRO
+    path = DOCS_PATH
+    current = path.read_text() if path.exists() else DOCS_INTRO
     if start in current and end in current:
         before, rest = current.split(start, 1)
         current = before + block + rest.split(end, 1)[1]

@@ -34,11 +34,11 @@ from tqdm import tqdm
 
 from domains.analytics.rollups import ROLLUPS, disable_rollup_triggers, rebuild_rollups
 from domains.auth.service import AuthService
+from domains.models import Base
 from domains.pricing.fees import compute_fees
 from domains.pricing.models import FeeSchedule
 from scripts.catalog import BRANDS, CatalogProduct, demo_catalog, popularity, slug
 from shared.config.settings import Settings
-from shared.database.models import Base
 
 HISTORY_DAYS = 480  # ~16 months of buying
 MARKET_WEEKS = 26  # ~6 months of weekly market observations

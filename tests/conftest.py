@@ -20,10 +20,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.auth.models import User
+from domains.models import Base
 from main import create_app
 from shared.config.settings import Settings
 from shared.database.migrations import upgrade_to_head
-from shared.database.models import Base
 from tests.factories import auth_headers_for, make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()

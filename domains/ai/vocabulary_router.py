@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Path, Response, status
 
 from domains.ai import teaching
 from domains.ai.schemas import TaughtWord, TeachWordRequest, UnansweredOut
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from domains.auth.dependencies import CurrentUser
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 
 vocabulary_router = APIRouter(tags=["ai vocabulary"], responses=ERROR_RESPONSES)

@@ -19,7 +19,8 @@ from domains.analytics.semantic.result import SemanticResult
 from domains.analytics.semantic.service import SemanticQueryService
 from domains.analytics.service import DEFAULT_DEAD_STOCK_DAYS, MAX_DEAD_STOCK_DAYS, AnalyticsService
 from domains.analytics.windows import MAX_DAYS, PeriodName, Window, resolve_window
-from shared.api.dependencies import AnalyticsDbSession, CurrentUser, Pagination
+from domains.auth.dependencies import CurrentUser
+from shared.api.dependencies import AnalyticsDbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from domains.auth.dependencies import CurrentUser
 from domains.auth.schemas import TokenResponse, UserCreate, UserOut
 from domains.auth.service import AuthService
 from domains.auth.throttle import login_throttle_for
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession
+from shared.api.dependencies import AppSettings, DbSession
 from shared.api.schemas import ERROR_RESPONSES
 from shared.error_handling.errors import Forbidden, Unauthorized
 

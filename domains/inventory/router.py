@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
+from domains.auth.dependencies import CurrentUser
 from domains.inventory.importer import MAX_IMPORT_BYTES, InventoryImporter
 from domains.inventory.schemas import (
     Condition,
@@ -19,7 +20,7 @@ from domains.inventory.schemas import (
     StatusFilter,
 )
 from domains.inventory.service import InventoryService
-from shared.api.dependencies import CurrentUser, DbSession, Pagination
+from shared.api.dependencies import DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.csv_import import DecimalQuery
 from shared.error_handling.errors import PayloadTooLarge

@@ -62,7 +62,7 @@ class InventoryService:
     def __init__(self, session: AsyncSession, *, now: datetime | None = None) -> None:
         self.session = session
         self.repo = InventoryRepository(session)
-        self.products = ProductService(session)
+        self.products = ProductService(session, popularity=self)
         self._fixed_now = None if now is None else as_utc(now)
 
     @property
@@ -123,7 +123,7 @@ class InventoryService:
                 items = [self._out(row, now) for row in rows]
         return DeadStockResult(
             items=items,
-            total_units=units,
+            total=units,
             total_value=value,
             threshold_days=threshold_days,
             limit=limit,

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from domains.inventory.schemas import InventoryFilters, ItemCreate, ItemOut, normalize_size
 from domains.orders.schemas import (
@@ -21,6 +20,7 @@ from domains.orders.schemas import (
     OrderCreate,
     SalesImportResult,
 )
+from domains.orders.service import OrderService
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.products.service import ProductService
@@ -36,9 +36,6 @@ from shared.csv_import import (
 )
 from shared.database.types import to_money
 from shared.error_handling.errors import Conflict, DomainError, ValidationFailed
-
-if TYPE_CHECKING:
-    from domains.orders.service import OrderService
 
 MAX_ROWS = 5000
 MAX_MONEY = Decimal(1_000_000)

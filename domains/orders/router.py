@@ -5,9 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
+from domains.auth.dependencies import CurrentUser
+from domains.orders.importer import SalesImporter
 from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImportResult
 from domains.orders.service import OrderService
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.csv_import import DecimalQuery
 from shared.database.types import clamp_to_business_range
@@ -75,4 +77,4 @@ async def import_sales(
     content = await file.read(settings.MAX_BODY_BYTES + 1)
     if len(content) > settings.MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The file is larger than {settings.MAX_BODY_BYTES} bytes; split it")
-    return await OrderService(session).import_sales(content=content, dry_run=dry_run, decimal=decimal)
+    return await SalesImporter(OrderService(session)).run(content=content, dry_run=dry_run, decimal=decimal)

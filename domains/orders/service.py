@@ -16,7 +16,7 @@ from domains.inventory.schemas import ItemOut
 from domains.inventory.service import InventoryService
 from domains.orders.models import ORDER_REF_INDEX, Order
 from domains.orders.repository import OrderRepository, OrderRow
-from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut, SalesImportResult
+from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.pricing.service import PricingService
@@ -134,14 +134,6 @@ class OrderService:
         filters = filters.model_copy(update={"start": _utc(filters.start), "end": _utc(filters.end)})
         rows, total = await self.repo.list_with_product(filters=filters, limit=limit, offset=offset)
         return [self._row_out(row) for row in rows], total
-
-    async def import_sales(
-        self, *, content: bytes, dry_run: bool = False, decimal: DecimalChoice = "auto"
-    ) -> SalesImportResult:
-        """Import a sales CSV (generic or StockX export); all rows or none. See docs/import.md."""
-        from domains.orders.importer import SalesImporter
-
-        return await SalesImporter(self).run(content=content, dry_run=dry_run, decimal=decimal)
 
     # --- shaping ---------------------------------------------------------------------------------
 

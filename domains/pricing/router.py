@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from domains.auth.dependencies import CurrentUser
 from domains.pricing.schemas import (
     FeeEstimate,
     FeeScheduleCreate,
@@ -17,7 +18,7 @@ from domains.pricing.schemas import (
 )
 from domains.pricing.service import PricingService
 from domains.products.service import ProductService
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.database.types import clamp_to_business_range
 from shared.error_handling.errors import Forbidden, ValidationFailed

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from domains.auth.dependencies import CurrentUser
 from domains.inventory.service import InventoryService
 from domains.products.models import Product
 from domains.products.schemas import (
@@ -15,7 +16,7 @@ from domains.products.schemas import (
     ProductOut,
 )
 from domains.products.service import ProductService
-from shared.api.dependencies import CurrentUser, DbSession, Pagination
+from shared.api.dependencies import DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 
 router = APIRouter(prefix="/products", tags=["products"], responses=ERROR_RESPONSES)
@@ -44,7 +45,7 @@ async def list_products(
     brand: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[ProductOut]:
     """Products, best match first when `q` is given, else by brand and name."""
-    products, total = await ProductService(session).list_products(
+    products, total = await ProductService(session, popularity=InventoryService(session)).list_products(
         query=q, brand=brand, limit=page.limit, offset=page.offset
     )
     return Page(items=[_out(p) for p in products], total=total, limit=page.limit, offset=page.offset)
@@ -65,7 +66,9 @@ async def search_products(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[ProductMatchOut]:
     """Products ranked by how well they match a name, nickname or SKU (score 0-100)."""
-    matches = await ProductService(session).search_products(query=q, limit=limit, brand=brand)
+    matches = await ProductService(session, popularity=InventoryService(session)).search_products(
+        query=q, limit=limit, brand=brand
+    )
     return [
         ProductMatchOut(
             product_id=m.product_id, sku=m.sku, name=m.name, brand=m.brand, colorway=m.colorway, score=m.score

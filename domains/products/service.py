@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,13 +31,24 @@ class ProductMatch:
     score: float  # 0-100
 
 
+class Popularity(Protocol):
+    """How much each product moves (pairs sold plus in inventory): breaks ties between equal matches.
+
+    The inventory service provides it; the catalogue sits below inventory and does not import it,
+    so callers that rank search results hand one in (ProductService(session, popularity=...)).
+    """
+
+    async def pairs_handled(self, *, product_ids: Sequence[int]) -> dict[int, int]: ...
+
+
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", " ".join(search.words(name))).strip("-")
 
 
 class ProductService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, popularity: Popularity | None = None) -> None:
         self.session = session
+        self.popularity = popularity  # None: equal matches keep the search's own order
         self.repo = ProductRepository(session)
         # Per-request caches: a service lives for one request (or one assistant turn).
         self._catalogue: dict[int | None, list[CatalogueEntry]] = {}
@@ -102,12 +114,9 @@ class ProductService:
         """Ranked matches; equal scores go to the product the shop sells and stocks most."""
         ranked = search.rank(entries, query, limit=len(entries), min_score=min_score)
         tied = search.tied_at_cut(ranked, limit)
-        if not tied:
+        if not tied or self.popularity is None:
             return ranked[:limit]
-        # imported here: the inventory service itself depends on this one
-        from domains.inventory.service import InventoryService
-
-        popularity = await InventoryService(self.session).pairs_handled(product_ids=tied)
+        popularity = await self.popularity.pairs_handled(product_ids=tied)
         return search.reorder(ranked, popularity)[:limit]
 
     async def list_products(

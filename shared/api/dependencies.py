@@ -1,20 +1,18 @@
-"""Request-scoped dependencies as Annotated aliases: DbSession, CurrentUser, PageParams."""
+"""Request-scoped dependencies as Annotated aliases: DbSession, AnalyticsDbSession, PageParams.
+
+CurrentUser needs the auth domain, so it lives in domains/auth/dependencies.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config.settings import Settings
-from shared.error_handling.errors import Unauthorized
-
-if TYPE_CHECKING:
-    from domains.auth.models import User
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -52,21 +50,6 @@ async def get_analytics_session(request: Request) -> AsyncIterator[AsyncSession]
 
 
 AnalyticsDbSession = Annotated[AsyncSession, Depends(get_analytics_session, scope="function")]
-
-_oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
-
-
-async def get_current_user(
-    request: Request, session: DbSession, token: Annotated[str | None, Depends(_oauth2)]
-) -> User:
-    from domains.auth.service import AuthService
-
-    if not token:
-        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'")
-    return await AuthService(session, request.app.state.settings).user_from_token(token)
-
-
-CurrentUser = Annotated["User", Depends(get_current_user)]
 
 
 @dataclass(frozen=True, slots=True)

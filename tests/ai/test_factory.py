@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from domains.ai.providers.factory import build_providers, default_model, resolve_provider_name
+from domains.ai.providers.factory import build_providers
 from domains.ai.providers.openai_provider import OpenAIProvider
+from domains.ai.providers.selection import default_model, resolve_provider_name
 from tests.ai.fakes.llm_server import (
     ANTHROPIC_PATH,
     OPENAI_PATH,

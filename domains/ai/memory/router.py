@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from domains.ai.lifecycle import providers_for
 from domains.ai.memory import service
 from domains.ai.memory.schemas import ClearMemoryRequest, FactOut, MemoryStatus
-from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
+from domains.auth.dependencies import CurrentUser
+from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 
 memory_router = APIRouter(prefix="/memory", tags=["ai memory"], responses=ERROR_RESPONSES)

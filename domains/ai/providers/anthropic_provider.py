@@ -33,13 +33,13 @@ from domains.ai.providers.llm_common import (
     Failure,
     SdkProvider,
     classify_sdk_error,
-    compact_schema,
     execute_tool,
     idle_timeout,
     parse_tool_arguments,
     tool_result_content,
 )
 from domains.ai.providers.prompts import compose_system_message
+from domains.ai.tool_schema import compact_schema
 
 NO_KEY_PLACEHOLDER = "not-needed"
 

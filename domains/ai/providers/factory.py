@@ -7,74 +7,40 @@ always built too: it answers whenever the chosen provider fails.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import structlog
 
+from domains.ai.providers.base import Provider
+from domains.ai.providers.builtin import BuiltinProvider
+from domains.ai.providers.selection import resolve_provider_name
 from shared.config.settings import Settings
-
-if TYPE_CHECKING:
-    from domains.ai.providers.base import Provider
 
 logger = structlog.get_logger(__name__)
 
-DEFAULT_MODELS = {
-    "openai": "gpt-4o-mini",
-    "anthropic": "claude-3-5-haiku-latest",
-    "builtin": "soleflip-builtin-1",
-}
+# The SDK each cloud provider needs: the `ai` extra (`make install-ai`), not the default install.
+_SDK_OF = {"openai": "openai", "anthropic": "anthropic"}
 
 
-def _has_openai(settings: Settings) -> bool:
-    return bool(settings.OPENAI_API_KEY.get_secret_value() or settings.OPENAI_BASE_URL)
+class ProviderSdkMissing(RuntimeError):
+    """A cloud provider is configured but its SDK (the `ai` extra) is not installed."""
 
 
-def _has_anthropic(settings: Settings) -> bool:
-    return bool(settings.ANTHROPIC_API_KEY.get_secret_value() or settings.ANTHROPIC_BASE_URL)
+def _cloud_provider(name: str, settings: Settings) -> Provider:
+    # Imported only when chosen: their SDKs are the optional `ai` extra.
+    try:
+        if name == "openai":
+            from domains.ai.providers.openai_provider import OpenAIProvider
 
+            return OpenAIProvider(settings)
+        from domains.ai.providers.anthropic_provider import AnthropicProvider
 
-def resolve_provider_name(settings: Settings) -> str:
-    """'openai' | 'anthropic' | 'builtin' for these settings (never fails)."""
-    wanted = settings.MEMORI_PROVIDER
-    if wanted == "auto":
-        if _has_openai(settings):
-            return "openai"
-        if settings.ANTHROPIC_API_KEY.get_secret_value():
-            return "anthropic"
-        return "builtin"
-    if wanted == "openai" and not _has_openai(settings):
-        logger.warning("ai_provider_unconfigured", wanted="openai", using="builtin", missing="OPENAI_API_KEY")
-        return "builtin"
-    if wanted == "anthropic" and not _has_anthropic(settings):
-        logger.warning(
-            "ai_provider_unconfigured", wanted="anthropic", using="builtin", missing="ANTHROPIC_API_KEY"
-        )
-        return "builtin"
-    return wanted
-
-
-def _belongs_to_other_provider(provider: str, model: str, settings: Settings) -> bool:
-    """A MEMORI_MODEL written for one vendor, while another vendor's API was chosen."""
-    name = model.lower()
-    if provider == "anthropic":
-        return name.startswith(("gpt-", "o1", "o3", "o4", "chatgpt"))
-    if provider == "openai" and not settings.OPENAI_BASE_URL:  # proxies may serve claude-* names
-        return name.startswith("claude")
-    return False
-
-
-def default_model(provider: str, settings: Settings | None = None) -> str:
-    """MEMORI_MODEL when it fits the provider, else the provider's default model."""
-    configured = (settings.MEMORI_MODEL.strip() if settings is not None else "") or ""
-    if provider == "builtin" or not configured:
-        return DEFAULT_MODELS.get(provider, DEFAULT_MODELS["builtin"])
-    assert settings is not None
-    if _belongs_to_other_provider(provider, configured, settings):
-        logger.warning(
-            "ai_model_ignored", provider=provider, model=configured, using=DEFAULT_MODELS[provider]
-        )
-        return DEFAULT_MODELS[provider]
-    return configured
+        return AnthropicProvider(settings)
+    except ModuleNotFoundError as exc:
+        if exc.name != _SDK_OF[name]:
+            raise
+        raise ProviderSdkMissing(
+            f"MEMORI_PROVIDER resolves to {name!r} but the {exc.name!r} package is not installed: "
+            f'run `make install-ai` (or pip install -e ".[ai]")'
+        ) from exc
 
 
 def build_providers(settings: Settings) -> tuple[Provider, Provider]:
@@ -82,20 +48,9 @@ def build_providers(settings: Settings) -> tuple[Provider, Provider]:
 
     When the built-in engine is the choice, both are the same object (close it once).
     """
-    from domains.ai.providers.builtin import BuiltinProvider
-
     fallback: Provider = BuiltinProvider(settings)
     name = resolve_provider_name(settings)
     primary: Provider
-    if name == "openai":
-        from domains.ai.providers.openai_provider import OpenAIProvider
-
-        primary = OpenAIProvider(settings)
-    elif name == "anthropic":
-        from domains.ai.providers.anthropic_provider import AnthropicProvider
-
-        primary = AnthropicProvider(settings)
-    else:
-        primary = fallback
+    primary = fallback if name == "builtin" else _cloud_provider(name, settings)
     logger.info("ai_provider_selected", provider=primary.name, model=primary.model)
     return primary, fallback

@@ -31,7 +31,6 @@ from domains.ai.providers.llm_common import (
     Failure,
     SdkProvider,
     classify_sdk_error,
-    compact_schema,
     execute_tool,
     idle_timeout,
     parse_tool_arguments,
@@ -39,6 +38,7 @@ from domains.ai.providers.llm_common import (
 )
 from domains.ai.providers.prompts import compose_system_message
 from domains.ai.tokens import count_message_tokens, count_tokens, count_tool_tokens
+from domains.ai.tool_schema import compact_schema
 
 # o1, o3, o4-mini, gpt-5, gpt-5-mini ...: reasoning models take max_completion_tokens
 # (which also pays for hidden reasoning) and refuse a temperature other than the default.

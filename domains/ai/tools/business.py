@@ -270,7 +270,9 @@ class BusinessTools:
     # --- products and pricing ------------------------------------------------------------------
 
     async def _product_lookup(self, args: ProductLookupArgs, call: _Call) -> dict[str, Any]:
-        matches = await ProductService(self.session).search_products(query=args.query, limit=args.limit)
+        matches = await ProductService(
+            self.session, popularity=InventoryService(self.session, now=self.now)
+        ).search_products(query=args.query, limit=args.limit)
         units = await InventoryService(self.session, now=self.now).units_in_inventory(
             product_ids=[m.product_id for m in matches]
         )
@@ -283,7 +285,9 @@ class BusinessTools:
 
     async def _find_product(self, query: str) -> ProductMatch:
 
-        matches = await ProductService(self.session).search_products(query=query, limit=1)
+        matches = await ProductService(
+            self.session, popularity=InventoryService(self.session, now=self.now)
+        ).search_products(query=query, limit=1)
         if not matches:
             raise NotFound(f"No product matches {query!r}", code="product_not_found")
         return matches[0]

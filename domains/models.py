@@ -1,7 +1,11 @@
-"""Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
+"""The model registry: imports every domain's models so Base.metadata knows all tables.
+
+Alembic (alembic/env.py), the test harness and the demo loader import Base from here. It lives in
+domains/ because it imports every domain; shared/ never imports a domain.
+"""
 
 from domains.ai.memory.models import MemoryFact
-from domains.ai.models import Conversation, Message, UsageLedger
+from domains.ai.models import Conversation, Message, UnansweredQuestion, UsageLedger
 from domains.analytics.models import (
     ProductSalesDaily,
     PurchasesDaily,
@@ -24,6 +28,7 @@ __all__ = [
     "InventoryItem",
     "MarketPrice",
     "MemoryFact",
+    "UnansweredQuestion",
     "Message",
     "Order",
     "Product",
