@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from domains.ai.understanding.interpretation import (
     FACT_METRICS,
+    STOCK_METRICS,
     STOCK_ONLY_DIMENSIONS,
     SUMMARY_METRICS,
     TIME_DIMENSIONS,
@@ -40,6 +41,7 @@ from domains.ai.understanding.timegrammar import (
     WEEKDAYS,
     Period,
     find_periods,
+    time_words,
     named_period,
     shift_back,
 )
@@ -60,6 +62,7 @@ CONTRACTIONS = {
     for end in ("n't", "nt")
 }
 CONTRACTIONS.update({"can't": "can", "cant": "can", "won't": "will", "wont": "will"})
+FACT_METRICS_ALL = frozenset(m for metrics in FACT_METRICS.values() for m in metrics)
 SIZE_CUES = frozenset({"size", "sizes", "sz", "gr", "groesse", "groessen", "us", "eu", "gr.", "in", "im", "for", "fuer", "and", "und", "or", "oder"})
 CURRENCY = frozenset({"€", "$", "eur", "euro", "euros", "dollar", "dollars", "bucks", "£"})
 DAY_FACTOR = {"day": 1, "week": 7, "month": 30, "year": 365, "quarter": 91}
@@ -98,8 +101,7 @@ class Parser:
         self.vocabulary = vocabulary
         self.lexicon: Lexicon = load_lexicon()
         self.taught = {fold_phrase(k): v for k, v in (taught or {}).items() if fold_phrase(k)}
-        time_words = {*MONTHS, *UNITS, *WEEKDAYS, "last", "past", "since", "seit", "between", "bis", "today", "heute"}
-        self.common = self.lexicon.words | self.lexicon.filler | frozenset(time_words)
+        self.common = self.lexicon.words | self.lexicon.filler | time_words()
         brand_words = {w for phrase in vocabulary.brands for w in phrase.split()}
         platform_words = {w for phrase in vocabulary.platforms for w in phrase.split()}
         self.known = self.common | vocabulary.words | brand_words | platform_words | set(NUMBER_WORDS)
@@ -208,6 +210,15 @@ class Parser:
             if prev in ("a", "an", "ein", "einen", "einem") and nxt in ("sale", "verkauf", "pair", "paar", "€", "eur", "euro"):
                 reading.take(i - 1, i + 2 if nxt in ("sale", "verkauf") else i + 1, "price_point", Decimal(str(value)))
                 continue
+            # "between 100 and 200" (a price band, when no unit follows)
+            if prev in ("between", "zwischen") and i + 2 < n and words[i + 1] in ("and", "und", "to", "bis"):
+                high = number_value(words[i + 2])
+                after = words[i + 3] if i + 3 < n else ""
+                if high is not None and after not in UNITS:
+                    end = i + 3 + (after in CURRENCY)
+                    reading.take(i - 1, end, "min_price", Decimal(str(value)))
+                    reading.take(i - 1, end, "max_price", Decimal(str(high)))
+                    continue
             # "between N and M days" (age band)
             if prev == "between" or prev == "zwischen":
                 if i + 3 < n and words[i + 1] in ("and", "und", "to", "bis") and words[i + 3] in UNITS:
@@ -235,13 +246,13 @@ class Parser:
                 label, length = bucket
                 reading.take(i, i + length, "aging_bucket", label)
                 continue
-            if value == 1 and (prev in ("number", "nr", "no") or token_after_hash(reading.tokens[i])):
+            if value == 1 and (prev in ("number", "nr", "no") or nxt in ("shoe", "seller", "sneaker", "product", "model", "brand", "pair")):
                 reading.take(i - (prev in ("number", "nr", "no")), i + 1, "top", 1)
                 continue
             unit = UNITS.get(nxt)
             if unit is None and nxt in ("+", "plus") and i + 2 < n:
                 unit = UNITS.get(words[i + 2])
-            comparator_before = prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "than", "als") or prev2 in (
+            comparator_before = prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "than", "als", "ab", "from", "bis") or prev2 in (
                 "more than", "mehr als", "older than", "aelter als", "less than", "weniger als", "younger than", "juenger als", "longer than", "laenger als", "at least", "at most",
             )
             if unit is not None and unit != "quarter" and not comparator_before and nxt not in ("+", "plus"):
@@ -252,11 +263,11 @@ class Parser:
                     continue
             if unit is not None and unit != "quarter":
                 days = int(value * DAY_FACTOR[unit])
-                younger = prev in ("under", "unter", "within", "innerhalb", "max", "hoechstens") or prev2 in (
+                younger = prev in ("under", "unter", "within", "innerhalb", "max", "hoechstens", "bis") or prev2 in (
                     "less than", "weniger als", "younger than", "juenger als", "fewer than", "at most", "newer than",
                 )
                 end = i + 2 if nxt not in ("+", "plus") else i + 3
-                start = i - 1 if prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max") else i
+                start = i - 1 if prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "ab", "from", "bis") else i
                 if prev2 in ("more than", "mehr als", "older than", "aelter als", "less than", "weniger als", "younger than", "juenger als", "longer than", "laenger als", "at least", "at most"):
                     start = i - 2
                 if reading.free(start, end):
@@ -304,6 +315,8 @@ class Parser:
                 continue
             if prev in ("sell", "sold", "verkaufe", "verkaufen", "for", "fuer", "at", "bei") and value >= 20:
                 reading.take(i, i + 1, "price_point", Decimal(str(value)))
+            elif 20 <= value <= 100_000 and not is_us_size(value):
+                reading.take(i, i + 1, "bare_number", Decimal(str(value)))
 
     def _in_a_name(self, words: list[str], i: int) -> bool:
         """Is words[i] (a number) the model number of a product name with the word(s) before it?"""
@@ -451,7 +464,8 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
     if measure == "count" and measures & {"value", "cost"}:
         # "how many ... and what are they worth": both; "pairs ... worth": the value
-        measure = None if has_how_many(reading) else ("cost" if "cost" in measures else "value")
+        both = has_how_many(reading) or any(t.text in ("and", "und", "&") for t in reading.tokens)
+        measure = None if both else ("cost" if "cost" in measures else "value")
     average = has("average")
     dead = has("dead")
     rate = has("rate")
@@ -474,6 +488,11 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         else:
             result.notes.append("'deadstock' read as aged stock (dead stock), not as unworn")
 
+    if metrics and "count" in measures and any(t.text in ("and", "und", "&") for t in reading.tokens):
+        counted = {"inventory_value": "units_in_inventory", "revenue": "units_sold", "purchase_spend": "pairs_bought"}
+        metrics += [counted[m] for m in metrics if m in counted]  # "inventory value and unit count"
+    if rate and not dead and metrics == ["profit"]:
+        metrics, average = ["margin"], False  # "how much of each sale do we keep as profit, in percent"
     # average modifies a named metric
     if average:
         metrics = [
@@ -486,22 +505,24 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     if dead:
         if rate or "margin" in metrics:
             metrics = [m for m in metrics if m != "margin"] + ["dead_stock_rate"]
-        elif not any(m in ("inventory_value",) for m in metrics) or measure == "value":
-            metrics = [m for m in metrics if m not in ("units_in_inventory", "inventory_value")]
-            if measure == "value" or "inventory_value" in [r.split(":")[1] for r in roles if r.startswith("metric:")]:
-                metrics.append("dead_stock_value")
-            elif measure == "count":
-                metrics.append("dead_stock_units")
-            else:
-                metrics += ["dead_stock_units", "dead_stock_value"]
+        else:
+            named = {"units_in_inventory": "dead_stock_units", "inventory_value": "dead_stock_value"}
+            metrics = [named.get(m, m) for m in metrics if m in named or m not in FACT_METRICS_ALL]
+            if not metrics:
+                metrics = {
+                    "value": ["dead_stock_value"],
+                    "cost": ["dead_stock_value"],
+                    "count": ["dead_stock_units"],
+                }.get(measure or "", ["dead_stock_units", "dead_stock_value"])
         result.dead_stock_days = filters.min_age_days
         filters.min_age_days = None
 
     fact = _main_fact(facts, reading)
     for days in reading.values("bare_days"):
-        stockish = dead or fact == "stock" or has("age:old_words")
+        dead_named = dead or any(m.startswith("dead_stock") for m in metrics)
+        stockish = dead_named or fact == "stock" or has("age:old_words") or bool(set(metrics) & STOCK_METRICS)
         if stockish and filters.min_age_days is None and result.dead_stock_days is None:
-            if dead:
+            if dead_named:
                 result.dead_stock_days = int(days)  # type: ignore[call-overload]
             else:
                 filters.min_age_days = int(days)  # type: ignore[call-overload]
@@ -569,10 +590,16 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
 
     # action
     money_out = {"fees", "payout", "selling_costs"} & set(result.metrics)
+    if not money_out and "profit" in result.metrics and filters.platform and reading.values("bare_number"):
+        money_out = {"payout"}  # "net on 300 stockx"
+        result.metrics = ["payout"]
+    if result.fee_price is None and money_out and result.period is None and reading.values("bare_number"):
+        result.fee_price = reading.values("bare_number")[0]  # type: ignore[assignment]  # "goat payout 175"
     price_given = result.fee_price is not None or (
         (filters.min_price is not None or filters.max_price is not None) and result.period is None and not listing
     )
-    if tool is None and money_out and price_given and not result.group_by:
+    if tool is None and money_out and price_given and set(result.group_by) <= {"product"}:
+        result.group_by = []
         tool = "fee_estimate"
     if tool == "fee_estimate" and result.fee_price is None:
         result.fee_price = filters.min_price or filters.max_price
@@ -598,13 +625,14 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         result.action = "aggregate"
     if result.period is not None and result.period.future and result.action == "aggregate" and not result.stock_only:
         result.action = "future"
+    if result.action != "fee_estimate":
+        # a number that found no role is not dropped silently
+        result.unknown_terms += [
+            " ".join(t.raw for t in reading.tokens[s:e]) for s, e, r, _ in reading.roles if r == "bare_number"
+        ]
     if result.group_by and result.stock_only and set(result.group_by) & TIME_DIMENSIONS:
         result.group_by = [g for g in result.group_by if g not in TIME_DIMENSIONS]
     return result
-
-
-def token_after_hash(token: Token) -> bool:
-    return False  # the tokenizer drops "#": "#1" reads as "1" after a shoe word (see _numbers)
 
 
 def _aging_bucket(value: float, words: list[str], i: int) -> tuple[str, int] | None:
@@ -706,8 +734,16 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.action = "aggregate"
     if current.limit:
         merged.limit = current.limit
+    if previous.action == "fee_estimate" and (current.fee_price or reading.values("bare_number")):
+        merged.fee_price = current.fee_price or reading.values("bare_number")[0]  # type: ignore[assignment]
+        merged.unknown_terms = [w for w in merged.unknown_terms if not w.replace(".", "").isdigit()]
     if current.dead_stock_days:
         merged.dead_stock_days = current.dead_stock_days
+    bare_days = reading.values("bare_days")
+    if any(m.startswith("dead_stock") for m in merged.metrics) and bare_days:
+        merged.dead_stock_days = int(bare_days[0])  # type: ignore[call-overload]  # "and if we say 120 days?"
+        if current.period is not None and previous.period != current.period:
+            merged.period = previous.period
     if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_price is not None and not reading.has("measure:value"):
         # "over 200?" after a dead-stock answer: a threshold in days, not a price
         merged.dead_stock_days = int(current.filters.min_price)
@@ -744,6 +780,9 @@ def is_followup(current: Interpretation, reading: Reading) -> bool:
         or reading.has("summary")
         or reading.starting("tool:")
     )
+    content = [t for t in reading.tokens if t.text not in load_lexicon().filler]
+    if named and len(content) <= 2 and not current.filters.as_dict() and current.period is None:
+        return True  # "Marge?", "and profit?": a metric asked of the same selection
     return not named and bool(
         current.filters.as_dict()
         or current.period is not None

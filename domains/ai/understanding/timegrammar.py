@@ -261,7 +261,7 @@ _DAY_ONLY = _tokens(r"(?:on |am )?" + _date_pattern("a"))
 _UNIT = "(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")"
 _LAST_N = _tokens(
     r"(?:(?:in|over|during|for|within|innerhalb) )?(?:the |den |der |die )?"
-    r"(?:last|past|previous|recent|letzten|letzte|vergangenen|vergangene|letzen|vorigen|zurueckliegenden) "
+    r"(?:last|past|previous|recent|trailing|rolling|letzten|letzte|vergangenen|vergangene|letzen|vorigen|zurueckliegenden) "
     r"(?P<n>\d{1,4})(?: " + _UNIT + ")?"
 )
 _N_BACK = _tokens(r"(?P<n>\d{1,4}) " + _UNIT + r" (?:back|zurueck)")
@@ -278,6 +278,10 @@ _MONTH_NAME = _tokens(
     + _MONTH.format(p="a")
     + f"(?: {_YEAR.format(p='a')})?"
     + r"(?P<prev_year> (?:of )?last year| (?:des )?letzten jahres| des vorjahres| im vorjahr| vorjahr)?"
+)
+_WEEK_OF_MONTH = _tokens(
+    r"(?:in )?(?:the |der )?(?P<nth>first|second|third|fourth|last|1st|2nd|3rd|4th|erste[nr]?|zweite[nr]?|dritte[nr]?|vierte[nr]?|letzte[nr]?|1\.|2\.|3\.|4\.) "
+    r"(?:week|woche) (?:of |in |im |des )?" + _MONTH.format(p="a") + f"(?: {_YEAR.format(p='a')})?"
 )
 _QUARTER_ENDED = _tokens(
     r"(?:for |in )?(?:the )?(?:quarter|quartal) (?:ended|ending|ends|endend|bis)(?: on| am)? "
@@ -299,12 +303,23 @@ _FIXED: list[tuple[str, str]] = [
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) quarter|(?:im )?(?:letzten|vergangenen|vorigen|letztes) quartal|vorquartal", "last_quarter"),
     (r"(?:so far )?(?:this|current) year(?: so far)?|ytd|(?:fiscal |financial )?year to date|(?:current|this) (?:fiscal|financial) year|seit anfang des jahres|anfang des jahres|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year", "this_year"),
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:fiscal |financial )?year|ly|(?:im )?(?:letzten|vergangenen|vorigen|letztes) jahr|vorjahr", "last_year"),
-    (r"today|heute|so far today|bis jetzt heute", "today"),
+    (r"today|heute|heut|tdy|so far today|bis jetzt heute", "today"),
     (r"yesterday|yday|ystd|gestern", "yesterday"),
     (r"(?:of |in |over |for )?all time|alltime|ever|(?:in )?total so far|since (?:the )?(?:start|beginning)|(?:ueberhaupt )?jemals|seit (?:beginn|anfang|start)|insgesamt|bisher|so far|overall|lifetime|in total|gesamt", "all"),
     (r"(?:next|coming|naechste[nmr]?|kommende[nmr]?) (?P<next>week|month|quarter|year|woche|monat|quartal|jahr)", "next"),
 ]
 _FIXED_RES = [(_tokens(p), name) for p, name in _FIXED]
+
+
+def time_words() -> frozenset[str]:
+    """Every word the time grammar reads (typo correction must never 'fix' one into another)."""
+    patterns = [p.pattern for p, _ in _FIXED_RES] + [
+        r.pattern
+        for r in (_WEEK_OF_MONTH, _RANGE, _SINCE_DATE, _SINCE_DAY, _SINCE_MONTH, _SINCE_WEEKDAY, _SINCE_YEAR, _DAY_ONLY, _LAST_N,
+                  _N_BACK, _AGO, _QUARTER, _QUARTER_ENDED, _MONTH_NAME, _YEAR_ONLY)
+    ]
+    words = {w for p in patterns for w in re.findall(r"[a-z]{2,}", p)}
+    return frozenset(words | set(MONTHS) | set(UNITS) | set(WEEKDAYS) | set(ORDINAL_WORDS))
 
 
 def _latest_started_month(month: int, now: datetime) -> int:
@@ -446,6 +461,17 @@ def _rule_matches(text: str, now: datetime) -> list[tuple[int, int, Period]]:
             year = _latest_started_month(month, now)
         if _safe(year, month, 1):
             add(m, month_period(year, month, now))
+    for m in _WEEK_OF_MONTH.finditer(text):
+        month = MONTHS[m.group("amonth")]
+        year = int(m.group("ayear")) if m.group("ayear") else _latest_started_month(month, now)
+        nth = m.group("nth")
+        if nth.startswith(("last", "letzte")):
+            last = calendar.monthrange(year, month)[1]
+            add(m, range_period(date(year, month, last - 6), date(year, month, last), now))
+        else:
+            k = ORDINAL_WORDS.get(nth, 1) if nth in ORDINAL_WORDS else {"first": 1, "second": 2, "third": 3, "fourth": 4}.get(nth, 1)
+            first = date(year, month, 1 + 7 * (k - 1))
+            add(m, range_period(first, first + timedelta(days=6), now))
     for m in _QUARTER_ENDED.finditer(text):
         last_day = _parse_date(m, "a", now)
         if last_day:
@@ -486,6 +512,9 @@ def _next_period(unit: str, now: datetime) -> Period:
     return year_period(now.year + 1, now)
 
 
+_LEADING = frozenset({"in", "im", "the", "for", "during", "over", "of", "den", "der", "dem", "die", "am", "on", "within"})
+
+
 def find_periods(tokens: list[Token], now: datetime) -> list[TimeMatch]:
     """Non-overlapping time expressions, longest first, as token spans."""
     text = ""
@@ -503,6 +532,11 @@ def find_periods(tokens: list[Token], now: datetime) -> list[TimeMatch]:
         if first is None or last is None:  # the match must start and end on token boundaries
             continue
         candidates.append(TimeMatch(first, last + 1, period))
+    # leading prepositions carry nothing ("in last week"): leave them, so "pull in" keeps its "in"
+    candidates = [
+        TimeMatch(next((i for i in range(c.start, c.end - 1) if tokens[i].text not in _LEADING), c.end - 1), c.end, c.period)
+        for c in candidates
+    ]
     candidates.sort(key=lambda m: (-(m.end - m.start), m.start))
     chosen: list[TimeMatch] = []
     taken: set[int] = set()

@@ -122,8 +122,8 @@ class BuiltinProvider:
             interpretation, _reading = understand(parser, users, now=now)
             if parser.used_taught:
                 interpretation.notes = [*interpretation.notes, *(f"“{k}” = {v}" for k, v in parser.used_taught.items())]
-            if request.facts_saved and interpretation.action in ("unknown", "greeting", "thanks"):
-                interpretation.action = "remembered"
+            if request.facts_saved and (interpretation.action in ("unknown", "greeting", "thanks", "help") or _reading.has("chat:help")):
+                interpretation = Interpretation(action="remembered")  # "remember that ...": the memory saved it
             answer = await turn.answer(interpretation, facts_saved=request.facts_saved)
         for event in turn.events:
             yield event
