@@ -66,18 +66,18 @@ async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provide
         Reply(
             sse=anthropic_stream(
                 text="Let me check.",
-                tool_calls=[("toolu_01", "best_sellers", '{"period": "last_month", "limit": 1}')],
+                tool_calls=[("toolu_01", "query_business", '{"metrics": ["units_sold"], "group_by": ["product"], "limit": 1}')],
                 usage=(900, 40),
             )
         ),
         Reply(sse=anthropic_stream(text=ANSWER, usage=(1000, 35))),
     )
-    tools = RecordingTools(data={"best_sellers": BEST})
+    tools = RecordingTools(data={"query_business": BEST})
     run = await run_provider(
         make_provider(), ask("Best seller last month?", memory=["sells on StockX"]), tools
     )
 
-    assert tools.calls == [("best_sellers", {"period": "last_month", "limit": 1}, "toolu_01")]
+    assert tools.calls == [("query_business", {"metrics": ["units_sold"], "group_by": ["product"], "limit": 1}, "toolu_01")]
     assert run.started[0].call_id == "toolu_01"
     assert run.finished[0].result.data == BEST
     # text of both steps streams, separated, and equals the final answer
@@ -106,8 +106,8 @@ async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provide
             {
                 "type": "tool_use",
                 "id": "toolu_01",
-                "name": "best_sellers",
-                "input": {"period": "last_month", "limit": 1},
+                "name": "query_business",
+                "input": {"metrics": ["units_sold"], "group_by": ["product"], "limit": 1},
             },
         ],
     }
@@ -194,9 +194,9 @@ async def test_malformed_and_unknown_tool_calls_go_back_as_errors(
         Reply(
             sse=anthropic_stream(
                 tool_calls=[
-                    ("toolu_a", "dead_stock", "{not json"),
+                    ("toolu_a", "list_inventory", "{not json"),
                     ("toolu_b", "wipe_inventory", "{}"),
-                    ("toolu_c", "dead_stock", '{"threshold_days": -5}'),
+                    ("toolu_c", "list_inventory", '{"dead_stock_days": -5}'),
                 ]
             )
         ),
@@ -234,7 +234,7 @@ async def test_stream_without_message_stop_is_a_provider_error(
 
 
 async def test_tool_step_limit_sends_tool_choice_none(server: FakeLLMServer, make_provider: Make) -> None:
-    call = anthropic_stream(tool_calls=[("toolu_l", "aging_buckets", "{}")])
+    call = anthropic_stream(tool_calls=[("toolu_l", "query_business", '{"metrics": ["units_in_inventory"], "group_by": ["aging_bucket"]}')])
     server.script(ANTHROPIC_PATH, Reply(sse=call), Reply(sse=anthropic_stream(text="Buckets: 3/2/1/0.")))
     run = await run_provider(make_provider(AI_MAX_TOOL_STEPS=1), ask("aging?"), RecordingTools())
     assert [b["tool_choice"] for b in bodies(server)] == [{"type": "auto"}, {"type": "none"}]

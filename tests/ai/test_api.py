@@ -26,7 +26,7 @@ from domains.ai.memory.extraction import extract_facts
 from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UsageLedger
 from domains.ai.providers.builtin import BuiltinProvider
-from domains.ai.providers.builtin.renderer import SUGGESTIONS
+from domains.ai.providers.builtin.engine import STARTERS as SUGGESTIONS
 from domains.ai.schemas import AIQueryRequest
 from domains.ai.service import AIAssistantService
 from domains.ai.suggestions import DEFAULT_SUGGESTIONS

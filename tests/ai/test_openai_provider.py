@@ -71,12 +71,12 @@ async def test_tool_call_then_streamed_answer(
         OPENAI_PATH,
         Reply(
             sse=openai_stream(
-                tool_calls=[("call_abc", "dead_stock", '{"threshold_days": 90}')], usage=(310, 18)
+                tool_calls=[("call_abc", "list_inventory", '{"older_than_dead_stock": true, "dead_stock_days": 90}')], usage=(310, 18)
             )
         ),
         Reply(sse=openai_stream(text=ANSWER, usage=(402, 25))),
     )
-    tools = RecordingTools(data={"dead_stock": DEAD_STOCK})
+    tools = RecordingTools(data={"list_inventory": DEAD_STOCK})
     provider = make_provider()
     request = ask(
         "How much dead stock over 90 days?",
@@ -87,9 +87,9 @@ async def test_tool_call_then_streamed_answer(
     run = await run_provider(provider, request, tools)
 
     # the tool the model asked for really ran, with the model's arguments and call id
-    assert tools.calls == [("dead_stock", {"threshold_days": 90}, "call_abc")]
+    assert tools.calls == [("list_inventory", {"older_than_dead_stock": True, "dead_stock_days": 90}, "call_abc")]
     assert [(s.name, s.arguments, s.call_id) for s in run.started] == [
-        ("dead_stock", {"threshold_days": 90}, "call_abc")
+        ("list_inventory", {"older_than_dead_stock": True, "dead_stock_days": 90}, "call_abc")
     ]
     assert run.finished[0].result.data == DEAD_STOCK and run.finished[0].result.error is None
     # the answer streamed in several pieces and is the final answer
@@ -119,8 +119,8 @@ async def test_tool_call_then_streamed_answer(
     assistant, tool_message = second["messages"][2], second["messages"][3]
     assert assistant["tool_calls"][0]["id"] == "call_abc"
     assert assistant["tool_calls"][0]["function"] == {
-        "name": "dead_stock",
-        "arguments": '{"threshold_days": 90}',
+        "name": "list_inventory",
+        "arguments": '{"older_than_dead_stock": true, "dead_stock_days": 90}',
     }
     assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_abc"
     assert json.loads(tool_message["content"]) == DEAD_STOCK
@@ -135,16 +135,16 @@ async def test_non_streaming_tool_call_then_answer(
         OPENAI_PATH,
         Reply(
             json_body=openai_json(
-                tool_calls=[("call_1", "kpis", '{"period": "last_month"}')], usage=(200, 10)
+                tool_calls=[("call_1", "query_business", '{"metrics": ["revenue"]}')], usage=(200, 10)
             )
         ),
         Reply(json_body=openai_json(text="Revenue last month: 1,250.00 EUR.", usage=(260, 12))),
     )
-    tools = RecordingTools(data={"kpis": {"revenue": "1250.00"}})
+    tools = RecordingTools(data={"query_business": {"totals": {"revenue": "1250.00"}}})
     provider = make_provider(stream_responses=False)
     run = await run_provider(provider, ask("Revenue last month?"), tools)
 
-    assert tools.calls == [("kpis", {"period": "last_month"}, "call_1")]
+    assert tools.calls == [("query_business", {"metrics": ["revenue"]}, "call_1")]
     assert run.completed.answer == "Revenue last month: 1,250.00 EUR." == run.text
     assert run.completed.usage.total_tokens == 200 + 10 + 260 + 12
     assert run.completed.intent == "analytics"
@@ -235,8 +235,8 @@ async def test_malformed_tool_arguments_go_back_to_the_model(
 ) -> None:
     server.script(
         OPENAI_PATH,
-        Reply(sse=openai_stream(tool_calls=[("call_bad", "dead_stock", "{not json")])),
-        Reply(sse=openai_stream(tool_calls=[("call_types", "dead_stock", '{"threshold_days": "lots"}')])),
+        Reply(sse=openai_stream(tool_calls=[("call_bad", "list_inventory", "{not json")])),
+        Reply(sse=openai_stream(tool_calls=[("call_types", "list_inventory", '{"dead_stock_days": "lots"}')])),
         Reply(sse=openai_stream(text="Sorry, I could not read that.")),
     )
     tools = RecordingTools()
@@ -313,7 +313,7 @@ async def test_reasoning_models_get_max_completion_tokens_and_no_temperature(
 async def test_tool_step_limit_forces_an_answer(
     server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
 ) -> None:
-    loop_call = openai_stream(tool_calls=[("call_n", "inventory_summary", "{}")])
+    loop_call = openai_stream(tool_calls=[("call_n", "query_business", '{"metrics": ["units_in_inventory"]}')])
     server.script(
         OPENAI_PATH,
         Reply(sse=loop_call),
@@ -331,7 +331,7 @@ async def test_tool_step_limit_forces_an_answer(
 async def test_model_that_never_stops_calling_tools_fails_over(
     server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
 ) -> None:
-    loop_call = openai_stream(tool_calls=[("call_n", "inventory_summary", "{}")])
+    loop_call = openai_stream(tool_calls=[("call_n", "query_business", '{"metrics": ["units_in_inventory"]}')])
     server.script(OPENAI_PATH, *(Reply(sse=loop_call) for _ in range(3)))
     with pytest.raises(ProviderError, match="no answer"):
         await run_provider(make_provider(AI_MAX_TOOL_STEPS=2), ask("inventory?"), RecordingTools())
@@ -381,14 +381,14 @@ async def test_real_business_tools_answer_from_the_database(
     await make_item(db, product=product, size="9", purchased_at=days_ago(5))
     server.script(
         OPENAI_PATH,
-        Reply(sse=openai_stream(tool_calls=[("call_db", "dead_stock", '{"threshold_days": 90}')])),
+        Reply(sse=openai_stream(tool_calls=[("call_db", "list_inventory", '{"older_than_dead_stock": true, "dead_stock_days": 90}')])),
         Reply(sse=openai_stream(text="2 pairs are dead stock.")),
     )
     tools = BusinessTools(db, settings=provider_settings())
     run = await run_provider(make_provider(), ask("Dead stock over 90 days?"), tools)
 
     result = run.finished[0].result
-    assert result.error is None and result.arguments["threshold_days"] == 90
+    assert result.error is None and result.arguments["dead_stock_days"] == 90
     assert result.data["returned"] == 2
     sent_back = bodies(server)[1]["messages"][-1]
     assert sent_back["role"] == "tool" and "DZ5485-612" in sent_back["content"]
