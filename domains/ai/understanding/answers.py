@@ -94,7 +94,7 @@ class Writer:
             summary = "; ".join(f"{metric_label(m, self.language)}: {self.value(m, totals.get(m))}" for m in metrics)
             lines.append(self.t("All together: ", "Insgesamt: ") + summary)
             return "\n\n".join(lines)
-        parts = [f"{metric_label(m, self.language).capitalize()}: **{self.value(m, totals.get(m))}**" for m in metrics]
+        parts = [self.figure(m, totals.get(m)) for m in metrics]
         text = "\n".join(f"- {p}" for p in parts) if len(parts) > 1 else parts[0] + "."
         if "sell_through" in metrics or "margin" in metrics or "roi" in metrics or "dead_stock_rate" in metrics:
             if any(totals.get(m) is None for m in metrics):
@@ -103,6 +103,13 @@ class Writer:
                     "(nicht verfügbar: der Nenner ist für diese Auswahl null)",
                 )
         return text
+
+    def figure(self, metric: str, value: Any) -> str:
+        """'**645** pairs in inventory', 'Revenue: **€3,456.00**'."""
+        label = metric_label(metric, self.language)
+        if METRICS[metric].kind == "count" and value is not None:
+            return f"**{self.value(metric, value)}** {label}"
+        return f"{label[:1].upper()}{label[1:]}: **{self.value(metric, value)}**"
 
     def comparison(self, interpretation: Interpretation, results: list[dict[str, Any]]) -> str:
         headers = [self.t("Metric", "Kennzahl"), *(p.label(self.language) for p in interpretation.compare_periods)]
@@ -249,6 +256,8 @@ class Writer:
     def future(self, interpretation: Interpretation) -> str:
         period = interpretation.period
         label = period.label(self.language) if period else ""
+        if interpretation.period_words and interpretation.period_words.lower() != label.lower():
+            label = f"{interpretation.period_words} ({label})"
         return self.t(
             f"There is no data yet for {label}: that period hasn't started.",
             f"Für {label} gibt es noch keine Daten: der Zeitraum hat noch nicht begonnen.",

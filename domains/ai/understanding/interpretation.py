@@ -107,6 +107,7 @@ class Interpretation:
     teach: tuple[str, str] | None = None  # (word, meaning)
     fee_price: Decimal | None = None
     notes: list[str] = field(default_factory=list)  # reading decisions the restatement names
+    period_words: str = ""  # the words that named the window, as typed
     followup: bool = False
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -16,18 +17,19 @@ KEYED = ("metric", "fact", "measure", "age", "status", "condition", "group", "ra
 FLAT = ("summary", "dead", "rate", "list", "compare", "average")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Lexicon:
     phrases: dict[tuple[str, ...], tuple[str, ...]]  # token tuple -> roles
     filler: frozenset[str]
     longest: int
     german: frozenset[str]
     english: frozenset[str]
+    abbreviations: dict[str, str]
 
     def roles(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return self.phrases.get(words, ())
 
-    @property
+    @functools.cached_property
     def words(self) -> frozenset[str]:
         """Every single word the lexicon knows (typo correction targets, and 'common' words that
         must never be read as a product name)."""
@@ -64,6 +66,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         longest=max(len(k) for k in table),
         german=frozenset(data["language"]["de"]),
         english=frozenset(data["language"]["en"]),
+        abbreviations=dict(data.get("abbreviations", {})),
     )
 
 

@@ -96,17 +96,35 @@ class Reading:
         return [(s, r, v) for s, _, r, v in self.roles if r.startswith(prefix)]
 
 
+_WORD_SETS: dict[int, tuple[Vocabulary, frozenset[str], frozenset[str], list[str]]] = {}
+
+
+def _word_sets(vocabulary: Vocabulary) -> tuple[frozenset[str], frozenset[str], list[str]]:
+    """(common words, every known word, typo-correction targets) of a vocabulary, built once."""
+    cached = _WORD_SETS.get(id(vocabulary))
+    if cached is not None and cached[0] is vocabulary:
+        return cached[1], cached[2], cached[3]
+    lexicon = load_lexicon()
+    common = lexicon.words | lexicon.filler | time_words()
+    brand_words = {w for phrase in vocabulary.brands for w in phrase.split()}
+    platform_words = {w for phrase in vocabulary.platforms for w in phrase.split()}
+    known = common | vocabulary.words | brand_words | platform_words | set(NUMBER_WORDS) | set(lexicon.abbreviations)
+    targets = sorted(w for w in known if len(w) >= 4 and w.isalpha())
+    if len(_WORD_SETS) > 16:
+        _WORD_SETS.clear()
+    _WORD_SETS[id(vocabulary)] = (vocabulary, common, frozenset(known), targets)
+    return common, frozenset(known), targets
+
+
 class Parser:
     def __init__(self, vocabulary: Vocabulary, *, taught: dict[str, str] | None = None) -> None:
         self.vocabulary = vocabulary
         self.lexicon: Lexicon = load_lexicon()
         self.taught = {fold_phrase(k): v for k, v in (taught or {}).items() if fold_phrase(k)}
-        self.common = self.lexicon.words | self.lexicon.filler | time_words()
-        brand_words = {w for phrase in vocabulary.brands for w in phrase.split()}
-        platform_words = {w for phrase in vocabulary.platforms for w in phrase.split()}
-        self.known = self.common | vocabulary.words | brand_words | platform_words | set(NUMBER_WORDS)
-        self.known |= {w for phrase in self.taught for w in phrase.split()}
-        self._targets = sorted(w for w in self.known if len(w) >= 4 and w.isalpha())
+        self.common, known, targets = _word_sets(vocabulary)
+        taught_words = {w for phrase in self.taught for w in phrase.split()}
+        self.known = known | taught_words
+        self._targets = [*targets, *(w for w in taught_words if len(w) >= 4 and w.isalpha())]
         self.used_taught: dict[str, str] = {}
 
     # --- 1. tokens -----------------------------------------------------------------------------
@@ -114,7 +132,7 @@ class Parser:
     def prepare(self, question: str) -> list[Token]:
         out: list[Token] = []
         for token in self._substitute_taught(tokenize(question)):
-            text = token.text
+            text = self.lexicon.abbreviations.get(token.text, token.text)
             if text in NUMBER_WORDS:
                 value = NUMBER_WORDS[text]
                 if value == 100 and out and out[-1].text.isdigit() and int(out[-1].text) < 10:
@@ -152,7 +170,7 @@ class Parser:
                 if window == parts:
                     self.used_taught[phrase] = meaning
                     first = tokens[i]
-                    out.extend(replace(first, text=t.text) for t in tokenize(fold_phrase(meaning)))
+                    out.extend(replace(first, text=t.text, raw=t.raw) for t in tokenize(meaning))
                     i += len(parts)
                     break
             else:
@@ -210,7 +228,7 @@ class Parser:
             if prev in ("a", "an", "ein", "einen", "einem") and nxt in ("sale", "verkauf", "pair", "paar", "€", "eur", "euro"):
                 reading.take(i - 1, i + 2 if nxt in ("sale", "verkauf") else i + 1, "price_point", Decimal(str(value)))
                 continue
-            # "between 100 and 200" (a price band, when no unit follows)
+            # between N and M with no unit after: a price band
             if prev in ("between", "zwischen") and i + 2 < n and words[i + 1] in ("and", "und", "to", "bis"):
                 high = number_value(words[i + 2])
                 after = words[i + 3] if i + 3 < n else ""
@@ -319,7 +337,10 @@ class Parser:
                 reading.take(i, i + 1, "bare_number", Decimal(str(value)))
 
     def _in_a_name(self, words: list[str], i: int) -> bool:
-        """Is words[i] (a number) the model number of a product name with the word(s) before it?"""
+        """Is words[i] (a number) a model number ("990s"), alone or with the word(s) before it?"""
+        alone = self.vocabulary.match_names([words[i]], common=self.common)
+        if alone is not None and not is_us_size(number_value(words[i].removesuffix("s")) or 0):
+            return True
         for back in (1, 2):
             if i - back < 0:
                 break
@@ -417,10 +438,10 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
             eu, us = value  # type: ignore[misc]
             filters.size.append(size_label(us))
             result.notes.append(f"EU {size_label(eu)} = US {size_label(us)}")
-        elif role.startswith("status:"):
-            filters.status = [role.split(":")[1]]
-        elif role.startswith("condition:"):
-            filters.condition = [role.split(":")[1]]
+        elif role.startswith("status:") and role.split(":")[1] not in filters.status:
+            filters.status.append(role.split(":")[1])
+        elif role.startswith("condition:") and role.split(":")[1] not in filters.condition:
+            filters.condition.append(role.split(":")[1])
         elif role == "min_age":
             filters.min_age_days = int(value)  # type: ignore[call-overload]
         elif role == "max_age":
@@ -440,18 +461,28 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         elif role == "unknown":
             result.unknown_terms.append(str(value))
     # no_record words: report them as typed
-    result.no_record = [
+    result.no_record = result.no_record + [
         (r.split(":")[1], " ".join(t.raw for t in reading.tokens[s:e]))
         for s, e, r, _ in reading.roles
         if r.startswith("no_record:")
     ]
 
+    group = [r.split(":")[1] for r in roles if r.startswith("group:")]
     periods = [v for v in reading.values("period") if isinstance(v, Period)]
     all_time = [p for p in periods if p.grain == "all"]
     periods = [p for p in periods if p.grain != "all"] or all_time
-    if len(periods) >= 2 and (has("compare") or len(periods) == 2):
+    result.period_words = next(
+        (" ".join(t.raw for t in reading.tokens[s:e]) for s, e, r, v in reading.roles if r == "period" and v is periods[0]), ""
+    ) if periods else ""
+    if len(periods) == 2 or (len(periods) > 2 and has("compare")):
         result.compare_periods = periods[:2]
         result.period = periods[0]
+    elif len(periods) > 2:
+        # "sept, oct and nov": one window over all of them, by their grain
+        first, last = min(periods, key=lambda p: p.start), max(periods, key=lambda p: p.end)
+        result.period = Period(first.start, last.end, "range", f"{first.label_en} to {last.label_en}", f"{first.label_de} bis {last.label_de}")
+        if periods[0].grain in TIME_DIMENSIONS and all(p.grain == periods[0].grain for p in periods):
+            group.append(periods[0].grain)
     elif periods:
         result.period = periods[0]
 
@@ -463,14 +494,13 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     measures = {r.split(":")[1] for r in roles if r.startswith("measure:")}
     measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
     if measure == "count" and measures & {"value", "cost"}:
-        # "how many ... and what are they worth": both; "pairs ... worth": the value
+        # a count and a value asked together: both; a counting noun beside a value word: the value
         both = has_how_many(reading) or any(t.text in ("and", "und", "&") for t in reading.tokens)
         measure = None if both else ("cost" if "cost" in measures else "value")
     average = has("average")
     dead = has("dead")
     rate = has("rate")
     summary = has("summary")
-    group = [r.split(":")[1] for r in roles if r.startswith("group:")]
     rank = next((r.split(":")[1] for r in roles if r.startswith("rank:")), None)
     pick = next((r.split(":")[1] for r in roles if r.startswith("pick:")), None)
     listing = has("list")
@@ -488,12 +518,21 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         else:
             result.notes.append("'deadstock' read as aged stock (dead stock), not as unworn")
 
-    if metrics and "count" in measures and any(t.text in ("and", "und", "&") for t in reading.tokens):
+    joined = any(t.text in ("and", "und", "&") for t in reading.tokens)
+    made = [s for s, e, r, _ in reading.roles if r == "metric:profit" and reading.tokens[s].text in ("make", "made", "making")]
+    if made and metrics == ["profit"] and has_how_many(reading) and "sales" in facts:
+        metrics = []  # "how many sales did I make": a count of sales, not a profit
+    strong_facts = [f for f in ("purchases", "sales") if f in facts]
+    if not metrics and joined and len(strong_facts) == 2 and measure in ("count", None):
+        metrics = [m for f in strong_facts for m in FACT_METRICS[(f, measure)]]  # bought ... and sold
+    if metrics and "count" in measures and joined:
         counted = {"inventory_value": "units_in_inventory", "revenue": "units_sold", "purchase_spend": "pairs_bought"}
-        metrics += [counted[m] for m in metrics if m in counted]  # "inventory value and unit count"
+        metrics += [counted[m] for m in metrics if m in counted]  # a value metric and a count, joined by "and"
     if rate and not dead and metrics == ["profit"]:
-        metrics, average = ["margin"], False  # "how much of each sale do we keep as profit, in percent"
-    # average modifies a named metric
+        metrics, average = ["margin"], False  # profit as a percentage of sales is the margin
+    # average modifies a named metric ("... and how much per pair": both)
+    if average and joined and metrics == ["profit"]:
+        metrics, average = ["profit", "average_profit_per_pair"], False
     if average:
         metrics = [
             {"profit": "average_profit_per_pair", "revenue": "average_sale_price"}.get(m, m) for m in metrics
@@ -529,7 +568,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         elif result.period is None:
             result.period = days_period(int(days), now)  # type: ignore[call-overload]
     if rate and not dead and filters.min_age_days is not None and fact in (None, "stock"):
-        # "what percent of my inventory is older than 90 days"
+        # a share of stock above an age: the dead-stock rate with that age as threshold
         metrics, dead = ["dead_stock_rate"], True
         result.dead_stock_days, filters.min_age_days = filters.min_age_days, None
     if not metrics:
@@ -577,6 +616,13 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         dims.append("platform")
     if len(filters.family) > 1 and has("compare") and "family" not in dims:
         dims.append("family")
+    for dim in ("status", "condition"):
+        if len(getattr(filters, dim)) > 1:
+            setattr(filters, dim, [])
+            if dim not in dims:
+                dims.append(dim)  # "listed vs not listed", "used vs new"
+    if len(filters.family) > 1 and "family" not in dims:
+        dims.append("family")  # one figure per named family (the engine asks once per family)
     result.group_by = dims[:2]
     if rank:
         result.descending = rank == "desc"
@@ -591,7 +637,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     # action
     money_out = {"fees", "payout", "selling_costs"} & set(result.metrics)
     if not money_out and "profit" in result.metrics and filters.platform and reading.values("bare_number"):
-        money_out = {"payout"}  # "net on 300 stockx"
+        money_out = {"payout"}  # net on a price at a platform: the payout of that sale
         result.metrics = ["payout"]
     if result.fee_price is None and money_out and result.period is None and reading.values("bare_number"):
         result.fee_price = reading.values("bare_number")[0]  # type: ignore[assignment]  # "goat payout 175"
@@ -625,6 +671,12 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         result.action = "aggregate"
     if result.period is not None and result.period.future and result.action == "aggregate" and not result.stock_only:
         result.action = "future"
+    brand_ends = {e: s for s, e, r, _ in reading.roles if r == "brand"}
+    for s, e, r, v in list(reading.roles):
+        if r == "unknown" and s in brand_ends and re.fullmatch(r"\d{1,4}s?", reading.tokens[s].text):
+            name = " ".join(t.raw for t in reading.tokens[brand_ends[s] : e])
+            result.unknown_terms.remove(str(v))
+            result.no_record.append(("name", name))  # "Jordan 7s": a model the catalogue does not have
     if result.action != "fee_estimate":
         # a number that found no role is not dropped silently
         result.unknown_terms += [
@@ -681,16 +733,20 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
     merged.notes = current.notes
     named_metrics = bool(reading.starting("metric:")) or bool(reading.starting("fact:")) or reading.has("dead") or reading.has("summary")
     if current.filters.min_age_days is not None and not named_metrics and previous.stock_only:
-        merged.metrics = list(previous.metrics)  # "und wie viel davon ist älter als 60 Tage?"
+        merged.metrics = list(previous.metrics)  # an age filter added to a stock question keeps its metrics
     measures = {r.split(":")[1] for _, r, _ in reading.starting("measure:")}
     measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
-    if named_metrics and current.metrics:
+    if measure == "cost" and "sales" in previous.facts and not reading.starting("metric:"):
+        merged.metrics = ["cogs"]  # what the pairs sold cost to buy
+    elif named_metrics and current.metrics:
         merged.metrics = current.metrics
         merged.dead_stock_days = current.dead_stock_days or previous.dead_stock_days
     elif measure == "amount" and current.filters.min_age_days is not None:
         pass
+    elif measure == "cost" and "sales" in previous.facts:
+        merged.metrics = ["cogs"]  # what the pairs sold cost to buy
     elif measure in ("value", "cost", "amount") and "count" not in measures:
-        # "what are they worth?", "what did they cost?"
+        # a value or cost asked of the previous selection
         mapping = {
             "units_in_inventory": "inventory_value",
             "units_sold": "revenue" if measure != "cost" else "cogs",
@@ -700,7 +756,7 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         values = [mapping.get(m, m) for m in previous.metrics]
         merged.metrics = list(dict.fromkeys(v for v in values if v in mapping.values() or v not in mapping))
     elif measure == "count":
-        # "how many pairs is that?"
+        # a count asked of the previous selection
         sales = {"revenue", "profit", "margin", "roi", "cogs", "fees", "payout", "average_sale_price", "shipping", "selling_costs"}
         counted = ["units_sold" if m in sales else {"inventory_value": "units_in_inventory", "dead_stock_value": "dead_stock_units", "purchase_spend": "pairs_bought"}.get(m, m) for m in previous.metrics]
         merged.metrics = list(dict.fromkeys(counted))
@@ -712,9 +768,10 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.compare_periods = []
     elif reading.has("followup:previous_period"):
         merged.period = named_period("last_month", now) if any(t.text in ("vormonat", "month") for t in reading.tokens) else None
-    elif current.period is not None:
+    elif current.period is not None and not (current.period.grain == "all" and previous.period is not None):
         merged.period = current.period
         merged.compare_periods = current.compare_periods
+        merged.period_words = current.period_words
     if current.group_by:
         merged.group_by = current.group_by
     for dim in list(merged.group_by):
@@ -741,7 +798,7 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.dead_stock_days = current.dead_stock_days
     bare_days = reading.values("bare_days")
     if any(m.startswith("dead_stock") for m in merged.metrics) and bare_days:
-        merged.dead_stock_days = int(bare_days[0])  # type: ignore[call-overload]  # "and if we say 120 days?"
+        merged.dead_stock_days = int(bare_days[0])  # type: ignore[call-overload]  # a new threshold for the previous dead-stock question
         if current.period is not None and previous.period != current.period:
             merged.period = previous.period
     if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_price is not None and not reading.has("measure:value"):
@@ -762,7 +819,7 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
 
 
 def is_followup(current: Interpretation, reading: Reading) -> bool:
-    """Does the question lean on the previous turn? ('and for Adidas?', 'what about the margin?',
+    """Does the question lean on the previous turn? (a new brand, a new metric after 'what about',
     'the month before?', 'which of those ... ?', a question with filters or a window but no metric)."""
     if current.action in ("greeting", "thanks", "help"):
         return False
@@ -781,7 +838,8 @@ def is_followup(current: Interpretation, reading: Reading) -> bool:
         or reading.starting("tool:")
     )
     content = [t for t in reading.tokens if t.text not in load_lexicon().filler]
-    if named and len(content) <= 2 and not current.filters.as_dict() and current.period is None:
+    period = None if current.period is not None and current.period.grain == "all" else current.period
+    if named and len(content) <= 3 and not current.filters.as_dict() and period is None:
         return True  # "Marge?", "and profit?": a metric asked of the same selection
     return not named and bool(
         current.filters.as_dict()

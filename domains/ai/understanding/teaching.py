@@ -21,7 +21,7 @@ _PATTERNS = [
     r"(?P<term>[\w' -]{2,30}?) (?:means|stands for|refers to|bedeutet|heisst|steht fuer|=) (?P<meaning>.+)",
     r"(?P<term>[\w' -]{2,30}?) (?:are|is|sind|ist) (?:the|die|der|das|my|meine) (?P<meaning>.+)",
 ]
-_LEAD = re.compile(r"^(?:please |bitte )?(?:remember|note|merk dir|merke dir|notiere|fyi|just so you know)[:,]? (?:that |dass )?")
+_LEAD = re.compile(r"(?:please |bitte )?(?:remember|note|merk dir|merke dir|notiere|fyi|just so you know)[:,]? (?:that |dass )?")
 _COMPILED = [re.compile(p) for p in _PATTERNS]
 MAX_TERM_LENGTH = 34  # the fact kind is "term:<word>", 40 characters at most
 
@@ -29,13 +29,20 @@ MAX_TERM_LENGTH = 34  # the fact kind is "term:<word>", 40 characters at most
 def find_teaching(question: str, *, strict: bool = True) -> tuple[str, str] | None:
     """(term, meaning) when the question teaches a word. The last two patterns ("X means Y",
     "X are the Y") only count when `strict` is False: the caller checks X is not a known word."""
-    text = _LEAD.sub("", fold(question).strip().rstrip("?.! "))
+    stripped = question.strip().rstrip("?.! ")
+    folded = fold(stripped)
+    lead = _LEAD.match(folded)
+    offset = lead.end() if lead else 0
+    text = folded[offset:]
+    # the meaning as the user wrote it (capitals tell "On" the brand from "on"), when folding kept lengths
+    original = stripped[offset:] if len(folded) == len(stripped) else text
     for index, pattern in enumerate(_COMPILED):
         if strict is False or index < 4:
             match = pattern.fullmatch(text)
             if match:
-                term = match.group("term").strip(" \"'“”„")
-                meaning = match.group("meaning").strip(" \"'“”„")
+                term = re.sub(r"^(?:my|the|meine[nmr]?|mein|die|der|das|den)\s+", "", match.group("term").strip(" \"'“”„"))
+                term = term.strip(" \"'“”„")
+                meaning = original[match.start("meaning") : match.end("meaning")].strip(" \"'“”„")
                 if term and meaning and len(term) <= MAX_TERM_LENGTH and len(term.split()) <= 3:
                     return term, meaning
     return None

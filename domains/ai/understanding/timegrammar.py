@@ -10,6 +10,7 @@ words is reported as unknown.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -301,7 +302,7 @@ _FIXED: list[tuple[str, str]] = [
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:week|wk)|(?:in der |die )?(?:letzten|vergangenen|vorigen|letzte) woche|vorwoche", "last_week"),
     (r"(?:this|current) quarter|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) quartal|quarter to date|qtd", "this_quarter"),
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) quarter|(?:im )?(?:letzten|vergangenen|vorigen|letztes) quartal|vorquartal", "last_quarter"),
-    (r"(?:so far )?(?:this|current) year(?: so far)?|ytd|(?:fiscal |financial )?year to date|(?:current|this) (?:fiscal|financial) year|seit anfang des jahres|anfang des jahres|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year", "this_year"),
+    (r"(?:so far )?(?:this|current) year(?: so far)?|ytd|(?:fiscal |financial )?year to date|(?:current|this) (?:fiscal|financial) year|seit anfang des? jahr(?:es)?|anfang des? jahr(?:es)?|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year", "this_year"),
     (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:fiscal |financial )?year|ly|(?:im )?(?:letzten|vergangenen|vorigen|letztes) jahr|vorjahr", "last_year"),
     (r"today|heute|heut|tdy|so far today|bis jetzt heute", "today"),
     (r"yesterday|yday|ystd|gestern", "yesterday"),
@@ -311,6 +312,7 @@ _FIXED: list[tuple[str, str]] = [
 _FIXED_RES = [(_tokens(p), name) for p, name in _FIXED]
 
 
+@functools.cache
 def time_words() -> frozenset[str]:
     """Every word the time grammar reads (typo correction must never 'fix' one into another)."""
     patterns = [p.pattern for p, _ in _FIXED_RES] + [

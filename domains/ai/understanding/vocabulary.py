@@ -53,6 +53,8 @@ class Vocabulary:
     colorways: dict[str, frozenset[str]] = field(default_factory=dict)  # sku -> words of its quoted nickname
     positions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # word -> (product, index)
     words: set[str] = field(default_factory=set)  # every folded word of every product name
+    model_prefixes: dict[str, set[int]] = field(default_factory=dict)  # "990" -> products with 990v4, 990v6
+    _matches: dict[tuple[str, ...], NameMatch | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entries: Iterable[CatalogueEntry], brand_names: Iterable[str]) -> Vocabulary:
@@ -77,6 +79,9 @@ class Vocabulary:
             vocabulary.skus[compact_sku(entry.sku)] = entry.sku
             for position, word in enumerate(folded):
                 positions[word].append((index, position))
+                model = _MODEL_NUMBER.match(word)
+                if model and model.group(2):
+                    vocabulary.model_prefixes.setdefault(model.group(1), set()).add(index)
         vocabulary.positions = dict(positions)
         vocabulary.words = set(positions)
         for code, label in PLATFORMS.items():
@@ -97,6 +102,9 @@ class Vocabulary:
         """Nicknames spelled out as the words of product names ('aj4' -> air jordan 4)."""
         if word in WORD_ALIASES:
             return list(WORD_ALIASES[word])
+        german = re.fullmatch(r"(\d{2,4})er", word)  # "350er", "9060er": the model number
+        if german:
+            return [german.group(1)]
         if word.endswith("s") and word[:-1] in WORD_ALIASES:
             return list(WORD_ALIASES[word[:-1]])
         match = re.fullmatch(r"(aj|af|am|j)(\d{1,3})s?", word)
@@ -112,6 +120,16 @@ class Vocabulary:
         """The longest run of `words` (from the start) that occurs, as whole words in order, in
         product names, and names something: a model number with a word ("jordan 4"), or a word
         that is not a common word ("samba", "chicago"). Plurals ("dunks", "990s", "4s") count."""
+        key = tuple(words[:6])
+        if key in self._matches:
+            return self._matches[key]
+        best = self._match_names(words, common)
+        if len(self._matches) > 100_000:  # bounded: a long-running process asks ever new questions
+            self._matches.clear()
+        self._matches[key] = best
+        return best
+
+    def _match_names(self, words: list[str], common: frozenset[str]) -> NameMatch | None:
         best: NameMatch | None = None
         for length in range(1, min(6, len(words)) + 1):
             phrase = words[:length]
@@ -125,7 +143,9 @@ class Vocabulary:
             # nickname is in the words, when there are such
             said = {w.removesuffix("s") for w in words[: best.length]} | set(words[: best.length])
             exact = [sku for sku in best.skus if self.colorways.get(sku) and self.colorways[sku] <= said]
-            if exact:
+            colorway_words = set().union(*(self.colorways.get(sku, frozenset()) for sku in best.skus))
+            model_words = [w for w in words[: best.length] if w not in colorway_words and w.removesuffix("s") not in colorway_words]
+            if exact and model_words:  # a model and a colorway; colorway words alone stay a family
                 best = NameMatch(best.phrases, exact, best.length, exact=True)
         return best
 
@@ -149,7 +169,8 @@ class Vocabulary:
         for variant in variants:
             phrases: dict[str, None] = {}
             skus: list[str] = []
-            for sku, folded, display, _brand in self.products:
+            for index in self._candidates(variant):
+                sku, folded, display, _brand = self.products[index]
                 hit = _find(folded, variant)
                 if hit is not None:
                     phrases[" ".join(display[i] for i in hit)] = None
@@ -162,6 +183,16 @@ class Vocabulary:
             if skus:
                 return list(phrases), skus
         return None
+
+    def _candidates(self, words: list[str]) -> list[int]:
+        """Products that hold every word (a model number may stand for 990v4, 990v6...), by the index."""
+        found: set[int] | None = None
+        for word in words:
+            here = {index for index, _ in self.positions.get(word, ())} | self.model_prefixes.get(word, set())
+            found = here if found is None else found & here
+            if not found:
+                return []
+        return sorted(found or ())
 
 
 def _find(haystack: list[str], needle: list[str]) -> list[int] | None:

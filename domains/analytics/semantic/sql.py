@@ -15,7 +15,7 @@ from shared.database.sql import period_start
 TimeGrain = Literal["day", "week", "month", "quarter", "year"]
 
 # Characters that separate words in a product name besides spaces ('Retro "Bred"', 'OG (GS)').
-WORD_SEPARATORS = ('"', "(", ")", ",", "/", "“", "”")
+WORD_SEPARATORS = ('"', "(", ")", ",", "/", "“", "”", "-", ".", "'", "’", "&", ":", "!")
 LIKE_ESCAPE = "\\"
 
 

@@ -47,6 +47,11 @@ TOOL_INTENTS = {
     "reprice": "pricing",
     "product_lookup": "product",
 }
+# Questions offered when greeted, asked for help, or when a question could not be mapped.
+STARTERS = {
+    "en": ["Pairs sold by size last month", "Dead stock now, by brand", "Profit per pair by brand this year"],
+    "de": ["Verkaufte Paare nach Größe letzten Monat", "Ladenhüter jetzt, nach Marke", "Gewinn pro Paar nach Marke dieses Jahr"],
+}
 PICK_SORT = {"oldest": "oldest", "newest": "newest", "cheapest": "price_asc", "priciest": "price_desc"}
 
 
@@ -212,7 +217,8 @@ class _Turn:
             return self.finish(interpretation, self.t(f"Noted: {saved}", f"Gemerkt: {saved}"))
         if action in ("greeting", "thanks", "help"):
             hello = {"greeting": self.t("Hi!", "Hallo!"), "thanks": self.t("You're welcome.", "Gern geschehen."), "help": ""}[action]
-            return _Answer(f"{hello} {self.writer.help()}".strip(), interpretation_payload(interpretation, "", now=self.now, dead_stock_days=None), self.starters())
+            text = f"{hello} {self.writer.help()}".strip() + "\n\n" + "\n".join(f"- {q}" for q in self.starters())
+            return _Answer(text, interpretation_payload(interpretation, "", now=self.now, dead_stock_days=None), self.starters())
         if action in ("list", "reprice"):
             return await self.list_pairs(interpretation)
         if action == "product_lookup":
@@ -254,6 +260,9 @@ class _Turn:
         return args
 
     async def aggregate(self, interpretation: Interpretation) -> _Answer:
+        families = interpretation.filters.family
+        if "family" in interpretation.group_by and len(families) > 1:
+            return await self.per_family(interpretation)
         if interpretation.compare_periods:
             results = [await self.run("query_business", self.semantic_arguments(interpretation, p)) for p in interpretation.compare_periods]
             failed = next((r for r in results if r.error), None)
@@ -266,6 +275,28 @@ class _Turn:
             return self.failed(interpretation, result)
         days = result.data.get("query", {}).get("dead_stock_days")
         return self.finish(interpretation, self.writer.aggregate(interpretation, result.data), dead_stock_days=days)
+
+    async def per_family(self, interpretation: Interpretation) -> _Answer:
+        """Named model families side by side ("Jordan 1 vs Jordan 4"): one query per family (a
+        family is a set of words, not a column to group by), then all of them together."""
+        others = [d for d in interpretation.group_by if d != "family"]
+        rows = []
+        for family in interpretation.filters.family:
+            one = replace(interpretation, group_by=others, filters=replace(interpretation.filters, family=[family]))
+            result = await self.run("query_business", self.semantic_arguments(one))
+            if result.error:
+                return self.failed(interpretation, result)
+            rows.append({"group": {"family": family}, "values": result.data.get("totals", {})})
+        together = replace(interpretation, group_by=others)
+        result = await self.run("query_business", self.semantic_arguments(together))
+        if result.error:
+            return self.failed(interpretation, result)
+        if interpretation.sort:
+            rows.sort(key=lambda r: r["values"].get(interpretation.sort) or 0, reverse=interpretation.descending)
+        data = {"rows": rows, "totals": result.data.get("totals", {}), "total_groups": len(rows)}
+        flat = replace(interpretation, group_by=["family"])
+        days = result.data.get("query", {}).get("dead_stock_days")
+        return self.finish(interpretation, self.writer.aggregate(flat, data), dead_stock_days=days)
 
     def failed(self, interpretation: Interpretation, result: ToolResult) -> _Answer:
         """A query the data layer refused (e.g. a dimension that does not apply): plain words."""
@@ -411,8 +442,4 @@ class _Turn:
         return out
 
     def starters(self) -> list[str]:
-        return [
-            self.t("Pairs sold by size last month", "Verkaufte Paare nach Größe letzten Monat"),
-            self.t("Dead stock now, by brand", "Ladenhüter jetzt, nach Marke"),
-            self.t("Profit per pair by brand this year", "Gewinn pro Paar nach Marke dieses Jahr"),
-        ]
+        return list(STARTERS["de" if self.writer.de else "en"])
