@@ -266,7 +266,7 @@ async def test_query_answers_with_figures_sources_usage_and_stores_the_turn(
     answer = "You have 5 pairs in inventory, 3 of them dead stock."
     llm.script(
         OPENAI_PATH,
-        calls(("call_a", "inventory_summary", {}), usage=(100, 20)),
+        calls(("call_a", "query_business", {"metrics": ["units_in_inventory", "dead_stock_units"]}), usage=(100, 20)),
         says(answer, usage=(20, 10)),
     )
     response = await client.post(
@@ -284,10 +284,13 @@ async def test_query_answers_with_figures_sources_usage_and_stores_the_turn(
     # gpt-4o-mini: 0.15 / 0.60 USD per million tokens
     assert body["usage"]["estimated_cost_usd"] == pytest.approx((120 * 0.15 + 30 * 0.60) / 1e6, abs=1e-6)
     [source] = body["sources"]
-    assert source["tool"] == "inventory_summary"
-    assert source["result"]["units_in_inventory"] == 5
-    assert source["result"]["dead_stock_units"] == 3
+    assert source["tool"] == "query_business"
+    assert source["result"]["totals"]["units_in_inventory"] == 5
+    assert source["result"]["totals"]["dead_stock_units"] == 3
     assert source["arguments"]["dead_stock_days"] == 60
+    # restated from the validated query, not from the model's prose
+    assert body["interpretation"]["metrics"] == ["units_in_inventory", "dead_stock_units"]
+    assert body["interpretation"]["text"].startswith("Pairs in inventory, dead stock pairs")
     assert body["suggestions"] == []  # a language model's answer comes without follow-up questions
     assert body["latency_ms"] >= 0
     datetime.fromisoformat(body["timestamp"])
@@ -296,7 +299,7 @@ async def test_query_answers_with_figures_sources_usage_and_stores_the_turn(
     # the model got the real tool result for its call
     tool_message = second["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_a"
-    assert json.loads(tool_message["content"])["units_in_inventory"] == 5
+    assert json.loads(tool_message["content"])["totals"]["units_in_inventory"] == 5
 
     conversation_id = uuid.UUID(body["conversation_id"])
     messages = (
@@ -309,7 +312,7 @@ async def test_query_answers_with_figures_sources_usage_and_stores_the_turn(
         .all()
     )
     assert [m.role for m in messages] == ["user", "assistant"]
-    assert messages[1].sources is not None and messages[1].sources[0]["tool"] == "inventory_summary"
+    assert messages[1].sources is not None and messages[1].sources[0]["tool"] == "query_business"
     assert (messages[1].prompt_tokens, messages[1].completion_tokens) == (120, 30)
     assert messages[1].provider == "openai" and messages[0].user_id == user.id
     ledger = (await db.execute(select(UsageLedger).where(UsageLedger.user_id == user.id))).scalars().all()
@@ -330,8 +333,10 @@ async def test_builtin_answer_states_the_figures_counts_its_tokens_and_offers_fo
     assert "5 pairs" in body["response"]
     assert body["intent"] == "inventory"
     assert body["provider"] == "builtin" and body["fallback"] is False
-    summary = next(s for s in body["sources"] if s["tool"] == "inventory_summary")
-    assert summary["result"]["units_in_inventory"] == 5 and summary["result"]["dead_stock_units"] == 3
+    summary = next(s for s in body["sources"] if s["tool"] == "query_business")
+    assert summary["result"]["totals"]["units_in_inventory"] == 5
+    assert body["interpretation"]["text"] == "Pairs in inventory, now"
+    assert body["interpretation"]["unknown_terms"] == [] and body["interpretation"]["understood"] == "full"
     usage = body["usage"]
     assert usage["completion_tokens"] == count_tokens(body["response"])
     assert usage["prompt_tokens"] > 0 and body["tokens_used"] == usage["total_tokens"]
@@ -382,8 +387,8 @@ async def test_include_context_prefetches_a_summary_for_the_intent(
     body = response.json()
     assert body["context_included"] is True
     context_source = body["sources"][0]
-    assert context_source["tool"] == "inventory_summary"
-    assert context_source["arguments"]["brand"] == "Jordan"
+    assert context_source["tool"] == "query_business"
+    assert context_source["arguments"]["filters"]["brand"] == ["Jordan"]
     assert context_source["arguments"]["dead_stock_days"] == 90
     [request] = sent(llm)
     system = request["messages"][0]
@@ -397,7 +402,7 @@ async def test_query_continues_a_stored_conversation_by_id(
     await stock(db)
     llm.script(
         OPENAI_PATH,
-        calls(("call_a", "inventory_summary", {})),
+        calls(("call_a", "query_business", {"metrics": ["units_in_inventory", "dead_stock_units"]})),
         says("You have 5 pairs."),
         says("All 5 are Jordans."),
         says("3 of them are dead stock."),
@@ -436,7 +441,7 @@ async def test_query_continues_a_stored_conversation_by_id(
     assert stored["title"] == "How many pairs?"
     assert stored["message_count"] == 6
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant"] * 3
-    assert stored["messages"][1]["sources"][0]["tool"] == "inventory_summary"
+    assert stored["messages"][1]["sources"][0]["tool"] == "query_business"
     listing = await client.get("/ai/conversations", headers=auth)
     assert listing.json()["total"] == 1
     assert listing.json()["items"][0]["message_count"] == 6
@@ -538,8 +543,8 @@ async def test_stream_sends_sse_events_in_order_and_final_equals_the_stored_turn
     for call, result in pairs:
         assert set(call) == {"id", "name", "arguments"}
         assert result["id"] == call["id"] and result["name"] == call["name"]
-    summary = next(result for call, result in pairs if call["name"] == "inventory_summary")
-    assert summary["result"]["units_in_inventory"] == 2 and summary["facts_used"] == []
+    summary = next(result for call, result in pairs if call["name"] == "query_business")
+    assert summary["result"]["totals"]["units_in_inventory"] == 2 and summary["facts_used"] == []
     assert "".join(data["text"] for name, data in events if name == "delta") == final["response"]
     assert "2 pairs" in final["response"]
     assert set(final) >= {
@@ -880,22 +885,22 @@ async def test_the_model_remembers_a_preference_for_this_user_only(
     assert stored[0].source_message_id is not None  # linked to the user's message
 
     llm.reset()
-    llm.script(OPENAI_PATH, calls(("call_d", "dead_stock", {})), says("3 pairs are dead stock."))
+    llm.script(OPENAI_PATH, calls(("call_d", "query_business", {"metrics": ["dead_stock_units"]})), says("3 pairs are dead stock."))
     asked = (
         await client.post(
             "/ai/query", json={"query": "Show me my dead stock", "include_context": False}, headers=auth
         )
     ).json()
-    dead = next(s for s in asked["sources"] if s["tool"] == "dead_stock")
-    assert dead["arguments"]["threshold_days"] == 42
-    assert dead["result"]["total_units"] == 3
+    dead = next(s for s in asked["sources"] if s["tool"] == "query_business")
+    assert dead["arguments"]["dead_stock_days"] == 42
+    assert dead["result"]["totals"]["dead_stock_units"] == 3
     assert dead["facts_used"][0]["kind"] == "dead_stock_threshold"
     assert "dead_stock_days: 42" in sent(llm)[0]["messages"][0]["content"]
 
     other = await make_user(db, email="colleague@example.com")
     await db.commit()
     llm.reset()
-    llm.script(OPENAI_PATH, calls(("call_o", "dead_stock", {})), says("3 pairs."))
+    llm.script(OPENAI_PATH, calls(("call_o", "query_business", {"metrics": ["dead_stock_units"]})), says("3 pairs."))
     theirs = (
         await client.post(
             "/ai/query",
@@ -903,8 +908,8 @@ async def test_the_model_remembers_a_preference_for_this_user_only(
             headers=auth_headers_for(app, other),
         )
     ).json()
-    their_dead = next(s for s in theirs["sources"] if s["tool"] == "dead_stock")
-    assert their_dead["arguments"]["threshold_days"] == 60 and their_dead["facts_used"] == []
+    their_dead = next(s for s in theirs["sources"] if s["tool"] == "query_business")
+    assert their_dead["arguments"]["dead_stock_days"] == 60 and their_dead["facts_used"] == []
     assert theirs["memory_used"] == []
     assert "dead_stock_days" not in sent(llm)[0]["messages"][0]["content"]
 

@@ -58,9 +58,11 @@ async def test_inventory_count_is_the_services_figure(
     assert body["intent"] == "inventory"
     assert body["provider"] == "builtin" and body["fallback"] is False
     assert body["language"] == "en"
-    assert "inventory_summary" in tools_of(body)
-    summary = next(s for s in body["sources"] if s["tool"] == "inventory_summary")
-    assert summary["result"]["units_in_inventory"] == expected.units_in_inventory
+    assert tools_of(body) == ["query_business"]
+    summary = body["sources"][0]
+    assert summary["result"]["totals"]["units_in_inventory"] == expected.units_in_inventory
+    assert summary["arguments"]["metrics"] == ["units_in_inventory"]
+    assert body["interpretation"]["text"] == "Pairs in inventory, now"
     assert body["usage"]["estimated_cost_usd"] == 0
     assert body["tokens_used"] == body["usage"]["total_tokens"] > 0  # counted, so the budget applies
 
@@ -79,7 +81,8 @@ async def test_german_questions_get_german_answers(
         "/ai/query", json={"query": "Wie hoch war mein Umsatz diesen Monat?"}, headers=auth
     )
     assert revenue.json()["intent"] == "analytics"
-    assert "kpis" in tools_of(revenue.json())
+    assert tools_of(revenue.json()) == ["query_business"]
+    assert revenue.json()["interpretation"]["text"] == "Umsatz, alle Plattformen, dieser Monat"
     assert "250,00" in revenue.json()["response"]
 
 
@@ -93,9 +96,9 @@ async def test_a_remembered_threshold_changes_dead_stock_and_is_cited(
     assert told.status_code == 200
     assert [f["kind"] for f in told.json()["facts_saved"]] == ["dead_stock_threshold"]
     asked = (await client.post("/ai/query", json={"query": "Show me my dead stock"}, headers=auth)).json()
-    dead = next(s for s in asked["sources"] if s["tool"] == "dead_stock")
-    assert dead["arguments"]["threshold_days"] == 45
-    assert dead["result"]["total_units"] == 4  # 50, 70, 100 and 130 days old
+    dead = next(s for s in asked["sources"] if s["tool"] == "list_inventory")
+    assert dead["arguments"]["dead_stock_days"] == 45
+    assert dead["result"]["total"] == 4  # 50, 70, 100 and 130 days old
     assert dead["facts_used"][0]["kind"] == "dead_stock_threshold"
     assert asked["memory_used"][0]["value"] == 45
     assert "4 pairs" in asked["response"]

@@ -151,7 +151,7 @@ async def test_curl_examples_answer(
             assert events[0][0] == "start" and events[-1][0] == "final"
         elif path == "/ai/query" and body and body.get("language") == "de":
             assert response.json()["language"] == "de"
-            assert "kpis" in [s["tool"] for s in response.json()["sources"]]
+            assert [s["tool"] for s in response.json()["sources"]] == ["query_business"]
         elif path.startswith("/ai/suggestions"):
             assert response.json()["from_data"] is True
 

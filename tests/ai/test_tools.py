@@ -80,79 +80,89 @@ async def test_extra_fields_unknown_tools_and_bad_values_come_back_as_errors(
     db: AsyncSession, settings: Any
 ) -> None:
     tools = tools_for(db, settings)
-    extra = await tools.run("kpis", {"period": "this_month", "drop_table": "orders"}, call_id="c1")
+    extra = await tools.run("query_business", {"metrics": ["revenue"], "drop_table": "orders"}, call_id="c1")
     assert extra.call_id == "c1" and extra.data == {}
     assert extra.error is not None and "drop_table" in extra.error and "Extra inputs" in extra.error
     unknown = await tools.run("delete_inventory", {})
     assert unknown.error is not None and "Unknown tool" in unknown.error
-    bad_period = await tools.run("kpis", {"period": "fortnight"})
-    assert bad_period.error is not None and "period" in bad_period.error
-    bad_days = await tools.run("kpis", {"days": 0})
-    assert bad_days.error is not None and "days" in bad_days.error
+    bad_metric = await tools.run("query_business", {"metrics": ["happiness"]})
+    assert bad_metric.error is not None and "metrics" in bad_metric.error
+    no_metric = await tools.run("query_business", {"metrics": []})
+    assert no_metric.error is not None
     too_long = await tools.run("list_inventory", {"brand": "x" * 201})
     assert too_long.error is not None
-    not_object = await tools.run("kpis", ["this_month"])  # type: ignore[arg-type]
+    not_object = await tools.run("query_business", ["revenue"])  # type: ignore[arg-type]
     assert not_object.error is not None
 
 
-async def test_contradictory_periods_are_errors_not_exceptions(db: AsyncSession, settings: Any) -> None:
+async def test_contradictory_windows_and_dimensions_are_errors_not_exceptions(
+    db: AsyncSession, settings: Any
+) -> None:
     tools = tools_for(db, settings)
-    both = await tools.run("kpis", {"period": "this_month", "days": 7})
+    both = await tools.run("list_orders", {"period": "this_month", "days": 7})
     assert both.error is not None and "days" in both.error
-    custom = await tools.run("kpis", {"period": "custom"})
+    custom = await tools.run("list_orders", {"period": "custom"})
     assert custom.error is not None and "start" in custom.error
-    backwards = await tools.run("kpis", {"period": "custom", "start": "2026-03-10", "end": "2026-03-01"})
+    backwards = await tools.run(
+        "query_business", {"metrics": ["revenue"], "start": "2026-03-10T00:00:00Z", "end": "2026-03-01T00:00:00Z"}
+    )
     assert backwards.error is not None
-    all_time_days = await tools.run("kpis", {"period": "all_time", "days": 5})
-    assert all_time_days.error is not None
+    misfit = await tools.run("query_business", {"metrics": ["revenue"], "group_by": ["aging_bucket"]})
+    assert misfit.error is not None and "aging_bucket" in misfit.error
 
 
-async def test_kpis_equal_the_analytics_service_for_each_period(db: AsyncSession, settings: Any) -> None:
+async def test_the_semantic_query_equals_the_analytics_service_for_each_window(
+    db: AsyncSession, settings: Any
+) -> None:
     await business(db)
     tools = tools_for(db, settings)
     analytics = AnalyticsService(db, now=NOW)
+    metrics = ["units_sold", "revenue", "profit", "margin", "units_in_inventory", "dead_stock_units"]
 
-    default = await tools.run("kpis", {})
-    assert default.error is None
+    default = await tools.run("query_business", {"metrics": metrics})
+    assert default.error is None, default.error
     expected = await analytics.kpis(window=last_n_days(30, NOW), dead_stock_days=60)
-    assert default.data == jsonable(expected)
-    assert default.data["orders"] == 2 and default.data["revenue"] == 400.0
-    assert default.arguments["window"]["label"] == "last 30 days"
+    totals = default.data["totals"]
+    assert (totals["units_sold"], totals["revenue"], totals["profit"]) == (
+        expected.orders,
+        float(expected.revenue),
+        float(expected.profit),
+    ) == (2, 400.0, float(expected.profit))
+    assert totals["margin"] == expected.margin_pct
+    assert (totals["units_in_inventory"], totals["dead_stock_units"]) == (4, 2)
     assert default.arguments["dead_stock_days"] == 60
 
-    month = await tools.run("kpis", {"period": "last_month"})
-    assert month.data == jsonable(await analytics.kpis(window=last_month(NOW), dead_stock_days=60))
-    assert month.data["orders"] == 1 and month.data["revenue"] == 130.0
+    window = last_month(NOW)
+    month = await tools.run(
+        "query_business", {"metrics": ["units_sold", "revenue"], "start": window.start.isoformat(), "end": window.end.isoformat()}
+    )
+    assert month.data["totals"] == {"units_sold": 1, "revenue": 130.0}
 
-    custom = await tools.run("kpis", {"period": "custom", "start": "2026-03-01", "end": "2026-03-14"})
-    assert custom.data["orders"] == 2
-    assert custom.arguments["window"]["end"].startswith("2026-03-15T00:00")  # end date inclusive
-
-    everything = await tools.run("kpis", {"period": "all_time", "brand": "Jordan"})
-    assert everything.arguments["window"]["start"].startswith("2000-01-01")
-    assert everything.data["orders"] == 1 and everything.data["revenue"] == 260.0
+    jordan = await tools.run(
+        "query_business", {"metrics": ["units_sold", "revenue"], "filters": {"brand": ["Jordan"]}, "start": "2000-01-01T00:00:00Z"}
+    )
+    assert jordan.data["totals"] == {"units_sold": 1, "revenue": 260.0}
 
 
 async def test_money_is_a_float_rounded_to_cents(db: AsyncSession, settings: Any) -> None:
     await business(db)
-    summary = await tools_for(db, settings).run("inventory_summary", {})
-    assert summary.data["inventory_value"] == 640.5
-    assert isinstance(summary.data["inventory_value"], float)
+    summary = await tools_for(db, settings).run("query_business", {"metrics": ["inventory_value"]})
+    assert summary.data["totals"]["inventory_value"] == 640.5
+    assert isinstance(summary.data["totals"]["inventory_value"], float)
     json.dumps(summary.data)
 
 
-async def test_inventory_and_dead_stock_tools_equal_the_services(db: AsyncSession, settings: Any) -> None:
+async def test_inventory_lists_and_groups_equal_the_services(db: AsyncSession, settings: Any) -> None:
     shop = await business(db)
     tools = tools_for(db, settings)
-    summary = await tools.run("inventory_summary", {})
+    summary = await tools.run("query_business", {"metrics": ["units_in_inventory", "dead_stock_units", "dead_stock_value"]})
     expected = await AnalyticsService(db, now=NOW).inventory_summary(dead_stock_days=60)
-    assert summary.data == jsonable(expected)
-    assert summary.data["units_in_inventory"] == 4 and summary.data["dead_stock_units"] == 2
+    assert summary.data["totals"]["units_in_inventory"] == expected.units_in_inventory == 4
+    assert summary.data["totals"]["dead_stock_units"] == expected.dead_stock_units == 2
+    assert summary.data["totals"]["dead_stock_value"] == float(expected.dead_stock_value) == 355.5
 
-    dead = await tools.run("dead_stock", {"limit": 1})
-    service = await InventoryService(db, now=NOW).dead_stock(threshold_days=60, limit=1)
-    assert dead.data["total_units"] == service.total_units == 2
-    assert dead.data["total_value"] == float(service.total_value) == 355.5
+    dead = await tools.run("list_inventory", {"older_than_dead_stock": True, "limit": 1})
+    assert dead.data["total"] == 2 and dead.data["dead_stock_days"] == 60
     assert [i["id"] for i in dead.data["items"]] == [shop["items"][0].id]  # oldest first
 
     listed = await tools.run("list_inventory", {"brand": "Jordan", "min_age_days": 30})
@@ -161,26 +171,38 @@ async def test_inventory_and_dead_stock_tools_equal_the_services(db: AsyncSessio
     )
     assert listed.data["total"] == total == 2
     assert [i["id"] for i in listed.data["items"]] == [i.id for i in items]
+    family = await tools.run("list_inventory", {"skus": ["DD1391-100"], "sizes": ["10", "11"]})
+    assert family.data["total"] == 1
 
-    buckets = await tools.run("aging_buckets", {})
-    assert [b["units"] for b in buckets.data["aging_buckets"]] == [1, 1, 1, 1]
+    buckets = await tools.run(
+        "query_business", {"metrics": ["units_in_inventory"], "group_by": ["aging_bucket"], "sort_by_group": True}
+    )
+    assert [r["values"]["units_in_inventory"] for r in buckets.data["rows"]] == [1, 1, 1, 1]
 
 
-async def test_sales_tools_equal_the_analytics_service(db: AsyncSession, settings: Any) -> None:
+async def test_sales_groups_and_lists_equal_the_analytics_service(db: AsyncSession, settings: Any) -> None:
     await business(db)
     tools = tools_for(db, settings)
     analytics = AnalyticsService(db, now=NOW)
     window = last_n_days(30, NOW)
-    best = await tools.run("best_sellers", {"by": "brand"})
-    assert best.data["items"] == jsonable(await analytics.best_sellers(window=window, by="brand", limit=5))
-    assert [(b["key"], b["units"]) for b in best.data["items"]] == [
-        ("Jordan", 1),
-        ("Nike", 1),
-    ]  # tie: revenue
-    platforms = await tools.run("sales_by_platform", {})
-    assert platforms.data["items"] == jsonable(await analytics.sales_by_platform(window=window))
-    series = await tools.run("time_series", {"period": "this_year", "grain": "month"})
-    assert [p["orders"] for p in series.data["points"]] == [0, 1, 2]
+    best = await tools.run("query_business", {"metrics": ["units_sold", "revenue"], "group_by": ["brand"]})
+    sellers = await analytics.best_sellers(window=window, by="brand", limit=5)
+    assert [(r["group"]["brand"], r["values"]["units_sold"]) for r in best.data["rows"]] == [
+        (b.key, b.units) for b in sellers
+    ] == [("Jordan", 1), ("Nike", 1)]  # tie: revenue
+    platforms = await tools.run("query_business", {"metrics": ["revenue", "payout"], "group_by": ["platform"]})
+    expected = {p.platform: p for p in await analytics.sales_by_platform(window=window)}
+    assert {r["group"]["platform"]: r["values"]["revenue"] for r in platforms.data["rows"]} == {
+        key: float(p.revenue) for key, p in expected.items() if p.orders
+    }
+    series = await tools.run(
+        "query_business",
+        {"metrics": ["units_sold"], "group_by": ["month"], "start": "2026-01-01T00:00:00Z", "sort_by_group": True},
+    )
+    assert [(r["group"]["month"], r["values"]["units_sold"]) for r in series.data["rows"]] == [
+        ("2026-02", 1),
+        ("2026-03", 2),
+    ]
     orders = await tools.run("list_orders", {"platform": "goat"})
     assert orders.data["total"] == 1 and orders.data["items"][0]["sale_price"] == 140.0
     low = await tools.run("low_stock", {})
@@ -196,15 +218,17 @@ async def test_user_defaults_from_memory_are_applied_and_cited(db: AsyncSession,
     tools = tools_for(
         db, settings, user_settings={"dead_stock_days": 45, "target_margin_pct": 30.0}, facts=[fact, margin]
     )
-    dead = await tools.run("dead_stock", {})
-    assert dead.arguments["threshold_days"] == 45
-    assert dead.data["total_units"] == 3  # 120, 75 and 50 days old
+    dead = await tools.run("query_business", {"metrics": ["dead_stock_units"]})
+    assert dead.arguments["dead_stock_days"] == 45
+    assert dead.data["totals"]["dead_stock_units"] == 3  # 120, 75 and 50 days old
     assert dead.facts_used == [{"id": 7, "kind": "dead_stock_threshold", "value": 45, "text": fact.text}]
-    summary = await tools.run("inventory_summary", {})
-    assert summary.data["dead_stock_days"] == 45 and summary.facts_used[0]["id"] == 7
+    listed = await tools.run("list_inventory", {"older_than_dead_stock": True})
+    assert listed.data["dead_stock_days"] == 45 and listed.facts_used[0]["id"] == 7
 
-    explicit = await tools.run("dead_stock", {"threshold_days": 100})
-    assert explicit.facts_used == [] and explicit.data["total_units"] == 1
+    explicit = await tools.run("query_business", {"metrics": ["dead_stock_units"], "dead_stock_days": 100})
+    assert explicit.facts_used == [] and explicit.data["totals"]["dead_stock_units"] == 1
+    unrelated = await tools.run("query_business", {"metrics": ["revenue"]})
+    assert unrelated.facts_used == []  # the threshold is cited only where it shaped the figure
 
     price = await tools.run("price_recommendation", {"product_query": "jordan 1 chicago", "size": "10"})
     assert price.error is None, price.error
@@ -244,8 +268,9 @@ async def test_pricing_tools_equal_the_pricing_service(db: AsyncSession, setting
 async def test_domain_errors_come_back_as_tool_errors(db: AsyncSession, settings: Any) -> None:
     await business(db)
     tools = tools_for(db, settings)
-    brand = await tools.run("kpis", {"brand": "Balenciaga"})
-    assert brand.error is not None and "Balenciaga" in brand.error
+    brand = await tools.run("query_business", {"metrics": ["revenue"], "filters": {"brand": ["Balenciaga"]}})
+    assert brand.error is None and brand.data["unmatched_filters"] == {"brand": ["Balenciaga"]}
+    assert brand.data["totals"]["revenue"] == 0.0  # no record: no figure for it (the engine says so)
     missing = await tools.run("price_recommendation", {"item_id": 999_999})
     assert missing.error is not None and "999999" in missing.error
     nothing = await tools.run("market_prices", {})
@@ -256,11 +281,9 @@ async def test_tools_only_read(db: AsyncSession, settings: Any) -> None:
     shop = await business(db)
     tools = tools_for(db, settings)
     for name, arguments in [
-        ("inventory_summary", {}),
+        ("query_business", {"metrics": ["units_in_inventory", "revenue", "sell_through"], "group_by": ["brand"]}),
         ("list_inventory", {}),
-        ("dead_stock", {}),
-        ("kpis", {"period": "this_year"}),
-        ("best_sellers", {}),
+        ("list_inventory", {"older_than_dead_stock": True}),
         ("list_orders", {}),
         ("price_recommendation", {"item_id": shop["items"][0].id}),
         ("fee_estimate", {"sale_price": 100}),

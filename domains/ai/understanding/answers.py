@@ -108,7 +108,7 @@ class Writer:
         """'**645** pairs in inventory', 'Revenue: **€3,456.00**'."""
         label = metric_label(metric, self.language)
         if METRICS[metric].kind == "count" and value is not None:
-            return f"**{self.value(metric, value)}** {label}"
+            return f"**{self.value(metric, value)} {label}**"
         return f"{label[:1].upper()}{label[1:]}: **{self.value(metric, value)}**"
 
     def comparison(self, interpretation: Interpretation, results: list[dict[str, Any]]) -> str:
@@ -135,7 +135,7 @@ class Writer:
                 f"(vor {age} Tagen) für {fmt.money(item['purchase_price'], 'de', self.currency)}, "
                 f"{'gelistet' if item['status'] == 'listed' else 'nicht gelistet'}.",
             )
-        lead = self.t(f"**{fmt.count(total, 'en')}** pairs match", f"**{fmt.count(total, 'de')}** Paare passen dazu")
+        lead = self.t(f"**{fmt.count(total, 'en')} pairs** match", f"**{fmt.count(total, 'de')} Paare** passen dazu")
         if total > len(items):
             lead += self.t(f"; the {len(items)} oldest:", f"; die {len(items)} ältesten:")
         else:

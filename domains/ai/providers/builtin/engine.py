@@ -102,7 +102,7 @@ def intent_of(interpretation: Interpretation) -> str:
 
 class BuiltinProvider:
     name = "builtin"
-    model = "soleflip-builtin-2"
+    model = "soleflip-builtin-1"
 
     def __init__(self, settings: Settings | None = None, *, now: datetime | None = None) -> None:
         self.settings = settings or Settings()
