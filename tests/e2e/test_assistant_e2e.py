@@ -121,7 +121,7 @@ def test_chat_streams_grounded_answers_sources_and_memory(
     first.locator("summary").click()
     sources = first.locator(".sf-source-list")
     sources.wait_for()
-    assert sources.get_by_text("inventory_summary").first.is_visible()
+    assert sources.get_by_text("query_business").first.is_visible()
     assert "dead stock days" in sources.inner_text()
     figure = sources.locator(".sf-figures div", has_text="units in inventory").first
     assert figure.locator("dd").inner_text().replace(",", "") == str(in_stock)
