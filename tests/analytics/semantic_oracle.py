@@ -111,7 +111,7 @@ def aging_bucket(pair: Pair, now: datetime) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w for w in re.split(r'[\s"(),/“”]+', text.lower()) if w]
+    return [w for w in re.split(r"[\s\"'(),/“”]+", text.lower()) if w]
 
 
 def in_family(name: str, phrase: str) -> bool:
@@ -127,8 +127,11 @@ def in_family(name: str, phrase: str) -> bool:
 
 
 def family(name: str) -> str:
-    quote = name.find('"')
-    return name[:quote].rstrip() if quote > 0 else name
+    """The name before its quoted colorway ('"' or '“')."""
+    for mark in ('"', "“"):
+        quote = name.find(mark)
+        name = name[:quote].rstrip() if quote > 0 else name
+    return name
 
 
 def period(moment: datetime, grain: str) -> str:
