@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.analytics import windows
@@ -471,3 +472,16 @@ async def test_every_metric_and_dimension_either_answers_or_says_why_not(db: Asy
             else:
                 assert filter_applies(name, metric), (metric, name)
     assert refused and answered
+
+
+async def test_the_openapi_examples_are_answered(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str], db: AsyncSession
+) -> None:
+    await build_shop(db)
+    operation = app.openapi()["paths"]["/analytics/query"]["post"]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    assert len(examples) >= 2
+    for name, example in examples.items():
+        response = await client.post("/analytics/query", json=example["value"], headers=auth)
+        assert response.status_code == 200, (name, response.text)
+        assert set(response.json()["totals"]) == set(example["value"]["metrics"])
