@@ -17,6 +17,7 @@ from domains.analytics.semantic.catalog import DIMENSIONS, METRICS, dimension_ap
 from domains.analytics.semantic.query import SemanticQuery
 from domains.analytics.semantic.result import SemanticResult
 from domains.analytics.semantic.service import SemanticQueryService
+from domains.analytics.service import AnalyticsService
 from shared.error_handling.errors import ValidationFailed
 from tests.analytics import semantic_oracle as oracle
 from tests.analytics.dataset import NOW, build
@@ -485,3 +486,30 @@ async def test_the_openapi_examples_are_answered(
         response = await client.post("/analytics/query", json=example["value"], headers=auth)
         assert response.status_code == 200, (name, response.text)
         assert set(response.json()["totals"]) == set(example["value"]["metrics"])
+
+
+KPI_NAMES = {
+    "revenue": "revenue", "units_sold": "orders", "average_sale_price": "avg_order_value", "cogs": "cogs",
+    "profit": "profit", "margin": "margin_pct", "roi": "roi_pct", "sell_through": "sell_through_pct",
+    "days_to_sell": "days_to_sell", "inventory_turnover": "inventory_turnover",
+    "units_in_inventory": "units_in_inventory", "inventory_value": "inventory_value",
+    "dead_stock_units": "dead_stock_units", "dead_stock_rate": "dead_stock_rate_pct",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("brand", [None, "jordan"])
+async def test_the_assistant_and_the_dashboard_agree(db: AsyncSession, brand: str | None) -> None:
+    """The semantic layer and GET /analytics/kpis (rollups + raw edges) give the same figures."""
+    await build_shop(db)
+    service = AnalyticsService(db, now=NOW)
+    metrics = list(KPI_NAMES)
+    for window in WINDOWS.values():
+        kpis = (await service.kpis(window=window, brand=brand)).model_dump()
+        filters = {"brand": [brand]} if brand else {}
+        totals: dict[str, Any] = {}
+        for chunk in chunks(metrics):
+            result = await run(db, metrics=chunk, filters=filters, start=window.start, end=window.end)
+            totals.update(result.totals)
+        assert {name: totals[name] for name in KPI_NAMES} == {
+            name: kpis[kpi] for name, kpi in KPI_NAMES.items()
+        }, window.label
