@@ -152,7 +152,7 @@ def pair_label(pair: Pair, dimension: str, now: datetime) -> str | None:
         "product": pair.sku,
         "family": family(pair.name),
         "size": pair.size,
-        "platform": pair.listed_platform,
+        "platform": pair.listed_platform if pair.status == "listed" else None,
         "condition": pair.condition,
         "status": pair.status,
         "aging_bucket": aging_bucket(pair, now),
@@ -193,7 +193,7 @@ class Selection:
             pair.status in ("in_stock", "listed")
             and self._product(pair)
             and (not f.get("size") or pair.size in f["size"])
-            and (not f.get("platform") or pair.listed_platform in f["platform"])
+            and (not f.get("platform") or (pair.status == "listed" and pair.listed_platform in f["platform"]))
             and (not f.get("status") or pair.status in f["status"])
             and (not f.get("aging_bucket") or aging_bucket(pair, self.now) in f["aging_bucket"])
             and (f.get("min_age_days") is None or days > f["min_age_days"])

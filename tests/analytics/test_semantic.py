@@ -513,3 +513,18 @@ async def test_the_assistant_and_the_dashboard_agree(db: AsyncSession, brand: st
         assert {name: totals[name] for name in KPI_NAMES} == {
             name: kpis[kpi] for name, kpi in KPI_NAMES.items()
         }, window.label
+
+
+async def test_only_listed_pairs_count_for_a_platform(db: AsyncSession) -> None:
+    nike = await make_brand(db, "Nike")
+    dunk = await make_product(db, brand=nike, sku="DD1391-100", name="Dunk Low Panda")
+    await make_item(db, product=dunk, status="listed", listed_platform="ebay", listed_price=Decimal("150.00"))
+    await make_item(db, product=dunk, status="in_stock", listed_platform="ebay")  # a stale platform
+    await db.commit()
+    result = await run(db, metrics=["units_in_inventory"], group_by=["platform"])
+    assert {row.group["platform"]: row.values["units_in_inventory"] for row in result.rows} == {
+        "ebay": 1,
+        None: 1,
+    }
+    listed = await run(db, metrics=["units_in_inventory"], filters={"platform": ["eBay"]})
+    assert listed.totals == {"units_in_inventory": 1}

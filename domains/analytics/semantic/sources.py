@@ -128,7 +128,8 @@ SOURCES: dict[SourceName, Source] = {
         columns=_stock_columns,
         product_id=InventoryItem.product_id,
         size=InventoryItem.size,
-        platform=InventoryItem.listed_platform,
+        # The platform a pair is listed on; a pair not listed (status in_stock) has none.
+        platform=case((InventoryItem.status == "listed", InventoryItem.listed_platform)),
         price=InventoryItem.purchase_price,
     ),
     # Orders sold in the window (they carry product, size, purchase price and date of the pair).
