@@ -111,7 +111,7 @@ def aging_bucket(pair: Pair, now: datetime) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w for w in re.split(r'[\s"(),/“”]+', text.lower()) if w]
+    return [w for w in re.split(r"[\s\"'(),/“”]+", text.lower()) if w]
 
 
 def in_family(name: str, phrase: str) -> bool:
@@ -127,8 +127,11 @@ def in_family(name: str, phrase: str) -> bool:
 
 
 def family(name: str) -> str:
-    quote = name.find('"')
-    return name[:quote].rstrip() if quote > 0 else name
+    """The name before its quoted colorway ('"' or '“')."""
+    for mark in ('"', "“"):
+        quote = name.find(mark)
+        name = name[:quote].rstrip() if quote > 0 else name
+    return name
 
 
 def period(moment: datetime, grain: str) -> str:
@@ -149,7 +152,7 @@ def pair_label(pair: Pair, dimension: str, now: datetime) -> str | None:
         "product": pair.sku,
         "family": family(pair.name),
         "size": pair.size,
-        "platform": pair.listed_platform,
+        "platform": pair.listed_platform if pair.status == "listed" else None,
         "condition": pair.condition,
         "status": pair.status,
         "aging_bucket": aging_bucket(pair, now),
@@ -190,7 +193,7 @@ class Selection:
             pair.status in ("in_stock", "listed")
             and self._product(pair)
             and (not f.get("size") or pair.size in f["size"])
-            and (not f.get("platform") or pair.listed_platform in f["platform"])
+            and (not f.get("platform") or (pair.status == "listed" and pair.listed_platform in f["platform"]))
             and (not f.get("status") or pair.status in f["status"])
             and (not f.get("aging_bucket") or aging_bucket(pair, self.now) in f["aging_bucket"])
             and (f.get("min_age_days") is None or days > f["min_age_days"])

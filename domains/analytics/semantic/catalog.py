@@ -199,6 +199,24 @@ FILTERS: dict[str, frozenset[SourceName]] = {
 }
 
 
+SOURCE_WORDS: dict[SourceName, str] = {
+    "stock": "pairs in inventory now",
+    "sales": "orders sold in the window",
+    "purchases": "pairs bought in the window",
+    "stock_history": "the inventory value at the window's start and end",
+}
+
+
+def dimension_applies(dimension: str, metric: str) -> bool:
+    """Whether `metric` can be grouped by `dimension` (it applies to every fact the metric reads)."""
+    return sources_of(metric) <= DIMENSIONS[dimension].sources
+
+
+def filter_applies(filter_name: str, metric: str) -> bool:
+    """Whether the filter `filter_name` (a QueryFilters field) can restrict `metric`."""
+    return sources_of(metric) <= FILTERS[filter_name]
+
+
 def measures_of(name: str) -> dict[str, Measure]:
     """The SQL measures a metric (or measure) is computed from, by name."""
     if name in MEASURES:

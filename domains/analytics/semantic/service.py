@@ -3,7 +3,7 @@ group key, derived metrics computed from the merged sums, then sorted and cut to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +17,7 @@ from domains.analytics.semantic.catalog import (
     DIMENSIONS,
     FILTERS,
     METRICS,
+    SOURCE_WORDS,
     Measure,
     Value,
     evaluate,
@@ -36,12 +37,6 @@ from shared.error_handling.errors import ValidationFailed
 DEFAULT_DAYS = 30
 # Facts in the order their statements run and their tables are reported.
 SOURCE_ORDER: tuple[SourceName, ...] = ("sales", "stock", "purchases", "stock_history")
-SOURCE_WORDS = {
-    "stock": "pairs in inventory now",
-    "sales": "orders sold in the window",
-    "purchases": "pairs bought in the window",
-    "stock_history": "inventory value at the window's start and end",
-}
 GroupKey = tuple[Any, ...]
 
 
@@ -58,7 +53,7 @@ class Group:
     sums: dict[str, Value] = field(default_factory=dict)
 
 
-def resolve_window(query: SemanticQuery, now: datetime) -> Window:
+def query_window(query: SemanticQuery, now: datetime) -> Window:
     """[start, end): both omitted = the last 30 days; no end = now; no start = 30 days before end."""
     if query.start is None and query.end is None:
         return default_window(now)
@@ -70,27 +65,19 @@ def resolve_window(query: SemanticQuery, now: datetime) -> Window:
     return between(start, end)
 
 
-def _check_applies(query: SemanticQuery, sources: Mapping[str, frozenset[SourceName]]) -> None:
+def _check_applies(query: SemanticQuery) -> None:
     """Every dimension and filter must apply to every fact each requested metric reads."""
-    for dimension in query.group_by:
-        for metric, metric_sources in sources.items():
-            missing = metric_sources - DIMENSIONS[dimension].sources
+    checks = [("group_by", f"{d!r} does not apply to", DIMENSIONS[d].sources) for d in query.group_by]
+    checks += [
+        (f"filters.{name}", f"the {name} filter does not apply to", FILTERS[name])
+        for name in query.filters.model_dump(exclude_defaults=True)
+    ]
+    for field_name, reason, applies_to in checks:
+        for metric in query.metrics:
+            missing = sources_of(metric) - applies_to
             if missing:
-                raise _invalid(
-                    "group_by",
-                    f"{dimension!r} does not apply to {metric!r} "
-                    f"({', '.join(SOURCE_WORDS[s] for s in sorted(missing))} have no {dimension})",
-                )
-    given = query.filters.model_dump(exclude_defaults=True)
-    for name in given:
-        for metric, metric_sources in sources.items():
-            missing = metric_sources - FILTERS[name]
-            if missing:
-                raise _invalid(
-                    f"filters.{name}",
-                    f"the {name} filter does not apply to {metric!r} "
-                    f"({', '.join(SOURCE_WORDS[s] for s in sorted(missing))})",
-                )
+                facts = ", ".join(SOURCE_WORDS[source] for source in sorted(missing))
+                raise _invalid(field_name, f"{reason} {metric!r} (it reads {facts})")
 
 
 def _format(metric: str, value: Value) -> Value:
@@ -128,11 +115,8 @@ class SemanticQueryService:
         now = now.astimezone(UTC)
         if query.sort is not None and query.sort not in query.metrics:
             raise _invalid("sort", f"{query.sort!r} is not one of the query's metrics")
-        window = resolve_window(query, now)
-        metric_sources: dict[str, frozenset[SourceName]] = {
-            metric: sources_of(metric) for metric in query.metrics
-        }
-        _check_applies(query, metric_sources)
+        window = query_window(query, now)
+        _check_applies(query)
         executed = query.model_copy(
             update={
                 "start": window.start,

@@ -6,7 +6,7 @@ combination of filters and groups is exact."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -79,8 +79,8 @@ class Source:
     """One fact: its main table, the rows that belong to it and the columns of those rows."""
 
     name: SourceName
-    table: str
-    entity: Any
+    tables: tuple[str, ...]
+    base: Callable[[], Any]
     scope: Callable[[Context], list[ColumnElement[bool]]]
     columns: Callable[[Context], dict[str, Any]]
     product_id: Any
@@ -90,7 +90,6 @@ class Source:
     price: Any = None
     moment: Any = None
     joins_item_for_condition: bool = False
-    extra_tables: tuple[str, ...] = field(default=())
 
 
 def _stock_columns(ctx: Context) -> dict[str, Any]:
@@ -122,20 +121,21 @@ SOURCES: dict[SourceName, Source] = {
     # Pairs in inventory now.
     "stock": Source(
         name="stock",
-        table="inventory_items",
-        entity=InventoryItem,
+        tables=("inventory_items",),
+        base=lambda: InventoryItem.__table__,
         scope=lambda ctx: [InventoryItem.status.in_(IN_INVENTORY)],
         columns=_stock_columns,
         product_id=InventoryItem.product_id,
         size=InventoryItem.size,
-        platform=InventoryItem.listed_platform,
+        # The platform a pair is listed on; a pair not listed (status in_stock) has none.
+        platform=case((InventoryItem.status == "listed", InventoryItem.listed_platform)),
         price=InventoryItem.purchase_price,
     ),
     # Orders sold in the window (they carry product, size, purchase price and date of the pair).
     "sales": Source(
         name="sales",
-        table="orders",
-        entity=Order,
+        tables=("orders",),
+        base=lambda: Order.__table__,
         scope=lambda ctx: [Order.sold_at >= ctx.window.start, Order.sold_at < ctx.window.end],
         columns=_sales_columns,
         product_id=Order.product_id,
@@ -148,8 +148,8 @@ SOURCES: dict[SourceName, Source] = {
     # Pairs bought in the window, sold since or not.
     "purchases": Source(
         name="purchases",
-        table="inventory_items",
-        entity=InventoryItem,
+        tables=("inventory_items",),
+        base=lambda: InventoryItem.__table__,
         scope=lambda ctx: [
             InventoryItem.purchased_at >= ctx.window.start,
             InventoryItem.purchased_at < ctx.window.end,
@@ -163,8 +163,8 @@ SOURCES: dict[SourceName, Source] = {
     # The pairs owned at the window's start or at its end: the inventory value at those moments.
     "stock_history": Source(
         name="stock_history",
-        table="inventory_items",
-        entity=InventoryItem,
+        tables=("inventory_items", "orders"),
+        base=lambda: InventoryItem.__table__.outerjoin(Order, Order.inventory_item_id == InventoryItem.id),
         scope=lambda ctx: [or_(_owned_at(ctx.window.start), _owned_at(ctx.window.end))],
         columns=lambda ctx: {
             "purchase_price": InventoryItem.purchase_price,
@@ -173,7 +173,6 @@ SOURCES: dict[SourceName, Source] = {
         },
         product_id=InventoryItem.product_id,
         size=InventoryItem.size,
-        extra_tables=("orders",),
     ),
 }
 
@@ -285,6 +284,30 @@ def filter_conditions(source: Source, ctx: Context, filters: QueryFilters) -> li
 PRODUCT_DIMENSIONS = ("brand", "product", "family")
 
 
+def _joined(source: Source, filters: QueryFilters, group_by: Sequence[str]) -> tuple[Any, list[str]]:
+    """The fact's tables, joined to products, brands (and for sales the sold pair) only when a
+    filter or a group needs them; and the names of the tables read."""
+    needs_brand = "brand" in group_by or bool(filters.brand)
+    needs_product = (
+        needs_brand
+        or any(d in group_by for d in PRODUCT_DIMENSIONS[1:])
+        or bool(filters.product or filters.family)
+    )
+    needs_item = source.joins_item_for_condition and ("condition" in group_by or bool(filters.condition))
+    from_clause = source.base()
+    tables = list(source.tables)
+    if needs_item:
+        from_clause = from_clause.join(InventoryItem, InventoryItem.id == Order.inventory_item_id)
+        tables.append("inventory_items")
+    if needs_product:
+        from_clause = from_clause.join(Product, Product.id == source.product_id)
+        tables.append("products")
+    if needs_brand:
+        from_clause = from_clause.join(Brand, Brand.id == Product.brand_id)
+        tables.append("brands")
+    return from_clause, tables
+
+
 @dataclass(frozen=True, slots=True)
 class FactStatement:
     statement: Executable
@@ -301,27 +324,7 @@ def fact_statement(
     """One statement for one fact: its measures per group (is_total = 0) and over everything the
     filters select (is_total = 1), grouped in SQL over a CTE of the filtered rows. Group columns
     are k0, l0, k1, l1 (key, label)."""
-    needs_brand = "brand" in group_by or bool(filters.brand)
-    needs_product = (
-        needs_brand
-        or any(d in group_by for d in PRODUCT_DIMENSIONS[1:])
-        or bool(filters.product or filters.family)
-    )
-    needs_item = source.joins_item_for_condition and ("condition" in group_by or bool(filters.condition))
-    tables = [source.table, *source.extra_tables]
-    from_clause: Any = source.entity.__table__
-    if source.name == "stock_history":
-        from_clause = from_clause.outerjoin(Order, Order.inventory_item_id == InventoryItem.id)
-    if needs_item:
-        from_clause = from_clause.join(InventoryItem, InventoryItem.id == Order.inventory_item_id)
-        tables.append("inventory_items")
-    if needs_product:
-        from_clause = from_clause.join(Product, Product.id == source.product_id)
-        tables.append("products")
-    if needs_brand:
-        from_clause = from_clause.join(Brand, Brand.id == Product.brand_id)
-        tables.append("brands")
-
+    from_clause, tables = _joined(source, filters, group_by)
     group_columns: list[ColumnElement[Any]] = []
     for index, dimension in enumerate(group_by):
         columns = dimension_columns(source, dimension, ctx)

@@ -14,7 +14,8 @@ from shared.database.sql import period_start
 
 TimeGrain = Literal["day", "week", "month", "quarter", "year"]
 
-# Characters that separate words in a product name besides spaces ('Retro "Bred"', 'OG (GS)').
+# Characters that separate words in a product name besides spaces ('Retro "Bred"', 'OG (GS)',
+# 'Gel-Kayano 14', 'Tiffany & Co.'): the assistant's vocabulary splits names the same way.
 WORD_SEPARATORS = ('"', "(", ")", ",", "/", "“", "”", "-", ".", "'", "’", "&", ":", "!")
 LIKE_ESCAPE = "\\"
 
@@ -62,13 +63,19 @@ def _position(dialect: str, text: Any, needle: str) -> ColumnElement[int]:
     return func.instr(text, needle) if dialect == "sqlite" else func.strpos(text, needle)
 
 
+def _before(dialect: str, text: Any, mark: str) -> ColumnElement[str]:
+    """`text` up to the first `mark` (trailing spaces removed); all of it without one."""
+    position = _position(dialect, text, mark)
+    return case(
+        (position > 1, func.rtrim(func.substr(text, 1, position - 1, type_=String), type_=String)),
+        else_=text,
+    )
+
+
 def family_of(dialect: str, name: Any) -> ColumnElement[str]:
     """The model of a product: its name without the quoted colorway
-    ('Air Jordan 4 Retro "Bred Reimagined"' -> 'Air Jordan 4 Retro')."""
-    quote = _position(dialect, name, '"')
-    return case(
-        (quote > 1, func.rtrim(func.substr(name, 1, quote - 1, type_=String), type_=String)), else_=name
-    )
+    ('Air Jordan 4 Retro "Bred Reimagined"' -> 'Air Jordan 4 Retro'; typographic quotes too)."""
+    return _before(dialect, _before(dialect, name, '"'), "“")
 
 
 def name_words(name: Any) -> ColumnElement[str]:
