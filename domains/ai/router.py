@@ -94,6 +94,24 @@ def _error(code: str, message: str) -> StreamEvent:
     return StreamEvent("error", {"error": {"code": code, "message": message}})
 
 
+async def _turns_to_release() -> AsyncIterator[list[PreparedTurn]]:
+    """The request's prepared turns, released when the request is over, however it ended: the
+    answer streamed to the end, the client left mid-stream (the stream's own clean-up then runs
+    cancelled, or only when its generator is collected), the stream never started, or the
+    route's commit failed. Releasing twice is harmless; holding a reservation for 15 minutes
+    is not (docs/reliability.md)."""
+    turns: list[PreparedTurn] = []
+    try:
+        yield turns
+    finally:
+        for turn in turns:
+            await turn.release()
+
+
+# scope="request": the clean-up runs after the response has been sent, streams included.
+TurnsToRelease = Annotated[list[PreparedTurn], Depends(_turns_to_release, scope="request")]
+
+
 def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
     """Run the prepared turn in its own session; commit only when `final` is reached, then
     release the turn's budget reservation (also when the client leaves or the turn fails)."""
@@ -173,10 +191,11 @@ async def conversation(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def query_stream(
-    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request
+    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request, turns: TurnsToRelease
 ) -> StreamingResponse:
     """Ask a question; the answer streams as Server-Sent Events (start, tool_call, tool_result, delta, final)."""
     prepared = await assistant_for(request.app, session).prepare_query(user_id=user.id, request=body)
+    turns.append(prepared)
     return stream_turn(request.app, prepared)
 
 
@@ -187,10 +206,11 @@ async def query_stream(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def conversation_stream(
-    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request
+    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request, turns: TurnsToRelease
 ) -> StreamingResponse:
     """Continue a conversation; the answer streams as Server-Sent Events."""
     prepared = await assistant_for(request.app, session).prepare_conversation(user_id=user.id, request=body)
+    turns.append(prepared)
     return stream_turn(request.app, prepared)
 
 
