@@ -23,11 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.usage import BudgetHold, InProcessRateLimiter, RateLimiter, RedisRateLimiter
 from main import create_app
-from tests import conftest
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
 from tests.ai.fakes.tools import running_fake_server
 from tests.factories import auth_headers_for, make_user
-from tests.reliability.test_faults import MODEL, QUESTION, LiveServer, stock
+from tests.reliability.test_faults import MODEL, QUESTION, LiveServer, live_model_settings, stock
 from tests.reliability.test_limits_concurrency import redis_url
 
 pytestmark = pytest.mark.ai
@@ -87,12 +86,9 @@ async def test_a_dropped_stream_gives_its_reservation_back(
     await db.commit()
     headers = auth_headers_for(clean_app, owner)
     extra: dict[str, Any] = {"REDIS_URL": redis_url().rsplit("/", 1)[0] + "/14"} if store == "redis" else {}
-    settings = conftest.test_settings(
+    settings = live_model_settings(
         database_url,
-        OPENAI_API_KEY="sk-test-0123456789abcdef",
-        OPENAI_BASE_URL=f"{llm_server.url}/v1",
-        AI_REQUEST_TIMEOUT_SECONDS=1.0,
-        AI_MAX_RETRIES=0,
+        llm_server,
         AI_MAX_TOKENS=RESERVATION,
         AI_DAILY_TOKEN_BUDGET=RESERVATION,  # one reservation left behind fills the budget
         **extra,
