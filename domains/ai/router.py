@@ -9,7 +9,8 @@ Streaming endpoints answer with Server-Sent Events, one JSON object per `data:` 
     event: delta        data: {"text": "..."}
     event: fallback     data: {"reason": "...", "provider": "builtin"}
     event: final        data: <the AIQueryResponse JSON>
-    event: error        data: {"error": {"code": "...", "message": "..."}}
+    event: error        data: {"error": {"code": "...", "message": "...", "retryable": true|false}}
+                        (database_unavailable also carries "retry_after": seconds)
 
 Validation, auth and rate-limit errors happen before the stream starts (normal JSON 4xx).
 """
@@ -54,6 +55,7 @@ from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
+from shared.error_handling.handlers import DATABASE_RETRY_AFTER_SECONDS, lost_connection
 
 logger = structlog.get_logger(__name__)
 
@@ -87,13 +89,48 @@ def assistant_for(app: FastAPI, session: AsyncSession) -> AIAssistantService:
     )
 
 
+# Error events a client may simply send again (after `retry_after` seconds when given).
+RETRYABLE_STREAM_ERRORS = frozenset({"database_unavailable", "assistant_unavailable"})
+
+
 def sse(event: StreamEvent) -> str:
-    data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"), default=str)
+    payload = event.data
+    if event.event == "error":
+        error = payload["error"]
+        payload = {"error": {**error, "retryable": error.get("code") in RETRYABLE_STREAM_ERRORS}}
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
     return f"event: {event.event}\ndata: {data}\n\n"
 
 
 def _error(code: str, message: str) -> StreamEvent:
     return StreamEvent("error", {"error": {"code": code, "message": message}})
+
+
+async def _turns_to_release() -> AsyncIterator[list[PreparedTurn]]:
+    """The request's prepared turns, released when the request is over, however it ended: the
+    answer streamed to the end, the client left mid-stream (the stream's own clean-up then runs
+    cancelled, or only when its generator is collected), the stream never started, or the
+    route's commit failed. Releasing twice is harmless; holding a reservation for 15 minutes
+    is not (docs/reliability.md)."""
+    turns: list[PreparedTurn] = []
+    try:
+        yield turns
+    finally:
+        for turn in turns:
+            await turn.release()
+
+
+# scope="request": the clean-up runs after the response has been sent, streams included.
+TurnsToRelease = Annotated[list[PreparedTurn], Depends(_turns_to_release, scope="request")]
+
+
+async def _rollback_quietly(session: AsyncSession) -> None:
+    """Roll back after a failure; on a dead connection the rollback fails too, and the error to
+    report is the first one."""
+    try:
+        await session.rollback()
+    except Exception as exc:
+        logger.warning("ai_stream_rollback_failed", error_type=type(exc).__name__)
 
 
 def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
@@ -122,9 +159,15 @@ def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
             except DomainError as exc:
                 await session.rollback()
                 yield sse(_error(exc.code, exc.message))
-            except Exception:
+            except Exception as exc:
+                await _rollback_quietly(session)
+                if lost_connection(exc) is not None:
+                    logger.warning("ai_stream_database_lost", error_type=type(exc).__name__)
+                    lost = _error("database_unavailable", "The database connection was lost; ask again")
+                    lost.data["error"]["retry_after"] = DATABASE_RETRY_AFTER_SECONDS
+                    yield sse(lost)
+                    return
                 logger.exception("ai_stream_failed")
-                await session.rollback()
                 yield sse(_error("internal_error", "The assistant failed while answering"))
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
@@ -175,10 +218,11 @@ async def conversation(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def query_stream(
-    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request
+    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request, turns: TurnsToRelease
 ) -> StreamingResponse:
     """Ask a question; the answer streams as Server-Sent Events (start, tool_call, tool_result, delta, final)."""
     prepared = await assistant_for(request.app, session).prepare_query(user_id=user.id, request=body)
+    turns.append(prepared)
     return stream_turn(request.app, prepared)
 
 
@@ -189,10 +233,11 @@ async def query_stream(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def conversation_stream(
-    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request
+    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request, turns: TurnsToRelease
 ) -> StreamingResponse:
     """Continue a conversation; the answer streams as Server-Sent Events."""
     prepared = await assistant_for(request.app, session).prepare_conversation(user_id=user.id, request=body)
+    turns.append(prepared)
     return stream_turn(request.app, prepared)
 
 

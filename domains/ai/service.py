@@ -56,6 +56,7 @@ from domains.ai.tools.memory import RememberingTools
 from domains.ai.usage import BudgetHold, RateLimiter, UsageService, enforce_rate_limit
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
+from shared.error_handling.handlers import lost_connection
 
 logger = structlog.get_logger(__name__)
 
@@ -334,6 +335,7 @@ class AIAssistantService:
                 ):
                     yield event
         except Exception as exc:
+            _raise_if_database_lost(exc)  # the fallback would answer on the same dead session
             reason = _failure_reason(exc)
             can_fall_back = self.fallback is not provider and (buffered or not outcome.text_sent)
             if not can_fall_back:
@@ -506,7 +508,8 @@ class AIAssistantService:
                 )
         except DomainError:
             raise
-        except Exception:  # memory helps; it must not stop the answer
+        except Exception as exc:  # memory helps; it must not stop the answer
+            _raise_if_database_lost(exc)
             logger.exception("ai_memory_failed", backend=getattr(self.memory, "name", "?"))
         return facts_saved, context
 
@@ -521,7 +524,8 @@ class AIAssistantService:
                     user_text=prepared.text,
                     answer=answer,
                 )
-        except Exception:
+        except Exception as exc:
+            _raise_if_database_lost(exc)
             logger.exception("ai_memory_after_turn_failed", backend=getattr(self.memory, "name", "?"))
 
     # --- storage ----------------------------------------------------------------------------
@@ -595,6 +599,14 @@ def _interpretation_of(results: list[ToolResult], language: str, now: datetime) 
     if not queries:
         return empty_interpretation()
     return interpretation_from_query(queries[-1].arguments, language=language, now=now)
+
+
+def _raise_if_database_lost(exc: Exception) -> None:
+    """A memory step may fail without stopping the answer, but not when the connection died:
+    the session cannot store the turn then, and the client should retry (503, Retry-After)."""
+    lost = lost_connection(exc)
+    if lost is not None:
+        raise lost from exc
 
 
 def _failure_reason(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, cast
 
+import anyio
 import structlog
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,11 +118,15 @@ class BudgetHold:
     async def release(self) -> None:
         if self.released:
             return
+        # Shielded: a client that leaves mid-stream cancels the request's clean-up, and a
+        # cancelled release would hold the tokens for RESERVATION_SECONDS. `released` is set
+        # only once the store has been asked, so a release that did not happen can be retried.
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.store.release(self.key, self.reservation_id)
+            except Exception as exc:  # it expires by itself (RESERVATION_SECONDS)
+                logger.warning("ai_budget_release_failed", error=type(exc).__name__)
         self.released = True
-        try:
-            await self.store.release(self.key, self.reservation_id)
-        except Exception as exc:  # it expires by itself (RESERVATION_SECONDS)
-            logger.warning("ai_budget_release_failed", error=type(exc).__name__)
 
 
 class UsageService:

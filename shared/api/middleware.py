@@ -11,6 +11,8 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.logging import redacted_query
+
 logger = structlog.get_logger("soleflip.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
@@ -67,10 +69,12 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(method, route_path, str(status_holder["status"])).inc()
             self.metrics.latency.labels(method, route_path).observe(elapsed)
             if route_path != "/metrics":
+                query = scope.get("query_string") or b""
                 logger.info(
                     "request",
                     method=method,
                     path=scope.get("path"),
+                    query=redacted_query(query) if query else None,
                     status=status_holder["status"],
                     duration_ms=round(elapsed * 1000, 1),
                 )

@@ -94,6 +94,20 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def lost_connection(exc: BaseException) -> DBAPIError | None:
+    """The database error in `exc`'s chain that says the connection died (database restart,
+    pg_terminate_backend), if any. Errors raised afterwards on the same session (a failed
+    rollback, PendingRollbackError) carry it as their cause or context."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def is_data_error(exc: DBAPIError) -> bool:
     """The database refused a *value* the client sent (SQLSTATE class 22: NUL byte in text,
     number out of range, ...), or the driver could not encode it (asyncpg's client-side DataError)."""
@@ -108,16 +122,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A value the database cannot take is the client's mistake (422), not a server error."""
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated:
-        # The connection died under the request (database restart, pg_terminate_backend): the
-        # pool drops it and pre-pings the others; the client may simply try again.
-        logger.warning("database_connection_lost", path=request.url.path, error_type=type(exc.orig).__name__)
-        return JSONResponse(
-            error_body(
-                request, code="database_unavailable", message="The database connection was lost; retry"
-            ),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
+        return _connection_lost(request, exc)
     if not is_data_error(exc):
         return await _unhandled(request, exc)
     logger.info(
@@ -133,7 +138,24 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+DATABASE_RETRY_AFTER_SECONDS = 1
+
+
+def _connection_lost(request: Request, exc: DBAPIError) -> JSONResponse:
+    # The connection died under the request (database restart, pg_terminate_backend): the
+    # pool drops it and pre-pings the others; the client may simply try again.
+    logger.warning("database_connection_lost", path=request.url.path, error_type=type(exc.orig).__name__)
+    return JSONResponse(
+        error_body(request, code="database_unavailable", message="The database connection was lost; retry"),
+        status_code=503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    lost = lost_connection(exc)
+    if lost is not None:  # e.g. PendingRollbackError on a session whose connection died
+        return _connection_lost(request, lost)
     logger.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return JSONResponse(
         error_body(request, code="internal_error", message="Internal server error"),

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domains.ai.models import Message, UsageLedger
 from domains.ai.providers.builtin import BuiltinProvider
 from main import create_app
+from shared.config.settings import Settings
 from tests import conftest
 from tests.ai.fakes.app_providers import LanguageModels, language_models
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_error, openai_stream
@@ -82,6 +83,18 @@ async def turns_of(db: AsyncSession, user_id: uuid.UUID) -> tuple[int, int, int]
 
 
 # --- a client that leaves mid-stream -----------------------------------------------------------
+
+
+def live_model_settings(database_url: str, llm_server: FakeLLMServer, **overrides: Any) -> Settings:
+    """Settings of an app whose language model is the loopback fake: short timeout, no retries."""
+    return conftest.test_settings(
+        database_url,
+        OPENAI_API_KEY="sk-test-0123456789abcdef",
+        OPENAI_BASE_URL=f"{llm_server.url}/v1",
+        AI_REQUEST_TIMEOUT_SECONDS=1.0,
+        AI_MAX_RETRIES=0,
+        **overrides,
+    )
 
 
 class LiveServer:
@@ -151,14 +164,7 @@ async def test_client_leaving_mid_stream_writes_nothing_and_the_server_keeps_ser
     await db.commit()
     headers = auth_headers_for(clean_app, owner)
     llm_server.reset()
-    settings = conftest.test_settings(
-        database_url,
-        OPENAI_API_KEY="sk-test-0123456789abcdef",
-        OPENAI_BASE_URL=f"{llm_server.url}/v1",
-        AI_REQUEST_TIMEOUT_SECONDS=1.0,
-        AI_MAX_RETRIES=0,
-    )
-    app = create_app(settings)
+    app = create_app(live_model_settings(database_url, llm_server))
     # The model sends its first words, then goes silent: the answer is mid-stream when we leave.
     llm_server.script(
         OPENAI_PATH,

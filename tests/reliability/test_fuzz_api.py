@@ -9,6 +9,11 @@ response must:
   declared schema,
 - when it is an error (4xx), have the one error shape {"error": {code, message, details, request_id}}.
 
+Boundary values: date-time strings come from a strategy that favours the ends of the calendar
+(0001-01-01 with a positive offset, 9999-12-31 with a negative one: they cannot be converted to
+UTC), and a share of every generated case has its numbers replaced by huge ones (10^30, 2^63,
+1e308, ...) and its date-like strings by those boundary dates: query, path and JSON body alike.
+
 Generation is derandomized (same cases every run) and bounded: FUZZ_EXAMPLES cases per operation
 and mode (env, default 12: about 1,100 cases per database). Hypothesis runs in a worker thread; each request is sent on the test's
 event loop, where the app's engine lives.
@@ -19,10 +24,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +38,7 @@ import hypothesis
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -63,6 +71,57 @@ REQUEST_TIMEOUT_SECONDS = 60.0
 FUZZ_USERS = 12
 
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+# Times at the ends of what Python (and the databases) can hold, and just outside the business
+# range (2000-01-01 .. tomorrow, shared/database/types.py).
+BOUNDARY_DATETIMES = (
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+    "1999-12-31T23:59:59Z",
+    "2000-01-01T00:00:00Z",
+    "2199-01-01T00:00:00+14:00",
+)
+HUGE_NUMBERS = (10**30, -(10**30), 2**63, 2**64, 1e308, -1e308)
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_OFFSETS = st.builds(
+    lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(min_value=-23 * 60, max_value=23 * 60)
+)
+DATETIMES = st.one_of(
+    st.sampled_from(BOUNDARY_DATETIMES),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=_OFFSETS).map(
+        lambda moment: moment.isoformat()
+    ),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1)).map(
+        lambda moment: moment.replace(tzinfo=UTC).isoformat()
+    ),
+)
+schemathesis.openapi.format("date-time", DATETIMES)
+
+
+def _boundary(value: Any, pick: int) -> Any:
+    """A huge number for a number, a boundary date for a date-like string; else the value."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return HUGE_NUMBERS[pick % len(HUGE_NUMBERS)]
+    if isinstance(value, str) and _DATE_LIKE.match(value):
+        return BOUNDARY_DATETIMES[pick % len(BOUNDARY_DATETIMES)]
+    return value
+
+
+def with_boundaries(case: Any, pick: int) -> Any:
+    """Three cases in ten as generated; the rest with boundary values put in (see module doc)."""
+    if pick < 3:
+        return case
+    for name in ("query", "path_parameters"):
+        values = getattr(case, name)
+        if isinstance(values, dict):
+            setattr(case, name, {key: _boundary(value, pick) for key, value in values.items()})
+    if isinstance(case.body, dict):
+        case.body = {key: _boundary(value, pick) for key, value in case.body.items()}
+    return case
 
 
 def _error_shape(response: httpx.Response) -> str | None:
@@ -165,6 +224,8 @@ def _run_operation(
 ) -> None:
     label = f"{operation.method.upper()} {operation.path} [{mode.value}]"
 
+    cases = st.tuples(operation.as_strategy(generation_mode=mode), st.integers(0, 9))
+
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
@@ -173,7 +234,7 @@ def _run_operation(
         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=cases.map(lambda pair: with_boundaries(*pair)))
     def fuzz(case: Any) -> None:
         report.cases += 1
         try:
