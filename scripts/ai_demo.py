@@ -1,9 +1,11 @@
 """`make ai-demo`: ask the assistant the integration plan's demo questions through the HTTP API.
 
-    python scripts/ai_demo.py            (SOLEFLIP_API, default http://127.0.0.1:8000)
+    python scripts/ai_demo.py            (HOST and PORT as for `make run`, default 127.0.0.1:8000;
+                                          SOLEFLIP_API=http://host:port overrides both)
 
-If no server answers on SOLEFLIP_API/health, the script loads the demo data (if the database
-is empty), starts `uvicorn main:app` on the embedded SQLite defaults, and stops it at the end.
+If nothing answers on that address, the script loads the demo data (if the database is empty),
+starts `uvicorn main:app` there on the embedded SQLite defaults, and stops it at the end. If
+something else answers there (not a SoleFlip API), it stops instead of questioning it.
 Works offline: without API keys the built-in engine answers. Exit code 1 if a question failed.
 """
 
@@ -20,7 +22,9 @@ from urllib.parse import urlparse
 import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-API = os.environ.get("SOLEFLIP_API", "http://127.0.0.1:8000").rstrip("/")
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = os.environ.get("PORT", "8000")
+API = os.environ.get("SOLEFLIP_API", f"http://{HOST}:{PORT}").rstrip("/")
 EMAIL = os.environ.get("DEMO_USER_EMAIL", "demo@soleflip.dev")
 PASSWORD = os.environ.get("DEMO_USER_PASSWORD", "soleflip-demo")
 DEMO_ITEMS = os.environ.get("DEMO_ITEMS", "5000")
@@ -39,14 +43,25 @@ GERMAN_QUERIES = [
 
 
 def server_answers(client: httpx.Client) -> bool:
+    """True when a SoleFlip API answers on API, False when nothing does; exits when another server does."""
     try:
-        return client.get(f"{API}/health", timeout=2).status_code == 200
+        response = client.get(f"{API}/ai/health", timeout=2)
     except httpx.HTTPError:
         return False
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 200 and isinstance(body, dict) and {"provider", "memory_backend"} <= set(body):
+        return True
+    raise SystemExit(
+        f"Something other than the SoleFlip API answers on {API} (GET /ai/health -> {response.status_code}); "
+        "stop it or choose another port: make ai-demo PORT=8001"
+    )
 
 
 def start_server(client: httpx.Client) -> subprocess.Popen[bytes]:
-    """Demo data (only into an empty database), then uvicorn on SOLEFLIP_API's host and port."""
+    """Demo data (only into an empty database), then uvicorn on API's host and port."""
     if (PROJECT_ROOT / "scripts" / "demo_data.py").exists():
         print(f"Loading demo data ({DEMO_ITEMS} pairs, skipped when the database has data) ...", flush=True)
         subprocess.run(

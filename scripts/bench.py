@@ -53,6 +53,8 @@ from scripts.bench_core import (
 from scripts.demo_data import ensure_demo_user
 from scripts.demo_data import run as load_demo
 from shared.config.settings import PROJECT_ROOT, Settings
+from shared.database.engine import create_engine
+from shared.database.migrations import upgrade_to_head_async
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
 NAIVE_TIME_BUDGET = 20.0  # seconds per naive metric; at least one run whatever it costs
@@ -304,8 +306,6 @@ async def _item_count(engine: AsyncEngine) -> int:
 
 async def seed(database_url: str, items: int, seed_value: int) -> float | None:
     """Load the demo data unless the database already holds that many pairs; the load's seconds."""
-    from shared.database.engine import create_engine
-    from shared.database.migrations import upgrade_to_head_async
 
     settings = Settings(DATABASE_URL=database_url)
     await upgrade_to_head_async(settings.DATABASE_URL)
@@ -335,6 +335,7 @@ async def run_benchmarks(
     if not demo_data:
         print(f"bench: {', '.join(sections)} bring their own data; demo data not checked or loaded")
     settings = Settings(DATABASE_URL=database_url, AUTO_MIGRATE=False, LOG_LEVEL="WARNING")
+    # main builds the default app when imported: only when this runs
     from main import create_app
 
     app = create_app(settings)

@@ -37,10 +37,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+import asyncpg
+from pydantic import SecretStr
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from domains.ai.memory import repository
+from domains.ai.memory.models import MemoryFact
+from domains.ai.memory.sql_backend import SqlMemory
+from domains.ai.models import Conversation, Message
+from domains.ai.providers.builtin import BuiltinProvider
+from domains.ai.tokens import REPLY_PRIMING_TOKENS, count_message_tokens, count_tokens, token_backend
+from domains.inventory.models import IN_INVENTORY, InventoryItem
+from domains.orders.models import Order
+from domains.products.models import Brand, Product
 from scripts.bench_core import (
     DOCS_INTRO,
     DOCS_PATH,
@@ -51,6 +62,9 @@ from scripts.bench_core import (
     percentile,
     section,
 )
+from shared.config.settings import Settings
+from shared.database.engine import create_engine, create_sessionmaker
+from shared.database.migrations import upgrade_to_head_async
 
 MEMORY_DATABASE = "bench_memory"
 MEMORY_USERS = 10_000
@@ -299,9 +313,6 @@ def plan_intent(query: str) -> str:
 
 async def plan_context_text(ctx: Any) -> str:
     """The plan's ContextBuilder.build_inventory_context() + build_analytics_context(30), on our data."""
-    from domains.inventory.models import IN_INVENTORY, InventoryItem
-    from domains.orders.models import Order
-    from domains.products.models import Brand, Product
 
     now = datetime.now(UTC)
     async with ctx.session() as session:
@@ -360,7 +371,6 @@ Top Selling Brands:
 
 
 def plan_prompt_tokens(question: str, context: str, model: str) -> int:
-    from domains.ai.tokens import count_message_tokens
 
     messages = [
         {
@@ -388,7 +398,6 @@ class _SentPrompt:
 
 def _split_request(body: dict[str, Any], model: str) -> _SentPrompt:
     """Prompt tokens of a recorded chat.completions request: system / history / question / tools."""
-    from domains.ai.tokens import REPLY_PRIMING_TOKENS, count_message_tokens, count_tokens
 
     messages = body["messages"]
     system = [m for m in messages if m.get("role") == "system"]
@@ -407,11 +416,8 @@ def _split_request(body: dict[str, Any], model: str) -> _SentPrompt:
 
 @section("ai-prompt-tokens")
 async def ai_prompt_tokens_section(ctx: Any) -> Any:
-    from pydantic import SecretStr
 
-    from domains.ai.providers.builtin import BuiltinProvider
     from domains.ai.providers.openai_provider import OpenAIProvider
-    from domains.ai.tokens import count_tokens, token_backend
     from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
 
     llm = FakeLLMServer()
@@ -594,7 +600,6 @@ def _copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
 async def generate_memory_data(database_url: str, *, users: int, messages: int, seed: int = 7) -> float:
     """Users, conversations, messages and facts with COPY; secondary indexes and foreign keys of
     ai_messages rebuilt after the load. Returns the seconds it took."""
-    import asyncpg
 
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -781,7 +786,6 @@ async def explain_recall(conn: Any, user_id: uuid.UUID, query: str) -> list[str]
     """EXPLAIN ANALYZE of the message search as the app runs it: the repository's SQL as a prepared
     statement with a generic plan (asyncpg reuses prepared statements; PostgreSQL switches them to
     a generic plan after five executions). On the caller's connection (it sees its transaction)."""
-    from domains.ai.memory import repository
 
     terms = repository.search_terms(query)
     tsquery = " | ".join(f"{t}:*" for t in terms)  # letters and digits only (search_terms)
@@ -814,9 +818,6 @@ async def add_long_history(
     """Give one bench user `messages` messages in all (in the caller's transaction): questions
     as in the data set, answers as long as real ones (4-12 sentences); the newest within the
     last 180 days. Returns how many were added."""
-    from sqlalchemy import insert
-
-    from domains.ai.models import Conversation, Message
 
     conversations = list(
         await session.scalars(select(Conversation.id).where(Conversation.user_id == user_id))
@@ -851,12 +852,6 @@ async def add_long_history(
 
 @section("memory-recall", demo_data=False)
 async def memory_recall_section(ctx: Any) -> Any:
-    from domains.ai.memory.models import MemoryFact
-    from domains.ai.memory.sql_backend import SqlMemory
-    from domains.ai.models import Conversation
-    from shared.config.settings import Settings
-    from shared.database.engine import create_engine, create_sessionmaker
-    from shared.database.migrations import upgrade_to_head_async
 
     url = memory_database_url(ctx.settings.DATABASE_URL)
     settings = Settings(DATABASE_URL=url, AUTO_MIGRATE=False, LOG_LEVEL="WARNING")
@@ -1016,6 +1011,7 @@ async def memory_recall_section(ctx: Any) -> Any:
 
 @section("memory-overhead", demo_data=False)
 async def memory_overhead_section(ctx: Any) -> Any:
+    # the openai SDK (ai extra) and the test fakes: only this section needs them
     from scripts.bench_memory import bench_memory_overhead
 
     url = memory_database_url(ctx.settings.DATABASE_URL)

@@ -30,8 +30,10 @@ def _pct(samples: list[float], pct: float) -> float:
 
 
 async def bench_memory_overhead(database_url: str, *, requests: int = 30) -> list[dict[str, Any]]:
+    # the openai SDK (ai extra) and the test fakes: only this section needs them
     import openai
 
+    # the openai SDK (ai extra) and the test fakes: only this section needs them
     from domains.ai.providers.openai_provider import OpenAIProvider
     from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
     from tests.ai.fakes.tools import RecordingTools

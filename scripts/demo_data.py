@@ -39,6 +39,8 @@ from domains.pricing.fees import compute_fees
 from domains.pricing.models import FeeSchedule
 from scripts.catalog import BRANDS, CatalogProduct, demo_catalog, popularity, slug
 from shared.config.settings import Settings
+from shared.database.engine import create_engine
+from shared.database.migrations import upgrade_to_head_async
 
 HISTORY_DAYS = 480  # ~16 months of buying
 MARKET_WEEKS = 26  # ~6 months of weekly market observations
@@ -745,8 +747,6 @@ async def run(
     progress: bool = True,
 ) -> DemoSummary:
     """Apply migrations, then load (the CLI and scripts.bench use this)."""
-    from shared.database.engine import create_engine
-    from shared.database.migrations import upgrade_to_head_async
 
     settings = Settings(DATABASE_URL=database_url)
     await upgrade_to_head_async(settings.DATABASE_URL)

@@ -27,7 +27,10 @@ from typing import Any
 import httpx
 import yaml
 
+from scripts.demo_data import load_demo_data
 from scripts.eval_expectations import Expected, compute, found_in
+from shared.config.settings import Settings
+from shared.database.migrations import upgrade_to_head
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
 QUESTIONS = EVAL_DIR / "questions.yaml"
@@ -119,7 +122,6 @@ def load_cases(*paths: Path) -> list[Case]:
 
 
 def eval_settings(database_url: str) -> Any:
-    from shared.config.settings import Settings
 
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -238,7 +240,6 @@ def held_out_misses(case: Case, body: dict[str, Any], engine: Any, now: datetime
 
 
 def _migrate(url: str) -> None:
-    from shared.database.migrations import upgrade_to_head
 
     upgrade_to_head(url)
 
@@ -246,8 +247,8 @@ def _migrate(url: str) -> None:
 async def run_eval(
     cases: list[Case], *, database_url: str | None, items: int, seed: int, verbose: bool
 ) -> list[Outcome]:
+    # main builds the default app when imported: only when this runs
     from main import create_app
-    from scripts.demo_data import load_demo_data
 
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if database_url is None:

@@ -41,6 +41,15 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+from sqlalchemy import select
+
+from domains.ai.memory.models import MemoryFact
+from domains.ai.models import Message
+from domains.auth.models import User
+from domains.auth.service import AuthService
+from scripts.demo_data import run as load_demo
+from shared.config.settings import Settings
+from shared.database.engine import create_engine, create_sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -280,10 +289,6 @@ async def drive(base_url: str, *, users: int, duration: float, max_requests: int
 
 async def prepare_database(database_url: str, *, users: int, items: int) -> str:
     """Migrate, load demo data when empty, create the load users. Returns a one-line summary."""
-    from domains.auth.service import AuthService
-    from scripts.demo_data import run as load_demo
-    from shared.config.settings import Settings
-    from shared.database.engine import create_engine, create_sessionmaker
 
     summary = await load_demo(
         database_url=database_url, items=items, seed=42, if_empty=True, reset=False, progress=False
@@ -303,13 +308,6 @@ async def prepare_database(database_url: str, *, users: int, items: int) -> str:
 
 async def check_stored(database_url: str, acked: Acknowledged) -> list[str]:
     """Every acknowledged turn is in ai_messages; every acknowledged "remember" left a fact."""
-    from sqlalchemy import select
-
-    from domains.ai.memory.models import MemoryFact
-    from domains.ai.models import Message
-    from domains.auth.models import User
-    from shared.config.settings import Settings
-    from shared.database.engine import create_engine
 
     problems: list[str] = []
     settings = Settings(_env_file=None, DATABASE_URL=database_url)
@@ -486,7 +484,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    from shared.config.settings import Settings
 
     # The settings validator maps postgresql:// to the asyncpg driver.
     chosen = args.database_url or Settings().DATABASE_URL

@@ -18,6 +18,7 @@ import structlog
 from fastapi import FastAPI
 
 from domains.ai import tokens
+from domains.ai.memory.memori_backend import memori_shutdown_hook, memori_startup_hook
 from domains.ai.providers.base import Provider
 from domains.ai.providers.factory import build_providers
 from domains.ai.usage import RateLimiter, build_rate_limiter
@@ -52,8 +53,6 @@ async def ai_startup(app: FastAPI) -> None:
     # Load the token vocabularies now, not on the first question (~1 s).
     await asyncio.to_thread(tokens.preload)
     if _uses_memori(app):
-        from domains.ai.memory.memori_backend import memori_startup_hook
-
         try:
             await memori_startup_hook(app)
         except Exception:  # Memori is opt-in memory: the assistant still answers (tables built on first use)
@@ -62,8 +61,6 @@ async def ai_startup(app: FastAPI) -> None:
 
 async def ai_shutdown(app: FastAPI) -> None:
     if _uses_memori(app):
-        from domains.ai.memory.memori_backend import memori_shutdown_hook
-
         try:
             await memori_shutdown_hook(app)
         except Exception:

@@ -32,6 +32,7 @@ from domains.ai.conversations import ConversationStore
 from domains.ai.lifecycle import providers_for, rate_limiter_for
 from domains.ai.memory.base import MemoryContext
 from domains.ai.memory.factory import build_memory
+from domains.ai.memory.memori_backend import memori_coverage
 from domains.ai.memory.router import memory_router
 from domains.ai.schemas import (
     SUGGESTION_CATEGORIES,
@@ -300,8 +301,6 @@ async def health(request: Request, settings: AppSettings) -> HealthResponse:
     )
     coverage = None
     if settings.AI_MEMORY_BACKEND == "memori":
-        from domains.ai.memory.memori_backend import memori_coverage
-
         coverage = memori_coverage(primary.name)
     return HealthResponse(
         status=status,

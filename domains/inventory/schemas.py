@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from shared.database.types import BusinessDateTime, to_money, to_utc
 
@@ -144,14 +144,20 @@ class ItemOut(BaseModel):
 
 
 class DeadStockResult(BaseModel):
-    """Pairs in inventory older than `threshold_days`, oldest first, with totals over all of them."""
+    """Pairs in inventory older than `threshold_days`, oldest first: the list shape
+    (`items/total/limit/offset`, as every list) plus totals over all of them."""
 
     items: list[ItemOut]
-    total_units: int
-    total_value: Decimal
-    threshold_days: int
+    total: int = Field(description="dead pairs in all (one item is one pair)")
     limit: int
     offset: int
+    total_value: Decimal = Field(description="their purchase value")
+    threshold_days: int
+
+    @computed_field(description="the same count as `total`; kept for clients written before `total`")  # type: ignore[prop-decorator]
+    @property
+    def total_units(self) -> int:
+        return self.total
 
 
 class ImportRowError(BaseModel):

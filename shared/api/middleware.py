@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -129,7 +130,6 @@ class BodySizeLimitMiddleware:
                 await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        import json
 
         request_id = scope.get("state", {}).get("request_id")
         body = json.dumps(

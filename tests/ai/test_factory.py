@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
-from domains.ai.providers.factory import build_providers
+from domains.ai.providers.factory import ProviderSdkMissing, build_providers
 from domains.ai.providers.openai_provider import OpenAIProvider
 from domains.ai.providers.selection import default_model, resolve_provider_name
 from tests.ai.fakes.llm_server import (
@@ -137,3 +138,20 @@ async def test_built_anthropic_provider_talks_to_the_configured_server(llm: Fake
     finally:
         await primary.aclose()
         await fallback.aclose()
+
+
+@pytest.mark.parametrize(
+    ("sdk", "provider_module", "overrides"),
+    [
+        ("openai", "domains.ai.providers.openai_provider", {"OPENAI_API_KEY": "sk-x"}),
+        ("anthropic", "domains.ai.providers.anthropic_provider", {"ANTHROPIC_API_KEY": "sk-ant-x"}),
+    ],
+)
+def test_a_configured_cloud_provider_without_its_sdk_names_the_extra_to_install(
+    sdk: str, provider_module: str, overrides: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make install` has no cloud SDKs: a configured key must say how to get them, not crash obscurely."""
+    monkeypatch.setitem(sys.modules, sdk, None)  # as if the `ai` extra were not installed
+    monkeypatch.delitem(sys.modules, provider_module, raising=False)
+    with pytest.raises(ProviderSdkMissing, match=r"make install-ai"):
+        build_providers(settings(**overrides))

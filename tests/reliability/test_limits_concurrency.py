@@ -15,7 +15,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.models import Message, UsageLedger
+from domains.ai.usage import InProcessRateLimiter, RedisRateLimiter
 from domains.auth.models import User
 from main import create_app
 from tests import conftest
@@ -52,11 +53,12 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-async def clear_of_minute_boundary() -> None:
-    """The rate limit counts fixed one-minute windows: start a burst well inside one."""
-    into = time.time() % 60
-    if into > 50:
-        await asyncio.sleep(60 - into + 0.5)
+def mid_minute_clock() -> Callable[[], float]:
+    """A clock stopped 30 s into the current minute: the limit counts fixed one-minute windows,
+    and a burst must not straddle two of them however long it takes on a busy machine."""
+    now = time.time()
+    stopped = now - now % 60 + 30
+    return lambda: stopped
 
 
 async def stock(db: AsyncSession) -> None:
@@ -103,13 +105,21 @@ def assert_refusals(results: list[tuple[int, dict[str, Any]]], code: str) -> Non
 
 
 @asynccontextmanager
-async def workers(database_url: str, count: int, **settings: Any) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """`count` independent app instances on the test database (each its own engine, limiter, providers)."""
+async def workers(
+    database_url: str, count: int, *, rate_clock: Callable[[], float] | None = None, **settings: Any
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """`count` independent app instances on the test database (each its own engine, limiter, providers).
+
+    With `rate_clock`, each instance's Redis rate limiter reads that clock instead of the real one.
+    """
     async with AsyncExitStack() as stack:
         clients = []
         for _ in range(count):
             app = create_app(conftest.test_settings(database_url, **settings))
             await stack.enter_async_context(app.router.lifespan_context(app))
+            if rate_clock is not None:
+                await app.state.ai_rate_limiter.aclose()
+                app.state.ai_rate_limiter = RedisRateLimiter(settings["REDIS_URL"], clock=rate_clock)
             transport = httpx.ASGITransport(app=app)
             clients.append(
                 await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://w"))
@@ -148,8 +158,8 @@ async def test_rate_limit_admits_exactly_the_limit_of_30_simultaneous_requests(
         update={"AI_RATE_LIMIT_PER_MINUTE": limit, "AI_DAILY_TOKEN_BUDGET": 0}
     )
     monkeypatch.setitem(app.state._state, "settings", settings)
+    monkeypatch.setitem(app.state._state, "ai_rate_limiter", InProcessRateLimiter(clock=mid_minute_clock()))
     await stock(db)
-    await clear_of_minute_boundary()
     results = await burst([client], auth)
     assert sum(status == 200 for status, _ in results) == limit
     assert_refusals(results, "rate_limited")
@@ -165,10 +175,14 @@ async def test_rate_limit_is_shared_by_two_app_instances_through_redis(
     owner_id = owner.id
     await stock(db)
     async with workers(
-        database_url, 2, REDIS_URL=url, AI_RATE_LIMIT_PER_MINUTE=limit, AI_DAILY_TOKEN_BUDGET=0
+        database_url,
+        2,
+        rate_clock=mid_minute_clock(),
+        REDIS_URL=url,
+        AI_RATE_LIMIT_PER_MINUTE=limit,
+        AI_DAILY_TOKEN_BUDGET=0,
     ) as clients:
         headers = auth_headers_for(clean_app, owner)
-        await clear_of_minute_boundary()
         results = await burst(clients, headers)
     per_worker = [sum(s == 200 for s, _ in results[i::2]) for i in range(2)]
     assert sum(per_worker) == limit, per_worker

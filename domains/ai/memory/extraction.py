@@ -15,6 +15,7 @@ from typing import Any
 
 from domains.ai.memory.base import FACT_KINDS
 from domains.pricing.platforms import normalize_platform
+from shared.error_handling.errors import ValidationFailed
 
 MAX_NOTE_CHARS = 500
 
@@ -397,7 +398,6 @@ def _tidy(text: str) -> str:
 
 def normalize_fact(kind: str, value: Any, text: str) -> ExtractedFact:
     """Validate and normalize a fact from the `remember` tool; ValidationFailed when it makes no sense."""
-    from shared.error_handling.errors import ValidationFailed
 
     def invalid(message: str) -> ValidationFailed:
         return ValidationFailed(message, details=[{"field": "value", "message": message}])

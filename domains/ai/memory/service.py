@@ -13,6 +13,12 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.memory import repository
+from domains.ai.memory.memori_backend import (
+    memori_clear_for,
+    memori_counts_for,
+    memori_coverage,
+    memori_export_for,
+)
 from domains.ai.memory.models import MemoryFact
 from domains.ai.memory.schemas import FactOut, MemoryStatus
 from shared.api.schemas import Page
@@ -51,8 +57,6 @@ async def memory_status(
     memori_counts = None
     coverage = None
     if _uses_memori(settings):
-        from domains.ai.memory.memori_backend import memori_counts_for, memori_coverage
-
         memori_counts = await memori_counts_for(session, user_id)
         coverage = memori_coverage(provider_name) if provider_name is not None else None
     return MemoryStatus(
@@ -89,8 +93,6 @@ async def clear_memory(*, session: AsyncSession, settings: Settings, user_id: uu
     """Every fact, conversation and message of this user (and Memori's rows for them)."""
     deleted = await repository.delete_all_memory(session, user_id=user_id)
     if _uses_memori(settings):
-        from domains.ai.memory.memori_backend import memori_clear_for
-
         deleted["memori_rows"] = await memori_clear_for(session, user_id)
     logger.info("memory_cleared", user_id=str(user_id), **deleted)
     return deleted
@@ -106,7 +108,5 @@ async def export_memory(*, session: AsyncSession, settings: Settings, user_id: u
         "conversations": await repository.conversations_with_messages(session, user_id=user_id),
     }
     if _uses_memori(settings):
-        from domains.ai.memory.memori_backend import memori_export_for
-
         export["memori"] = await memori_export_for(session, user_id)
     return export
