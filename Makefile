@@ -37,6 +37,10 @@ demo-data: migrate  ## Load deterministic demo data (ITEMS=5000; scale with ITEM
 run: demo-data  ## Set up, migrate, load demo data and serve on http://127.0.0.1:8000 (docs at /docs)
 	$(VENV)/bin/uvicorn main:app --host $(HOST) --port $(PORT)
 
+.PHONY: worker
+worker: migrate  ## Run the daily-digest scheduler (insights); several may run, one digest per user and day
+	$(PY) -m domains.insights.worker
+
 .PHONY: test
 test: install  ## Run the test suite (SQLite; also PostgreSQL when TEST_POSTGRES_URL is set)
 	$(VENV)/bin/pytest

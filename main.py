@@ -17,6 +17,8 @@ from domains.ai.lifecycle import ai_shutdown, ai_startup
 from domains.ai.router import router as ai_router
 from domains.analytics.router import router as analytics_router
 from domains.auth.router import router as auth_router
+from domains.insights.router import router as insights_router
+from domains.insights.scheduler import insights_shutdown, insights_startup
 from domains.inventory.router import router as inventory_router
 from domains.orders.router import router as orders_router
 from domains.pricing.router import router as pricing_router
@@ -39,6 +41,7 @@ ROUTERS = (
     orders_router,
     analytics_router,
     ai_router,
+    insights_router,
 )
 
 
@@ -86,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.shutdown_hooks = []
     app.state.startup_hooks.append(ai_startup)
     app.state.shutdown_hooks.append(ai_shutdown)
+    app.state.startup_hooks.append(insights_startup)  # the daily digest job (docs/insights.md)
+    app.state.shutdown_hooks.append(insights_shutdown)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
 

@@ -1,0 +1,161 @@
+"""What an insight says, in English and German: headline, explanation and follow-up question.
+
+Templates are filled from an insight's figures only, so the words can never state a number the
+figures do not carry. Follow-up questions are phrased the way the assistant reads them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from domains.insights.schemas import Language
+
+METRIC_NAMES: dict[Language, dict[str, str]] = {
+    "en": {"orders": "Pairs sold", "revenue": "Revenue", "profit": "Profit"},
+    "de": {"orders": "Verkaufte Paare", "revenue": "Umsatz", "profit": "Gewinn"},
+}
+
+
+def money(value: Decimal | str, currency: str, language: Language) -> str:
+    """1,234.50 EUR (en) / 1.234,50 EUR (de)."""
+    text = f"{Decimal(value):,.2f}"
+    if language == "de":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} {currency}"
+
+
+def number(value: float, language: Language) -> str:
+    text = f"{value:,.1f}".removesuffix(".0")
+    if language == "de":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return text
+
+
+# type -> language -> (headline, explanation, follow-up); filled with str.format(**words).
+TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
+    "dead_stock_crossed": {
+        "en": (
+            "{units} pairs crossed {threshold} days since the last digest ({value})",
+            "{units} pairs in inventory passed your dead-stock line of {threshold} days in the last "
+            "{days} day(s); they cost {value}. Dead stock now stands at {total_units} pairs worth "
+            "{total_value}. Consider repricing or moving them before they age further.",
+            "Which pairs are older than {threshold} days?",
+        ),
+        "de": (
+            "{units} Paare haben seit dem letzten Bericht {threshold} Tage überschritten ({value})",
+            "{units} Paare im Bestand haben in den letzten {days} Tag(en) deine Ladenhüter-Grenze von "
+            "{threshold} Tagen überschritten; Einkaufswert {value}. Ladenhüter jetzt: {total_units} "
+            "Paare im Wert von {total_value}. Preise anpassen oder abverkaufen, bevor sie weiter altern.",
+            "Welche Paare sind älter als {threshold} Tage?",
+        ),
+    },
+    "listing_above_market": {
+        "en": (
+            "{units} listed pairs are priced over {pct}% above the lowest ask",
+            "{units} listings (listed at {value} in total) ask more than {pct}% over the newest lowest "
+            "ask on their platform, {gap} above it altogether. Buyers see cheaper pairs first; "
+            "bring these prices nearer the market or expect them to sit.",
+            "Which of my listed pairs are above the market price?",
+        ),
+        "de": (
+            "{units} gelistete Paare liegen über {pct}% über dem niedrigsten Angebot",
+            "{units} Angebote (zusammen {value}) verlangen mehr als {pct}% über dem neuesten "
+            "niedrigsten Angebot ihrer Plattform, insgesamt {gap} darüber. Käufer sehen günstigere "
+            "Paare zuerst; Preise an den Markt annähern oder mit langer Standzeit rechnen.",
+            "Welche meiner gelisteten Paare liegen über dem Marktpreis?",
+        ),
+    },
+    "listing_below_cost": {
+        "en": (
+            "{units} listed pairs would sell at a loss after fees ({gap})",
+            "{units} listings pay out less than the pair cost once the platform's fees are taken; "
+            "selling all of them would lose {gap} on {value} of listings. Raise the price or list "
+            "them where the fees are lower.",
+            "Which listed pairs sell below cost after fees?",
+        ),
+        "de": (
+            "{units} gelistete Paare würden nach Gebühren mit Verlust verkaufen ({gap})",
+            "{units} Angebote zahlen nach den Plattformgebühren weniger aus, als das Paar gekostet hat; "
+            "alle zu verkaufen hieße {gap} Verlust bei {value} Angebotswert. Preis erhöhen oder dort "
+            "listen, wo die Gebühren niedriger sind.",
+            "Welche gelisteten Paare verkaufen nach Gebühren unter Einkaufspreis?",
+        ),
+    },
+    "underwater_stock": {
+        "en": (
+            "{units} pairs are underwater: the market pays {gap} less than they cost",
+            "For {units} pairs in inventory (cost {value}) even the best current market price, after "
+            "that platform's fees, is below the purchase price, {gap} short altogether. Decide "
+            "whether to hold for a recovery or cut the loss.",
+            "What is the market price of my underwater pairs?",
+        ),
+        "de": (
+            "{units} Paare sind unter Wasser: der Markt zahlt {gap} weniger, als sie gekostet haben",
+            "Bei {units} Paaren im Bestand (Einkauf {value}) liegt selbst der beste aktuelle Marktpreis "
+            "nach den Gebühren der Plattform unter dem Einkaufspreis, zusammen {gap} darunter. "
+            "Entscheiden: auf Erholung warten oder den Verlust begrenzen.",
+            "Was ist der Marktpreis meiner Paare unter Wasser?",
+        ),
+    },
+    "sales_vs_baseline": {
+        "en": (
+            "{metric} of the last 7 days {direction} {change}% against the usual week",
+            "{metric} in the last 7 full days ({start} to {end}): {current}; the median of the same "
+            "7 days in the 8 weeks before: {baseline} ({change_signed}%). Flagged because the change "
+            "passes {threshold}%.",
+            "How did sales of the last 7 days compare with the weeks before?",
+        ),
+        "de": (
+            "{metric} der letzten 7 Tage {direction} {change}% gegenüber einer üblichen Woche",
+            "{metric} in den letzten 7 vollen Tagen ({start} bis {end}): {current}; Median derselben "
+            "7 Tage in den 8 Wochen davor: {baseline} ({change_signed}%). Gemeldet, weil die Änderung "
+            "{threshold}% übersteigt.",
+            "Wie waren die Verkäufe der letzten 7 Tage im Vergleich zu den Wochen davor?",
+        ),
+    },
+    "best_sellers_low_stock": {
+        "en": (
+            "{count} best sellers are running low: {names}",
+            "{count} of your top {top} products by pairs sold in the last 90 days have at most one "
+            "pair left in inventory ({names}). Restock them before the sales stop.",
+            "Which products are low on stock?",
+        ),
+        "de": (
+            "{count} Bestseller werden knapp: {names}",
+            "{count} deiner {top} meistverkauften Produkte der letzten 90 Tage haben höchstens noch "
+            "ein Paar im Bestand ({names}). Nachkaufen, bevor die Verkäufe stoppen.",
+            "Welche Produkte sind knapp im Bestand?",
+        ),
+    },
+    "fee_change_soon": {
+        "en": (
+            "{platform} fees change on {date} (in {days} days)",
+            "From {date} {platform} charges {new_pct}% commission + {new_processing}% processing + "
+            "{new_fixed} fixed (now {old_pct}% + {old_processing}% + {old_fixed}). Listings there "
+            "{effect}.",
+            "What are the fees for selling at 200 on {platform}?",
+        ),
+        "de": (
+            "{platform}-Gebühren ändern sich am {date} (in {days} Tagen)",
+            "Ab {date} berechnet {platform} {new_pct}% Provision + {new_processing}% Zahlungsgebühr + "
+            "{new_fixed} fix (jetzt {old_pct}% + {old_processing}% + {old_fixed}). Angebote dort "
+            "{effect}.",
+            "Wie hoch sind die Gebühren bei einem Verkauf für 200 auf {platform}?",
+        ),
+    },
+}
+
+DIRECTION: dict[Language, dict[bool, str]] = {
+    "en": {True: "up", False: "down"},
+    "de": {True: "plus", False: "minus"},
+}
+FEE_EFFECT: dict[Language, dict[bool, str]] = {
+    "en": {True: "pay out less: check their prices", False: "pay out more"},
+    "de": {True: "zahlen weniger aus: Preise prüfen", False: "zahlen mehr aus"},
+}
+
+
+def render(kind: str, language: Language, **words: Any) -> tuple[str, str, str]:
+    headline, explanation, follow_up = TEMPLATES[kind][language]
+    return headline.format(**words), explanation.format(**words), follow_up.format(**words)
