@@ -375,11 +375,16 @@ async def best_sellers_low_stock(ctx: DetectionContext) -> list[Insight]:
 # --- fee schedule changes ----------------------------------------------------------------------
 
 
+def percent(value: Decimal) -> str:
+    """9.000 -> "9", 2.900 -> "2.9" (fee rates as people write them)."""
+    return format(value.normalize(), "f")
+
+
 def _fee_terms(schedule: Any) -> dict[str, Any]:
     return {
         "valid_from": schedule.valid_from,
-        "commission_pct": f"{schedule.commission_pct:g}",
-        "processing_pct": f"{schedule.processing_pct:g}",
+        "commission_pct": percent(schedule.commission_pct),
+        "processing_pct": percent(schedule.processing_pct),
         "fixed_fee": schedule.fixed_fee,
         "min_commission": schedule.min_commission,
     }
@@ -428,11 +433,11 @@ async def fee_change_soon(ctx: DetectionContext) -> list[Insight]:
                     platform=PLATFORMS[platform],
                     date=new.valid_from.date().isoformat(),
                     days=days,
-                    new_pct=f"{new.commission_pct:g}",
-                    new_processing=f"{new.processing_pct:g}",
+                    new_pct=percent(new.commission_pct),
+                    new_processing=percent(new.processing_pct),
                     new_fixed=ctx.money(new.fixed_fee),
-                    old_pct=f"{old.commission_pct:g}",
-                    old_processing=f"{old.processing_pct:g}",
+                    old_pct=percent(old.commission_pct),
+                    old_processing=percent(old.processing_pct),
                     old_fixed=ctx.money(old.fixed_fee),
                     effect=FEE_EFFECT[ctx.preferences.language][more],
                 )
