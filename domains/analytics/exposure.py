@@ -10,14 +10,14 @@ part of these figures: "after fees" means sale price minus platform and processi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.inventory.models import InventoryItem
+from domains.inventory.models import IN_INVENTORY, InventoryItem
 from domains.pricing.models import MarketPrice
 from domains.pricing.schemas import FeeScheduleOut
 from domains.pricing.service import PricingService
@@ -121,6 +121,14 @@ ON_HAND = text("inventory_items.status IN ('in_stock', 'listed')")
 LISTED = and_(ON_HAND, InventoryItem.status == literal_column("'listed'"))
 
 
+@dataclass(frozen=True, slots=True)
+class AgeCrossing:
+    units: int  # pairs on hand whose age passed the line in the last `days` days
+    value: Decimal
+    dead_units: int  # all pairs on hand past the line now
+    dead_value: Decimal
+
+
 class ExposureService:
     def __init__(self, session: AsyncSession, *, now: datetime | None = None) -> None:
         self.session = session
@@ -129,6 +137,30 @@ class ExposureService:
 
     async def _schedules(self) -> list[FeeScheduleOut]:
         return await PricingService(self.session, now=self.now).current_fee_schedules()
+
+    async def dead_stock_crossing(self, *, threshold_days: int, days: int) -> AgeCrossing:
+        """Pairs on hand older than `threshold_days` (dead stock of docs/domain.md), and those of them
+        that crossed the line in the last `days` days: age in (threshold, threshold + days] whole
+        days. One range scan of ix_inventory_items_status_purchased_at (index-only)."""
+        dead_cut = self.now - timedelta(days=threshold_days + 1)  # age > T <=> purchased_at <= this
+        crossed = InventoryItem.purchased_at > self.now - timedelta(days=threshold_days + days + 1)
+        row = (
+            await self.session.execute(
+                select(
+                    func.count().filter(crossed).label("units"),
+                    type_coerce(
+                        func.coalesce(func.sum(InventoryItem.purchase_price).filter(crossed), 0), Money()
+                    ).label("value"),
+                    func.count().label("dead_units"),
+                    type_coerce(func.coalesce(func.sum(InventoryItem.purchase_price), 0), Money()).label(
+                        "dead_value"
+                    ),
+                ).where(InventoryItem.status.in_(IN_INVENTORY), InventoryItem.purchased_at <= dead_cut)
+            )
+        ).one()
+        return AgeCrossing(
+            units=row.units, value=row.value, dead_units=row.dead_units, dead_value=row.dead_value
+        )
 
     async def _totals(self, flagged: Any, value: Any, *, limit: int) -> RiskTotals:
         """Count, value and gap of all flagged rows and the `limit` largest gaps, in one statement

@@ -84,24 +84,23 @@ async def dead_stock_crossed(ctx: DetectionContext) -> list[Insight]:
     threshold = ctx.preferences.dead_stock_days
     today = ctx.now.date()
     days = 1 if ctx.last_digest_date is None else max(1, (today - ctx.last_digest_date).days)
-    inventory = InventoryService(ctx.session, now=ctx.now)
-    dead = await inventory.dead_stock(threshold_days=threshold, limit=0)
-    older = await inventory.dead_stock(threshold_days=threshold + days, limit=0)
-    units = dead.total_units - older.total_units
-    if units <= 0:
+    crossing = await ExposureService(ctx.session, now=ctx.now).dead_stock_crossing(
+        threshold_days=threshold, days=days
+    )
+    if crossing.units <= 0:
         return []
-    value = dead.total_value - older.total_value
     window = InventoryFilters(
         status="in_inventory", min_age_days=threshold + 1, max_age_days=threshold + days, sort="oldest"
     )
+    inventory = InventoryService(ctx.session, now=ctx.now)
     pairs, _total = await inventory.list_items(filters=window, limit=ctx.settings.INSIGHTS_PAIRS_SHOWN)
     figures = {
-        "units": units,
-        "value": value,
+        "units": crossing.units,
+        "value": crossing.value,
         "threshold_days": threshold,
         "days_since_last_digest": days,
-        "total_dead_units": dead.total_units,
-        "total_dead_value": dead.total_value,
+        "total_dead_units": crossing.dead_units,
+        "total_dead_value": crossing.dead_value,
         "pairs": [
             {
                 "item_id": p.id,
@@ -117,15 +116,15 @@ async def dead_stock_crossed(ctx: DetectionContext) -> list[Insight]:
     }
     sources: list[dict[str, Any]] = [
         {
-            "tool": "dead_stock",
-            "arguments": {"threshold_days": threshold},
-            "result": {"total_units": dead.total_units, "total_value": dead.total_value},
+            "query": "analytics.dead_stock_crossing",
+            "arguments": {"threshold_days": threshold, "days": days},
+            "result": {
+                "units": crossing.units,
+                "value": crossing.value,
+                "dead_units": crossing.dead_units,
+                "dead_value": crossing.dead_value,
+            },
             "facts_used": list(ctx.preferences.facts_used),
-        },
-        {
-            "tool": "dead_stock",
-            "arguments": {"threshold_days": threshold + days},
-            "result": {"total_units": older.total_units, "total_value": older.total_value},
         },
         {
             "tool": "list_inventory",
@@ -139,12 +138,12 @@ async def dead_stock_crossed(ctx: DetectionContext) -> list[Insight]:
             "warning",
             figures=figures,
             sources=sources,
-            units=units,
+            units=crossing.units,
             threshold=threshold,
             days=days,
-            value=ctx.money(value),
-            total_units=dead.total_units,
-            total_value=ctx.money(dead.total_value),
+            value=ctx.money(crossing.value),
+            total_units=crossing.dead_units,
+            total_value=ctx.money(crossing.dead_value),
         )
     ]
 
