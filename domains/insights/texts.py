@@ -36,31 +36,31 @@ def number(value: float, language: Language) -> str:
 TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
     "dead_stock_crossed": {
         "en": (
-            "{units} pairs crossed {threshold} days since the last digest ({value})",
-            "{units} pairs in inventory passed your dead-stock line of {threshold} days in the last "
-            "{days} day(s); they cost {value}. Dead stock now stands at {total_units} pairs worth "
+            "{units} {pairs} crossed {threshold} days since the last digest ({value})",
+            "{units} {pairs} in inventory passed your dead-stock line of {threshold} days in the last "
+            "{days} day(s); they cost {value}. Dead stock now stands at {total_units} {total_pairs} worth "
             "{total_value}. Consider repricing or moving them before they age further.",
             "Which pairs are older than {threshold} days?",
         ),
         "de": (
-            "{units} Paare haben seit dem letzten Bericht {threshold} Tage überschritten ({value})",
-            "{units} Paare im Bestand haben in den letzten {days} Tag(en) deine Ladenhüter-Grenze von "
+            "{units} {pairs} haben seit dem letzten Bericht {threshold} Tage überschritten ({value})",
+            "{units} {pairs} im Bestand haben in den letzten {days} Tag(en) deine Ladenhüter-Grenze von "
             "{threshold} Tagen überschritten; Einkaufswert {value}. Ladenhüter jetzt: {total_units} "
-            "Paare im Wert von {total_value}. Preise anpassen oder abverkaufen, bevor sie weiter altern.",
+            "{total_pairs} im Wert von {total_value}. Preise anpassen oder abverkaufen, bevor sie weiter altern.",
             "Welche Paare sind älter als {threshold} Tage?",
         ),
     },
     "listing_above_market": {
         "en": (
-            "{units} listed pairs are priced over {pct}% above the lowest ask",
-            "{units} listings (listed at {value} in total) ask more than {pct}% over the newest lowest "
+            "{units} listed {pairs} priced over {pct}% above the lowest ask",
+            "{units} {listings} (listed at {value} in total) ask more than {pct}% over the newest lowest "
             "ask on their platform, {gap} above it altogether. Buyers see cheaper pairs first; "
             "bring these prices nearer the market or expect them to sit.",
             "Which of my listed pairs are above the market price?",
         ),
         "de": (
-            "{units} gelistete Paare liegen über {pct}% über dem niedrigsten Angebot",
-            "{units} Angebote (zusammen {value}) verlangen mehr als {pct}% über dem neuesten "
+            "{units} gelistete {pairs} liegen über {pct}% über dem niedrigsten Angebot",
+            "{units} {listings} (zusammen {value}) verlangen mehr als {pct}% über dem neuesten "
             "niedrigsten Angebot ihrer Plattform, insgesamt {gap} darüber. Käufer sehen günstigere "
             "Paare zuerst; Preise an den Markt annähern oder mit langer Standzeit rechnen.",
             "Welche meiner gelisteten Paare liegen über dem Marktpreis?",
@@ -68,15 +68,15 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
     },
     "listing_below_cost": {
         "en": (
-            "{units} listed pairs would sell at a loss after fees ({gap})",
-            "{units} listings pay out less than the pair cost once the platform's fees are taken; "
+            "{units} listed {pairs} would sell at a loss after fees ({gap})",
+            "{units} {listings} pay out less than the pair cost once the platform's fees are taken; "
             "selling all of them would lose {gap} on {value} of listings. Raise the price or list "
             "them where the fees are lower.",
             "Which listed pairs sell below cost after fees?",
         ),
         "de": (
-            "{units} gelistete Paare würden nach Gebühren mit Verlust verkaufen ({gap})",
-            "{units} Angebote zahlen nach den Plattformgebühren weniger aus, als das Paar gekostet hat; "
+            "{units} gelistete {pairs} würden nach Gebühren mit Verlust verkaufen ({gap})",
+            "{units} {listings} zahlen nach den Plattformgebühren weniger aus, als das Paar gekostet hat; "
             "alle zu verkaufen hieße {gap} Verlust bei {value} Angebotswert. Preis erhöhen oder dort "
             "listen, wo die Gebühren niedriger sind.",
             "Welche gelisteten Paare verkaufen nach Gebühren unter Einkaufspreis?",
@@ -84,15 +84,15 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
     },
     "underwater_stock": {
         "en": (
-            "{units} pairs are underwater: the market pays {gap} less than they cost",
-            "For {units} pairs in inventory (cost {value}) even the best current market price, after "
+            "Underwater: {units} {pairs} fetch {gap} less on the market than they cost",
+            "For {units} {pairs} in inventory (cost {value}) even the best current market price, after "
             "that platform's fees, is below the purchase price, {gap} short altogether. Decide "
             "whether to hold for a recovery or cut the loss.",
             "What is the market price of my underwater pairs?",
         ),
         "de": (
-            "{units} Paare sind unter Wasser: der Markt zahlt {gap} weniger, als sie gekostet haben",
-            "Bei {units} Paaren im Bestand (Einkauf {value}) liegt selbst der beste aktuelle Marktpreis "
+            "{units} {pairs} sind unter Wasser: der Markt zahlt {gap} weniger, als sie gekostet haben",
+            "Bei {units} {pairs_dative} im Bestand (Einkauf {value}) liegt selbst der beste aktuelle Marktpreis "
             "nach den Gebühren der Plattform unter dem Einkaufspreis, zusammen {gap} darunter. "
             "Entscheiden: auf Erholung warten oder den Verlust begrenzen.",
             "Was ist der Marktpreis meiner Paare unter Wasser?",
@@ -116,13 +116,13 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
     },
     "best_sellers_low_stock": {
         "en": (
-            "{count} best sellers are running low: {names}",
+            "{count} {sellers} running low: {names}",
             "{count} of your top {top} products by pairs sold in the last 90 days have at most one "
             "pair left in inventory ({names}). Restock them before the sales stop.",
             "Which products are low on stock?",
         ),
         "de": (
-            "{count} Bestseller werden knapp: {names}",
+            "{count} {sellers} knapp: {names}",
             "{count} deiner {top} meistverkauften Produkte der letzten 90 Tage haben höchstens noch "
             "ein Paar im Bestand ({names}). Nachkaufen, bevor die Verkäufe stoppen.",
             "Welche Produkte sind knapp im Bestand?",
@@ -156,6 +156,20 @@ FEE_EFFECT: dict[Language, dict[bool, str]] = {
 }
 
 
+NOUNS: dict[str, dict[Language, tuple[str, str]]] = {
+    "pairs": {"en": ("pair", "pairs"), "de": ("Paar", "Paare")},
+    "pairs_dative": {"en": ("pair", "pairs"), "de": ("Paar", "Paaren")},
+    "listings": {"en": ("listing", "listings"), "de": ("Angebot", "Angebote")},
+    "sellers": {"en": ("best seller is", "best sellers are"), "de": ("Bestseller wird", "Bestseller werden")},
+}
+COUNTED_BY = {"pairs": "units", "pairs_dative": "units", "listings": "units", "sellers": "count"}
+
+
 def render(kind: str, language: Language, **words: Any) -> tuple[str, str, str]:
+    """The insight's three texts; nouns agree with their numbers ("1 pair", "2 pairs")."""
+    for noun, counter in (*COUNTED_BY.items(), ("total_pairs", "total_units")):
+        if counter in words:
+            singular, plural = NOUNS[noun.removeprefix("total_")][language]
+            words.setdefault(noun, singular if words[counter] == 1 else plural)
     headline, explanation, follow_up = TEMPLATES[kind][language]
     return headline.format(**words), explanation.format(**words), follow_up.format(**words)

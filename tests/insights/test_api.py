@@ -84,7 +84,7 @@ async def test_insights_follow_the_users_language_and_minimum_severity(
         "listing_below_cost",
         "dead_stock_crossed",
     ]  # most severe first
-    assert body["items"][1]["headline"].startswith("1 pairs crossed 60 days")
+    assert body["items"][1]["headline"].startswith("1 pair crossed 60 days")
     assert body["items"][1]["figures"] == {
         **body["items"][1]["figures"],
         "units": 1,
