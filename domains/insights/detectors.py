@@ -18,7 +18,16 @@ from domains.analytics.service import LOW_STOCK_MAX_UNITS, LOW_STOCK_SALES_DAYS,
 from domains.analytics.windows import Window, last_n_days
 from domains.insights.preferences import InsightPreferences
 from domains.insights.schemas import Insight, Severity
-from domains.insights.texts import DIRECTION, FEE_EFFECT, METRIC_NAMES, money, number, render
+from domains.insights.texts import (
+    BASELINE_QUESTIONS,
+    DIRECTION,
+    FEE_EFFECT,
+    METRIC_NAMES,
+    amount,
+    money,
+    number,
+    render,
+)
 from domains.inventory.schemas import InventoryFilters
 from domains.inventory.service import InventoryService
 from domains.pricing.platforms import PLATFORMS
@@ -190,6 +199,14 @@ def _risk_insight(
     if totals.units == 0:
         return []
     value_name, gap_name = names
+    top = totals.pairs[0]  # the largest gap: the follow-up question is about this pair
+    price = top.listed_price if top.listed_price is not None else top.purchase_price
+    pair_words = {
+        "product": top.product_name,
+        "size": top.size,
+        "price": amount(price, ctx.preferences.language),
+        "platform": PLATFORMS.get(top.listed_platform or "", top.listed_platform or ""),
+    }
     source = {
         "query": f"analytics.{kind}",
         "arguments": arguments,
@@ -204,6 +221,7 @@ def _risk_insight(
             units=totals.units,
             value=ctx.money(totals.value),
             gap=ctx.money(totals.gap),
+            **pair_words,
             **words,
         )
     ]
@@ -312,6 +330,7 @@ async def sales_vs_baseline(ctx: DetectionContext) -> list[Insight]:
                 current=shown(current),
                 baseline=shown(baseline),
                 threshold=number(threshold, language),
+                question=BASELINE_QUESTIONS[language][metric],
             )
         )
     return insights

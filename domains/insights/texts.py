@@ -17,12 +17,16 @@ METRIC_NAMES: dict[Language, dict[str, str]] = {
 }
 
 
-def money(value: Decimal | str, currency: str, language: Language) -> str:
-    """1,234.50 EUR (en) / 1.234,50 EUR (de)."""
+def amount(value: Decimal | str, language: Language) -> str:
+    """1,234.50 (en) / 1.234,50 (de)."""
     text = f"{Decimal(value):,.2f}"
     if language == "de":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{text} {currency}"
+    return text
+
+
+def money(value: Decimal | str, currency: str, language: Language) -> str:
+    return f"{amount(value, language)} {currency}"
 
 
 def number(value: float, language: Language) -> str:
@@ -56,14 +60,14 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
             "{units} {listings} (listed at {value} in total) ask more than {pct}% over the newest lowest "
             "ask on their platform, {gap} above it altogether. Buyers see cheaper pairs first; "
             "bring these prices nearer the market or expect them to sit.",
-            "Which of my listed pairs are above the market price?",
+            "What is the market price of {product} in size {size}?",
         ),
         "de": (
             "{units} gelistete {pairs} liegen über {pct}% über dem niedrigsten Angebot",
             "{units} {listings} (zusammen {value}) verlangen mehr als {pct}% über dem neuesten "
             "niedrigsten Angebot ihrer Plattform, insgesamt {gap} darüber. Käufer sehen günstigere "
             "Paare zuerst; Preise an den Markt annähern oder mit langer Standzeit rechnen.",
-            "Welche meiner gelisteten Paare liegen über dem Marktpreis?",
+            "Was ist der Marktpreis von {product} in Größe {size}?",
         ),
     },
     "listing_below_cost": {
@@ -72,14 +76,14 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
             "{units} {listings} pay out less than the pair cost once the platform's fees are taken; "
             "selling all of them would lose {gap} on {value} of listings. Raise the price or list "
             "them where the fees are lower.",
-            "Which listed pairs sell below cost after fees?",
+            "What are the fees for selling at {price} on {platform}?",
         ),
         "de": (
             "{units} gelistete {pairs} würden nach Gebühren mit Verlust verkaufen ({gap})",
             "{units} {listings} zahlen nach den Plattformgebühren weniger aus, als das Paar gekostet hat; "
             "alle zu verkaufen hieße {gap} Verlust bei {value} Angebotswert. Preis erhöhen oder dort "
             "listen, wo die Gebühren niedriger sind.",
-            "Welche gelisteten Paare verkaufen nach Gebühren unter Einkaufspreis?",
+            "Wie hoch sind die Gebühren bei einem Verkauf für {price} auf {platform}?",
         ),
     },
     "underwater_stock": {
@@ -88,14 +92,14 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
             "For {units} {pairs} in inventory (cost {value}) even the best current market price, after "
             "that platform's fees, is below the purchase price, {gap} short altogether. Decide "
             "whether to hold for a recovery or cut the loss.",
-            "What is the market price of my underwater pairs?",
+            "What is the market price of {product} in size {size}?",
         ),
         "de": (
             "{units} {pairs} sind unter Wasser: der Markt zahlt {gap} weniger, als sie gekostet haben",
             "Bei {units} {pairs_dative} im Bestand (Einkauf {value}) liegt selbst der beste aktuelle Marktpreis "
             "nach den Gebühren der Plattform unter dem Einkaufspreis, zusammen {gap} darunter. "
             "Entscheiden: auf Erholung warten oder den Verlust begrenzen.",
-            "Was ist der Marktpreis meiner Paare unter Wasser?",
+            "Was ist der Marktpreis von {product} in Größe {size}?",
         ),
     },
     "sales_vs_baseline": {
@@ -104,14 +108,14 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
             "{metric} in the last 7 full days ({start} to {end}): {current}; the median of the same "
             "7 days in the 8 weeks before: {baseline} ({change_signed}%). Flagged because the change "
             "passes {threshold}%.",
-            "How did sales of the last 7 days compare with the weeks before?",
+            "{question}",
         ),
         "de": (
             "{metric} der letzten 7 Tage {direction} {change}% gegenüber einer üblichen Woche",
             "{metric} in den letzten 7 vollen Tagen ({start} bis {end}): {current}; Median derselben "
             "7 Tage in den 8 Wochen davor: {baseline} ({change_signed}%). Gemeldet, weil die Änderung "
             "{threshold}% übersteigt.",
-            "Wie waren die Verkäufe der letzten 7 Tage im Vergleich zu den Wochen davor?",
+            "{question}",
         ),
     },
     "best_sellers_low_stock": {
@@ -143,6 +147,20 @@ TEMPLATES: dict[str, dict[Language, tuple[str, str, str]]] = {
             "{effect}.",
             "Wie hoch sind die Gebühren bei einem Verkauf für 200 auf {platform}?",
         ),
+    },
+}
+
+# The assistant's reading of "last 7 days" (docs/domain.md windows) for each baseline metric.
+BASELINE_QUESTIONS: dict[Language, dict[str, str]] = {
+    "en": {
+        "orders": "How many pairs did I sell in the last 7 days?",
+        "revenue": "What was my revenue in the last 7 days?",
+        "profit": "What was my profit in the last 7 days?",
+    },
+    "de": {
+        "orders": "Wie viele Paare habe ich in den letzten 7 Tagen verkauft?",
+        "revenue": "Wie hoch war mein Umsatz in den letzten 7 Tagen?",
+        "profit": "Wie hoch war mein Gewinn in den letzten 7 Tagen?",
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from domains.insights.detectors import DETECTORS
@@ -22,3 +23,22 @@ async def test_the_demo_business_has_a_finding_for_every_detector(
     assert SOLD_OUT_DROP_SKU in {row["sku"] for row in low["figures"]["items"]}
     fee = next(i for i in body["items"] if i["type"] == "fee_change_soon")
     assert fee["figures"]["platform"] == "stockx" and fee["figures"]["costs_more"] is True
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+async def test_every_follow_up_question_is_answered_by_the_assistant(
+    app: FastAPI, client: httpx.AsyncClient, auth: dict[str, str], language: str
+) -> None:
+    await load_demo_data(app.state.engine, items=800, progress=False, settings=app.state.settings)
+    items = (await client.get("/ai/insights", headers=auth, params={"language": language})).json()["items"]
+
+    for insight in items:
+        response = await client.post(
+            "/ai/query", headers=auth, json={"query": insight["follow_up"], "include_context": False}
+        )
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["sources"] and all(s.get("error") is None for s in answer["sources"]), (
+            insight["follow_up"],
+            answer["sources"],
+        )
