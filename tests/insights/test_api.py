@@ -73,7 +73,7 @@ async def test_insights_follow_the_users_language_and_minimum_severity(
     assert body["language"] == "de"
     assert [i["type"] for i in body["items"]] == ["listing_below_cost"]
     assert "Verlust" in body["items"][0]["headline"]
-    assert body["items"][0]["follow_up"].startswith("Welche")
+    assert body["items"][0]["follow_up"] == "Wie hoch sind die Gebühren bei einem Verkauf für 250,00 auf StockX?"
 
     # Query parameters override the stored settings for one request.
     body = (
