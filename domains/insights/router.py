@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from domains.insights.schemas import DigestOut, DigestSummary, InsightsOut, Language, Severity
+from domains.insights.schemas import (
+    DigestOut,
+    DigestSummary,
+    InsightSettingsOut,
+    InsightsOut,
+    Language,
+    Severity,
+)
 from domains.insights.service import InsightService
 from shared.api.dependencies import AppSettings, CurrentUser, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
@@ -49,3 +56,19 @@ async def get_digest(
 ) -> DigestOut:
     """One stored digest with its insights and how its deliveries went."""
     return await InsightService(session, settings=settings).digest(user_id=user.id, digest_id=digest_id)
+
+
+@router.get("/insights/settings", response_model=InsightSettingsOut)
+async def insight_settings(
+    user: CurrentUser, session: DbSession, settings: AppSettings
+) -> InsightSettingsOut:
+    """The dead-stock threshold, digest on/off and hour, language and minimum severity in force."""
+    preferences = await InsightService(session, settings=settings).preferences(user.id)
+    return InsightSettingsOut(
+        dead_stock_days=preferences.dead_stock_days,
+        digest_enabled=preferences.digest_enabled,
+        digest_hour=preferences.digest_hour,
+        language=preferences.language,
+        min_severity=preferences.min_severity,
+        from_memory=[fact["kind"] for fact in preferences.facts_used],
+    )

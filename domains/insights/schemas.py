@@ -47,3 +47,14 @@ class DeliveryOut(BaseModel):
 class DigestOut(DigestSummary):
     items: list[Insight]
     deliveries: list[DeliveryOut] = []
+
+
+class InsightSettingsOut(BaseModel):
+    """The settings the user's insights and digest use: their memory facts, else the defaults."""
+
+    dead_stock_days: int
+    digest_enabled: bool
+    digest_hour: int = Field(description="UTC hour from which the day's digest is built")
+    language: Language
+    min_severity: Severity
+    from_memory: list[str] = Field(description="The fact kinds these came from; the rest are defaults")

@@ -73,7 +73,9 @@ async def test_insights_follow_the_users_language_and_minimum_severity(
     assert body["language"] == "de"
     assert [i["type"] for i in body["items"]] == ["listing_below_cost"]
     assert "Verlust" in body["items"][0]["headline"]
-    assert body["items"][0]["follow_up"] == "Wie hoch sind die Gebühren bei einem Verkauf für 250,00 auf StockX?"
+    assert (
+        body["items"][0]["follow_up"] == "Wie hoch sind die Gebühren bei einem Verkauf für 250,00 auf StockX?"
+    )
 
     # Query parameters override the stored settings for one request.
     body = (
@@ -149,3 +151,26 @@ async def test_the_day_after_a_digest_only_new_dead_stock_is_reported(
     assert [(i["type"], i["figures"]["units"], i["figures"]["days_since_last_digest"]) for i in found] == [
         ("dead_stock_crossed", 1, 2)
     ]
+
+
+async def test_settings_in_force_come_from_memory_else_defaults(
+    client: httpx.AsyncClient, db: AsyncSession, auth: dict[str, str], user: User
+) -> None:
+    assert_error(await client.get("/ai/insights/settings"), 401)
+    defaults = (await client.get("/ai/insights/settings", headers=auth)).json()
+    assert defaults == {
+        "dead_stock_days": 60,
+        "digest_enabled": True,
+        "digest_hour": 7,
+        "language": "en",
+        "min_severity": "info",
+        "from_memory": [],
+    }
+    await remember(db, user, "dead_stock_threshold", 90)
+    await remember(db, user, "digest_hour", 6)
+    await remember(db, user, "digest_enabled", False)
+    await remember(db, user, "digest_hour_typo", 3)  # not a setting: ignored
+
+    stated = (await client.get("/ai/insights/settings", headers=auth)).json()
+    assert (stated["dead_stock_days"], stated["digest_hour"], stated["digest_enabled"]) == (90, 6, False)
+    assert sorted(stated["from_memory"]) == ["dead_stock_threshold", "digest_enabled", "digest_hour"]
