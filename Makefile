@@ -54,6 +54,10 @@ demo-data: migrate  ## Load deterministic demo data (ITEMS=5000; scale with ITEM
 run: demo-data  ## Set up, migrate, load demo data and serve on http://$(HOST):$(PORT) (docs at /docs)
 	$(VENV)/bin/uvicorn main:app --host $(HOST) --port $(PORT)
 
+.PHONY: worker
+worker: migrate  ## Run the daily-digest scheduler (insights); several may run, one digest per user and day
+	$(PY) -m domains.insights.worker
+
 .PHONY: test
 test: install-dev  ## Run the test suite (SQLite; also PostgreSQL when TEST_POSTGRES_URL is set)
 	$(VENV)/bin/pytest

@@ -18,6 +18,8 @@ from domains.ai.router import router as ai_router
 from domains.analytics.router import router as analytics_router
 from domains.auth.router import router as auth_router
 from domains.auth.throttle import login_throttle_shutdown
+from domains.insights.router import router as insights_router
+from domains.insights.scheduler import insights_shutdown, insights_startup
 from domains.inventory.router import router as inventory_router
 from domains.orders.router import router as orders_router
 from domains.pricing.router import router as pricing_router
@@ -40,6 +42,7 @@ ROUTERS = (
     orders_router,
     analytics_router,
     ai_router,
+    insights_router,
 )
 
 
@@ -88,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.startup_hooks.append(ai_startup)
     app.state.shutdown_hooks.append(ai_shutdown)
     app.state.shutdown_hooks.append(login_throttle_shutdown)
+    app.state.startup_hooks.append(insights_startup)  # the daily digest job (docs/insights.md)
+    app.state.shutdown_hooks.append(insights_shutdown)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
 

@@ -14,6 +14,7 @@ from domains.analytics.models import (
     StockDaily,
 )
 from domains.auth.models import User
+from domains.insights.models import InsightDelivery, InsightDigest
 from domains.inventory.models import InventoryItem
 from domains.orders.models import Order
 from domains.pricing.models import FeeSchedule, MarketPrice
@@ -25,6 +26,8 @@ __all__ = [
     "Brand",
     "Conversation",
     "FeeSchedule",
+    "InsightDelivery",
+    "InsightDigest",
     "InventoryItem",
     "MarketPrice",
     "MemoryFact",

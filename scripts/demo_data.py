@@ -48,6 +48,12 @@ BATCH_SIZE = 50_000
 DAY = 86_400  # seconds
 
 # Business tables this script fills, in the order rows must be deleted.
+# Insights (docs/insights.md): a sold-out best seller and a fee change announced for soon.
+INSIGHT_SCENARIOS_FROM = 500  # pairs; smaller loads stay purely random
+SOLD_OUT_DROP_NAME = 'Air Jordan 1 Retro High OG "Rare Air Sellout"'
+SOLD_OUT_DROP_SKU = "FQ9931-160"
+FEE_CHANGE_PLATFORM = "stockx"
+FEE_CHANGE_IN_DAYS = 10
 DEMO_TABLES = ("orders", "market_prices", "inventory_items", "products", "brands")
 # Analytics rollups derived from them (trigger-maintained; rebuilt after a bulk load).
 ROLLUP_TABLES = tuple(model.__tablename__ for model in ROLLUPS)
@@ -251,6 +257,7 @@ class _Generator:
         for model in self.models:
             self._by_tier.setdefault(model.entry.tier, []).append(model)
         self._valid_from = {p: [s.valid_from for s in rows] for p, rows in self.schedules.items()}
+        self.sold_out_drop = self._sold_out_drop()
 
     def _build_models(self) -> None:
         rng = random.Random(f"soleflip-demo:{self.seed}:catalog")
@@ -272,6 +279,51 @@ class _Generator:
             self.models.append(model)
             weights.append(popularity(entry.tier) * rng.uniform(0.6, 1.4))
         self._weights = weights
+
+    def _sold_out_drop(self) -> _Model:
+        """A limited release that sells out (insights: a best seller running low). Appended after
+        the catalogue with weight 0, so random pairs never pick it and every other row stays the same."""
+        entry = CatalogProduct(
+            brand="Nike", name=SOLD_OUT_DROP_NAME, sku=SOLD_OUT_DROP_SKU, colorway="White/Varsity Red",
+            retail_price=Decimal(190), release_date=(self.now - timedelta(days=120)).date(), tier="hot",
+        )  # fmt: skip
+        model = _Model(
+            id=len(self.models) + 1,
+            brand_id=BRANDS.index("Nike") + 1,
+            entry=entry,
+            market_base=float(entry.retail_price) * 1.6,
+            trend=-0.05,
+            mean_days_to_sell=5.0,
+            never_sells=0.0,
+            released_at=datetime.combine(entry.release_date, dtime(9, 0), tzinfo=UTC),
+        )
+        self.models.append(model)
+        self._weights.append(0.0)
+        self._model_cum.append(self._model_cum[-1])
+        return model
+
+    def _insight_scenarios(self, items: int) -> list[dict[str, Any]]:
+        """The last pairs of a load: situations the proactive insights find (docs/insights.md) that
+        random pairs do not reliably make. A best seller sold out: sold in the last 60 days (enough
+        to rank in the top 20 at any size) with one pair left. Own random stream: deterministic."""
+        if items < INSIGHT_SCENARIOS_FROM:
+            return []
+        rng = random.Random(f"soleflip-demo:{self.seed}:insights")
+        drop = self.sold_out_drop
+        scenarios: list[dict[str, Any]] = []
+        for _ in range(max(16, items * 3 // 1000)):
+            sold_ago, held = rng.uniform(1, 60), rng.uniform(1, 15)
+            scenarios.append({"model": drop, "age_days": sold_ago + held, "sell_after_days": held,
+                              "never_sells": False})  # fmt: skip
+        scenarios.append({"model": drop, "age_days": rng.uniform(1, 5), "never_sells": True, "listed": False})
+        # A pair that passed the 60-day dead-stock line since yesterday (at the load's time).
+        scenarios.append({"age_days": 61.4, "never_sells": True, "listed": False})
+        # Pairs priced against the market, in the size and on the platform the market is watched.
+        watched = self._by_tier["core"] + self._by_tier["hot"]
+        for adjust in (_overpriced, _overpriced, _below_cost, _below_cost, _underwater, _underwater):
+            scenarios.append({"model": rng.choice(watched), "age_days": rng.uniform(8, 40), "never_sells": True,
+                              "listed": adjust is not _underwater, "adjust": adjust})  # fmt: skip
+        return scenarios
 
     # -- small draws --------------------------------------------------------------------
 
@@ -412,11 +464,16 @@ class _Generator:
     def batches(self, items: int, batch_size: int = BATCH_SIZE) -> Iterator[tuple[list[Any], list[Any]]]:
         """(item rows, order rows) in batches; item ids run 1..items."""
         anchors = self._anchors()
+        tail = self._insight_scenarios(items)
+        tail_from = items - len(tail) + 1  # the last ids carry the insight scenarios
         item_rows: list[Any] = []
         order_rows: list[Any] = []
         for item_id in range(1, items + 1):
-            scenario = next(anchors, None)
+            scenario = dict(tail[item_id - tail_from]) if item_id >= tail_from else next(anchors, None)
+            adjust = (scenario or {}).pop("adjust", None)
             item, order = self._pair(item_id, **(scenario or {}))
+            if adjust is not None:
+                item = adjust(item, self.models[item[1] - 1])
             item_rows.append(item)
             if order is not None:
                 order_rows.append(order)
@@ -464,6 +521,35 @@ class _Generator:
             for m in self.models
         ]
         return brands, products
+
+
+# Insight scenarios: an unsold pair's row re-priced against its market (see _insight_scenarios).
+# Row fields: 2 size, 4 purchase_price, 9 listed_price, 10 listed_platform.
+WATCHED_SIZE, WATCHED_PLATFORM = MARKET_SIZES[0], MARKET_PLATFORMS[0]
+
+
+def _watched(item: tuple[Any, ...], **fields: Any) -> tuple[Any, ...]:
+    row = list(item)
+    row[2] = WATCHED_SIZE
+    for index, value in fields.items():
+        row[int(index.removeprefix("f"))] = value
+    return tuple(row)
+
+
+def _overpriced(item: tuple[Any, ...], model: _Model) -> tuple[Any, ...]:
+    """Listed at 1.35x the market value: the lowest ask is at most ~1.17x it, so >10 % above."""
+    price = _money(model.market_value(0) * _size_premium(WATCHED_SIZE) * 1.35)
+    return _watched(item, f9=price, f10=WATCHED_PLATFORM)
+
+
+def _below_cost(item: tuple[Any, ...], model: _Model) -> tuple[Any, ...]:
+    """Listed at 90 % of what it cost: below cost after any platform's fees."""
+    return _watched(item, f9=_money(float(item[4]) * 0.9))
+
+
+def _underwater(item: tuple[Any, ...], model: _Model) -> tuple[Any, ...]:
+    """Bought at 1.6x today's market value: no platform's price after fees pays it back."""
+    return _watched(item, f4=_money(model.market_value(0) * _size_premium(WATCHED_SIZE) * 1.6))
 
 
 # --------------------------------------------------------------------------------------
@@ -586,6 +672,41 @@ async def _fee_schedules(engine: AsyncEngine) -> dict[str, list[FeeSchedule]]:
     return schedules
 
 
+async def _announce_fee_change(conn: AsyncConnection, now: datetime) -> None:
+    """A StockX fee rise taking effect in FEE_CHANGE_IN_DAYS days (insights: fee changes soon),
+    unless a future StockX version exists already (a reload does not stack them)."""
+    table = Base.metadata.tables["fee_schedules"]
+    future = await conn.scalar(
+        select(func.count()).where(table.c.platform == FEE_CHANGE_PLATFORM, table.c.valid_from > now)
+    )
+    if future:
+        return
+    current = (
+        await conn.execute(
+            select(table)
+            .where(table.c.platform == FEE_CHANGE_PLATFORM, table.c.valid_from <= now)
+            .order_by(table.c.valid_from.desc())
+            .limit(1)
+        )
+    ).first()
+    if current is None:
+        return
+    starts = datetime.combine((now + timedelta(days=FEE_CHANGE_IN_DAYS)).date(), dtime.min, tzinfo=UTC)
+    await conn.execute(
+        table.insert().values(
+            platform=FEE_CHANGE_PLATFORM,
+            valid_from=starts,
+            commission_pct=current.commission_pct + Decimal("0.5"),
+            fixed_fee=current.fixed_fee,
+            processing_pct=current.processing_pct,
+            min_commission=current.min_commission,
+            threshold_price=current.threshold_price,
+            commission_pct_below_threshold=current.commission_pct_below_threshold,
+            notes="Announced rise (demo data)",
+        )
+    )
+
+
 async def ensure_demo_user(engine: AsyncEngine, settings: Settings) -> str:
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         user = await AuthService(session, settings).ensure_user(
@@ -672,6 +793,7 @@ async def load_demo_data(
         ):
             await conn.execute(text(statement))
         await rebuild_rollups(conn)
+        await _announce_fee_change(conn, now)
         for statement in enable_triggers:
             await conn.execute(text(statement))
         await _reset_sequences(conn)

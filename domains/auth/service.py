@@ -34,6 +34,13 @@ class AuthService:
         )
         return result.scalar_one_or_none()
 
+    async def active_users(self) -> list[tuple[uuid.UUID, str]]:
+        """(id, e-mail) of every active user, oldest account first (the daily digest's recipients)."""
+        result = await self.session.execute(
+            select(User.id, User.email).where(User.is_active.is_(True)).order_by(User.created_at, User.id)
+        )
+        return [(row.id, row.email) for row in result]
+
     async def authenticate(self, *, email: str, password: str) -> str:
         user = await self.find_by_email(email)
         # bcrypt takes ~0.25 s of CPU: in a thread (it releases the GIL), not on the event loop,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database.base import Base, BigId, TimestampMixin
@@ -31,6 +31,18 @@ class InventoryItem(TimestampMixin, Base):
         ),
         Index("ix_inventory_items_product_id_size", "product_id", "size"),
         Index("ix_inventory_items_purchased_at", "purchased_at", postgresql_include=["purchase_price"]),
+        # The pairs on hand by product + size (+ listing platform), with what pricing them against
+        # the market needs: underwater stock and listings vs the lowest ask (domains/analytics/
+        # exposure.py) read it index-only instead of visiting the sold pairs' rows (migration 0008).
+        Index(
+            "ix_inventory_items_on_hand_product_size",
+            "product_id",
+            "size",
+            "listed_platform",
+            postgresql_include=["id", "purchase_price", "listed_price", "status"],
+            postgresql_where=text("status IN ('in_stock', 'listed')"),
+            sqlite_where=text("status IN ('in_stock', 'listed')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -83,6 +83,32 @@ class Settings(BaseSettings):
     AI_DAILY_TOKEN_BUDGET: int = Field(default=200_000, ge=0)
     AI_RATE_LIMIT_PER_MINUTE: int = Field(default=30, ge=0)
 
+    # --- proactive insights and the daily digest (docs/insights.md) -------------------
+    # auto: the app runs the digest scheduler itself on the embedded SQLite default (never when
+    # ENVIRONMENT=test); with PostgreSQL `make worker` runs it. on / off force it in the app.
+    INSIGHTS_SCHEDULER: Literal["auto", "on", "off"] = "auto"
+    INSIGHTS_SCHEDULER_INTERVAL_SECONDS: int = Field(default=300, ge=5, le=86_400)
+    INSIGHTS_DIGEST_HOUR: int = Field(default=7, ge=0, le=23)  # UTC hour of the daily digest
+    INSIGHTS_LANGUAGE: Literal["en", "de"] = "en"
+    INSIGHTS_MIN_SEVERITY: Literal["info", "warning", "critical"] = "info"
+    INSIGHTS_OVERPRICED_PCT: float = Field(default=10.0, gt=0, le=1000)
+    INSIGHTS_BASELINE_THRESHOLD_PCT: float = Field(default=25.0, gt=0, le=1000)
+    INSIGHTS_BEST_SELLERS: int = Field(default=20, ge=1, le=100)
+    INSIGHTS_FEE_NOTICE_DAYS: int = Field(default=14, ge=1, le=365)
+    INSIGHTS_PAIRS_SHOWN: int = Field(default=10, ge=1, le=100)
+    INSIGHTS_WEBHOOK_URL: str | None = None
+    INSIGHTS_WEBHOOK_SECRET: SecretStr = SecretStr("")
+    INSIGHTS_DELIVERY_ATTEMPTS: int = Field(default=4, ge=1, le=20)
+    INSIGHTS_DELIVERY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0, le=600)
+    INSIGHTS_DELIVERY_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=120)
+    SMTP_HOST: str | None = None  # e-mail delivery of the digest when set
+    SMTP_PORT: int = Field(default=587, ge=1, le=65_535)
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr = SecretStr("")
+    SMTP_FROM: str = "SoleFlip <insights@soleflip.dev>"
+    SMTP_STARTTLS: bool = True
+    SMTP_USE_TLS: bool = False  # implicit TLS (port 465)
+
     @field_validator("DATABASE_URL", "ANALYTICS_DATABASE_URL")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:

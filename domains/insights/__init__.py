@@ -1,0 +1,1 @@
+"""Proactive insights: detectors over the business, the daily digest per user, its delivery."""
