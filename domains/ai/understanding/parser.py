@@ -390,7 +390,38 @@ class Parser:
                     reading.take(i, i + length, role, value)
                 i += length
                 continue
+            gapped = self._gapped_phrase(reading, words, i)
+            if gapped is not None:
+                end, found = gapped
+                for role, value in found:
+                    reading.take(i, end, role, value)
+                i = end
+                continue
             i += 1
+
+    def _gapped_phrase(
+        self, reading: Reading, words: list[str], i: int
+    ) -> tuple[int, list[tuple[str, object]]] | None:
+        """A phrase with filler words inside ("have not been listed" = "not listed", "cost us to
+        sell"): up to two filler words skipped, the phrase's own words in order."""
+        if words[i] in self.lexicon.filler:
+            return None
+        kept, skipped = [i], 0
+        j = i + 1
+        while j < len(words) and len(kept) < 4 and skipped <= 2 and j not in reading.used:
+            if words[j] in self.lexicon.filler and not self.lexicon.roles((words[j],)):
+                skipped += 1
+            else:
+                kept.append(j)
+            j += 1
+        for length in range(len(kept), 1, -1):
+            indices = kept[:length]
+            if indices[-1] - indices[0] + 1 == length:
+                continue  # no gap: the exact matching above already tried it
+            roles = self.lexicon.roles(tuple(words[k] for k in indices))
+            if roles and reading.free(indices[0], indices[-1] + 1):
+                return indices[-1] + 1, [(role, None) for role in roles]
+        return None
 
     def _roles_of(self, phrase: tuple[str, ...], words: list[str], at: int, raw: str = "") -> list[tuple[str, object]]:
         text = " ".join(phrase)
