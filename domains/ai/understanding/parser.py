@@ -338,6 +338,9 @@ class Parser:
 
     def _in_a_name(self, words: list[str], i: int) -> bool:
         """Is words[i] (a number) a model number ("990s"), alone or with the word(s) before it?"""
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if nxt in CURRENCY:
+            return False  # "500 euros" is money, whatever model is called 500
         alone = self.vocabulary.match_names([words[i]], common=self.common)
         if alone is not None and not is_us_size(number_value(words[i].removesuffix("s")) or 0):
             return True
@@ -377,7 +380,7 @@ class Parser:
                 [w for w in words[i : i + 6]], common=self.common
             ) if reading.free(i, i + 1) else None
             if names is not None and reading.free(i, i + names.length) and (best is None or names.length > best[0]):
-                if names.exact:
+                if names.exact or len(names.skus) == 1:
                     for sku in names.skus:
                         reading.take(i, i + names.length, "product", sku)
                 else:
@@ -402,8 +405,8 @@ class Parser:
     def _gapped_phrase(
         self, reading: Reading, words: list[str], i: int
     ) -> tuple[int, list[tuple[str, object]]] | None:
-        """A phrase with filler words inside ("have not been listed" = "not listed", "cost us to
-        sell"): up to two filler words skipped, the phrase's own words in order."""
+        """A phrase with filler words inside ("have not been listed" reads as "not listed"): up to two
+        filler words skipped, the phrase's own words in order."""
         if words[i] in self.lexicon.filler:
             return None
         kept, skipped = [i], 0
@@ -429,8 +432,8 @@ class Parser:
         if brand is not None and len(phrase) == 1 and text in self.lexicon.filler:
             # a brand spelled like a common word ("On"): only written as a name, or before a shoe word
             after = words[at + 1] if at + 1 < len(words) else ""
-            if not (raw == brand and at > 0) and after not in SHOE_WORDS:
-                brand = None
+            if raw != brand:
+                brand = None  # "On" the brand is written with its capital; "on" is a preposition
         if brand is not None:
             return [("brand", brand)]
         platform = self.vocabulary.platforms.get(text)
@@ -509,7 +512,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         result.compare_periods = periods[:2]
         result.period = periods[0]
     elif len(periods) > 2:
-        # "sept, oct and nov": one window over all of them, by their grain
+        # three or more months named: one window over all of them, by their grain
         first, last = min(periods, key=lambda p: p.start), max(periods, key=lambda p: p.end)
         result.period = Period(first.start, last.end, "range", f"{first.label_en} to {last.label_en}", f"{first.label_de} bis {last.label_de}")
         if periods[0].grain in TIME_DIMENSIONS and all(p.grain == periods[0].grain for p in periods):
@@ -552,7 +555,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     joined = any(t.text in ("and", "und", "&") for t in reading.tokens)
     made = [s for s, e, r, _ in reading.roles if r == "metric:profit" and reading.tokens[s].text in ("make", "made", "making")]
     if made and metrics == ["profit"] and has_how_many(reading) and "sales" in facts:
-        metrics = []  # "how many sales did I make": a count of sales, not a profit
+        metrics = []  # counting sales one "made" is a count, not a profit
     strong_facts = [f for f in ("purchases", "sales") if f in facts]
     if not metrics and joined and len(strong_facts) == 2 and measure in ("count", None):
         metrics = [m for f in strong_facts for m in FACT_METRICS[(f, measure)]]  # bought ... and sold
@@ -618,7 +621,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
             metrics = ["units_in_inventory"]
         elif measure == "value" and (filters.brand or filters.family or filters.product or filters.size):
             metrics = ["inventory_value"]
-        elif measure == "count" or filters.brand or filters.family or filters.product or filters.size or filters.status or filters.condition or filters.min_age_days is not None:
+        elif measure == "count" or filters.as_dict():
             if result.period is not None and not filters.status and filters.min_age_days is None:
                 metrics = ["units_sold", "revenue"]
             else:
@@ -651,8 +654,14 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         if len(getattr(filters, dim)) > 1:
             setattr(filters, dim, [])
             if dim not in dims:
-                dims.append(dim)  # "listed vs not listed", "used vs new"
-    if len(filters.family) > 1 and "family" not in dims:
+                dims.append(dim)  # both statuses (or both conditions) named: one row each
+    family_roles = [(s, e) for s, e, r, _ in reading.roles if r == "family"]
+    connected = any(
+        t.text in ("and", "und", "or", "oder", "vs", "versus", "gegen", "v", "&") for t in reading.tokens
+    ) or has("compare")
+    if len(filters.family) > 1 and not connected and len(family_roles) > 1:
+        result.intersect_families = True  # "panda dunks": the products that are both
+    elif len(filters.family) > 1 and "family" not in dims:
         dims.append("family")  # one figure per named family (the engine asks once per family)
     result.group_by = dims[:2]
     if rank:
@@ -675,6 +684,12 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     price_given = result.fee_price is not None or (
         (filters.min_price is not None or filters.max_price is not None) and result.period is None and not listing
     )
+    if not money_out and "cost" in measures and "sales" in facts and result.fee_price is not None and result.period is None:
+        money_out = {"selling_costs"}  # what it costs to sell at a price: the fees of that sale
+        result.metrics = ["selling_costs"]
+    if not money_out and result.fee_price is not None and "sales" in facts and result.period is None and not reading.starting("metric:"):
+        money_out = {"payout"}  # selling one pair at a price: what comes out of it
+        result.metrics = ["payout"]
     if tool is None and money_out and price_given and set(result.group_by) <= {"product"}:
         result.group_by = []
         tool = "fee_estimate"
@@ -767,7 +782,7 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.metrics = list(previous.metrics)  # an age filter added to a stock question keeps its metrics
     measures = {r.split(":")[1] for _, r, _ in reading.starting("measure:")}
     measure = next((m for m in ("count", "cost", "value", "amount") if m in measures), None)
-    if measure == "cost" and "sales" in previous.facts and not reading.starting("metric:"):
+    if "cost" in measures and "sales" in previous.facts and not reading.starting("metric:"):
         merged.metrics = ["cogs"]  # what the pairs sold cost to buy
     elif named_metrics and current.metrics:
         merged.metrics = current.metrics
@@ -870,7 +885,8 @@ def is_followup(current: Interpretation, reading: Reading) -> bool:
     )
     content = [t for t in reading.tokens if t.text not in load_lexicon().filler]
     period = None if current.period is not None and current.period.grain == "all" else current.period
-    if named and len(content) <= 3 and not current.filters.as_dict() and period is None:
+    short = len(reading.tokens) <= 3 or len(content) <= 1
+    if named and short and not current.filters.as_dict() and period is None:
         return True  # "Marge?", "and profit?": a metric asked of the same selection
     return not named and bool(
         current.filters.as_dict()

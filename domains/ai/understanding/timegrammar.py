@@ -184,7 +184,7 @@ def named_period(name: str, now: datetime) -> Period:
 
 
 def shift_back(period: Period, now: datetime) -> Period:
-    """The period before `period`, of the same kind ("and the month before?")."""
+    """The period before `period`, of the same kind (a month before a month, a quarter before a quarter)."""
     start = period.start
     if period.grain == "month":
         prev = (start.replace(day=1) - timedelta(days=1)).date()

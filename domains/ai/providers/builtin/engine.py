@@ -125,6 +125,7 @@ class BuiltinProvider:
             answer, interpretation = await turn.teach(parser, *teaching, question=users[-1])
         else:
             interpretation, _reading = understand(parser, users, now=now)
+            interpretation = _resolve_families(interpretation, vocabulary)
             if parser.used_taught:
                 interpretation.notes = [*interpretation.notes, *(f"“{k}” = {v}" for k, v in parser.used_taught.items())]
             if request.facts_saved and (interpretation.action in ("unknown", "greeting", "thanks", "help") or _reading.has("chat:help")):
@@ -145,6 +146,19 @@ class BuiltinProvider:
             suggestions=answer.suggestions,
             interpretation=answer.interpretation,
         )
+
+
+def _resolve_families(interpretation: Interpretation, vocabulary: Vocabulary) -> Interpretation:
+    """Families named together ("panda dunks") mean the products that have all of them."""
+    if not interpretation.intersect_families:
+        return interpretation
+    families = interpretation.filters.family
+    common = set.intersection(*(set(vocabulary.skus_for_families([f])) for f in families))
+    filters = replace(interpretation.filters, family=[], product=sorted(common))
+    resolved = replace(interpretation, filters=filters, intersect_families=False)
+    if not common:
+        resolved.no_record = [*resolved.no_record, ("name", " ".join(families))]
+    return resolved
 
 
 def taught_terms(tools: ToolExecutor) -> dict[str, str]:
@@ -277,7 +291,7 @@ class _Turn:
         return self.finish(interpretation, self.writer.aggregate(interpretation, result.data), dead_stock_days=days)
 
     async def per_family(self, interpretation: Interpretation) -> _Answer:
-        """Named model families side by side ("Jordan 1 vs Jordan 4"): one query per family (a
+        """Named model families side by side (two Jordan models compared): one query per family (a
         family is a set of words, not a column to group by), then all of them together."""
         others = [d for d in interpretation.group_by if d != "family"]
         rows = []
