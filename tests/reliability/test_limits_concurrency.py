@@ -36,7 +36,7 @@ from tests.factories import auth_headers_for, days_ago, make_brand, make_item, m
 pytestmark = pytest.mark.ai
 
 REQUESTS = 30
-QUESTION = {"query": "How many pairs do I have?", "include_context": False}
+QUESTION = {"query": "How many pairs do I have, by brand and size?", "include_context": False}
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

@@ -4,6 +4,7 @@ last month") and the `interpretation` object clients receive (docs/domain.md, da
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domains.ai.understanding.interpretation import Interpretation
@@ -63,10 +64,15 @@ def filter_phrases(interpretation: Interpretation, language: str) -> list[str]:
     elif f.max_age_days is not None:
         parts.append((f"höchstens {f.max_age_days} Tage alt") if de else f"at most {f.max_age_days} days old")
     if f.min_price is not None:
-        parts.append((f"ab {f.min_price:g}") if de else f"from {f.min_price:g}")
+        parts.append(("ab " if de else "from ") + _amount(f.min_price))
     if f.max_price is not None:
-        parts.append((f"bis {f.max_price:g}") if de else f"up to {f.max_price:g}")
+        parts.append(("bis " if de else "up to ") + _amount(f.max_price))
     return parts
+
+
+def _amount(value: Decimal) -> str:
+    """150 rather than 150.0; 99.99 as it is."""
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
 
 
 def restate(interpretation: Interpretation, language: str, *, now: datetime, dead_stock_days: int) -> str:
