@@ -31,7 +31,6 @@ __all__ = [
     "InventoryItem",
     "MarketPrice",
     "MemoryFact",
-    "UnansweredQuestion",
     "Message",
     "Order",
     "Product",
@@ -40,6 +39,7 @@ __all__ = [
     "SalesDaily",
     "StockByProductSize",
     "StockDaily",
+    "UnansweredQuestion",
     "UsageLedger",
     "User",
 ]

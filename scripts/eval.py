@@ -228,7 +228,11 @@ def held_out_misses(case: Case, body: dict[str, Any], engine: Any, now: datetime
                 if figure.value is not None and found_in(answer, language, figure):
                     missing.append(f"stated {spec} = {figure.value!r}")
             reported = " ".join(
-                [answer, *interpretation.get("unknown_terms", []), *(t.get("term", "") for t in interpretation.get("no_record", []))]
+                [
+                    answer,
+                    *interpretation.get("unknown_terms", []),
+                    *(t.get("term", "") for t in interpretation.get("no_record", [])),
+                ]
             ).lower()
             for word in case.unanswerable.get("unknown") or []:
                 if str(word).lower() not in reported:
@@ -334,7 +338,9 @@ def report(outcomes: list[Outcome]) -> float:
     accuracy = passed / total if total else 0.0
     wrong = sum(o.wrong for o in outcomes)
     print(f"\nCases: {total}  passed: {passed}  accuracy: {accuracy:.1%}")
-    print(f"Wrong answers (a figure for another question, stated as understood): {wrong}/{total} = {wrong / max(total, 1):.1%}")
+    print(
+        f"Wrong answers (a figure for another question, stated as understood): {wrong}/{total} = {wrong / max(total, 1):.1%}"
+    )
     print(f"Intent accuracy: {intent_ok}/{total} = {intent_ok / max(total, 1):.1%}")
     print(
         f"Exact-number accuracy: {numbers_ok}/{len(with_numbers)} = {numbers_ok / max(len(with_numbers), 1):.1%}"

@@ -11,7 +11,13 @@ from domains.ai.providers.base import ToolResult
 from domains.ai.tools.business import BusinessTools
 from domains.analytics.windows import resolve_window
 
-STOCK_METRICS = ["units_in_inventory", "inventory_value", "dead_stock_units", "dead_stock_value", "dead_stock_rate"]
+STOCK_METRICS = [
+    "units_in_inventory",
+    "inventory_value",
+    "dead_stock_units",
+    "dead_stock_value",
+    "dead_stock_rate",
+]
 SALES_METRICS = ["units_sold", "revenue", "profit", "margin", "roi", "sell_through"]
 _INVENTORY: tuple[str, dict[str, Any]] = (
     "query_business",
@@ -68,7 +74,10 @@ def summarise(result: ToolResult, currency: str) -> str:
             if data.get("rows"):
                 lines.append(
                     "Aging: "
-                    + ", ".join(f"{r['group']['aging_bucket']} days: {r['values']['units_in_inventory']}" for r in data["rows"])
+                    + ", ".join(
+                        f"{r['group']['aging_bucket']} days: {r['values']['units_in_inventory']}"
+                        for r in data["rows"]
+                    )
                 )
             return "\n".join(lines)
         return (
@@ -110,12 +119,22 @@ class ContextBuilder:
     def _arguments(self, name: str, filters: dict[str, Any]) -> dict[str, Any]:
         """The request's context filters in the arguments of `name`."""
         if name == "list_inventory":
-            return {k: v for k, v in {"brand": filters.get("brand"), "dead_stock_days": filters.get("dead_stock_days")}.items() if v}
+            return {
+                k: v
+                for k, v in {
+                    "brand": filters.get("brand"),
+                    "dead_stock_days": filters.get("dead_stock_days"),
+                }.items()
+                if v
+            }
         selected = {k: [filters[k]] for k in ("brand", "platform") if filters.get(k)}
         arguments: dict[str, Any] = {"filters": selected}
         if filters.get("dead_stock_days"):
             arguments["dead_stock_days"] = filters["dead_stock_days"]
-        if any(filters.get(k) for k in ("period", "days", "start", "end")) and filters.get("period") != "all_time":
+        if (
+            any(filters.get(k) for k in ("period", "days", "start", "end"))
+            and filters.get("period") != "all_time"
+        ):
             window = resolve_window(
                 now=self.tools.now,
                 period=filters.get("period"),

@@ -10,7 +10,12 @@ from domains.ai.understanding.parser import Parser, assemble
 from domains.ai.understanding.vocabulary import Vocabulary
 
 INTENTS: tuple[str, ...] = ("inventory", "analytics", "pricing", "product", "general")
-_TOOL_INTENTS = {"low_stock": "inventory", "market_price": "pricing", "price_recommendation": "pricing", "fee_estimate": "pricing"}
+_TOOL_INTENTS = {
+    "low_stock": "inventory",
+    "market_price": "pricing",
+    "price_recommendation": "pricing",
+    "fee_estimate": "pricing",
+}
 
 
 def classify_intent(text: str, *, now: datetime | None = None) -> str:

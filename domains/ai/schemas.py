@@ -164,7 +164,9 @@ class AIQueryResponse(BaseModel):
     memory_used: list[dict[str, Any]] = Field(description="Remembered facts that shaped the answer")
     facts_saved: list[dict[str, Any]] = Field(default=[], description="Facts remembered from this message")
     suggestions: list[str] = []
-    interpretation: InterpretationOut = Field(description="What the answer answered and how the question was read")
+    interpretation: InterpretationOut = Field(
+        description="What the answer answered and how the question was read"
+    )
     latency_ms: int
 
 
@@ -225,8 +227,15 @@ class TeachWordRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    term: str = Field(min_length=1, max_length=34, pattern=r"^[^\x00]*$", description="the word or short phrase")
-    means: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$", description="what it means, in words the assistant knows")
+    term: str = Field(
+        min_length=1, max_length=34, pattern=r"^[^\x00]*$", description="the word or short phrase"
+    )
+    means: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]*$",
+        description="what it means, in words the assistant knows",
+    )
 
     @field_validator("term", "means")
     @classmethod

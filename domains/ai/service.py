@@ -44,15 +44,15 @@ from domains.ai.providers.base import (
     ToolExecutor,
     ToolResult,
 )
-from domains.ai.understanding.lexicon import detect_language
 from domains.ai.providers.prompts import system_prompt
 from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequest, ConversationResponse
+from domains.ai.teaching import record_unanswered
 from domains.ai.tokens import count_tokens, trim_history
 from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable
-from domains.ai.teaching import record_unanswered
-from domains.ai.understanding.interpretation import STOCK_METRICS
-from domains.ai.understanding.restatement import empty_interpretation, interpretation_from_query
 from domains.ai.tools.memory import RememberingTools
+from domains.ai.understanding.interpretation import STOCK_METRICS
+from domains.ai.understanding.lexicon import detect_language
+from domains.ai.understanding.restatement import empty_interpretation, interpretation_from_query
 from domains.ai.usage import BudgetHold, RateLimiter, UsageService, enforce_rate_limit
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
@@ -380,7 +380,11 @@ class AIAssistantService:
         sources = [_source(r) for r in results]
         answer_language = completed.language or language or "en"
         interpretation = completed.interpretation or _interpretation_of(outcome.results, answer_language, now)
-        if not prepared.intent_override and intent == "analytics" and set(interpretation["metrics"] or ["?"]) <= STOCK_METRICS:
+        if (
+            not prepared.intent_override
+            and intent == "analytics"
+            and set(interpretation["metrics"] or ["?"]) <= STOCK_METRICS
+        ):
             intent = "inventory"  # a language model's stock question through the semantic query
 
         cost = await self._store_turn(

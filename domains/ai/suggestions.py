@@ -67,13 +67,17 @@ class SuggestionBuilder:
         dead = await self._query(["dead_stock_units"], group_by=["brand"], limit=1)
         if dead and dead["rows"] and dead["rows"][0]["values"]["dead_stock_units"]:
             brand = dead["rows"][0]["group"]["brand"]
-            out.append(f"Which of my {dead['rows'][0]['values']['dead_stock_units']} dead-stock {brand} pairs should I discount?")
+            out.append(
+                f"Which of my {dead['rows'][0]['values']['dead_stock_units']} dead-stock {brand} pairs should I discount?"
+            )
         if totals["dead_stock_units"]:
             out.append(f"Show me the {_pairs(totals['dead_stock_units'])} older than {days} days")
         out.append(f"What are my {_pairs(totals['units_in_inventory'])} in inventory worth?")
         old = next((r for r in stock["rows"] if r["group"]["aging_bucket"] == "91+"), None)
         if old and old["values"]["units_in_inventory"]:
-            out.append(f"Which of my {_pairs(old['values']['units_in_inventory'])} older than 90 days should I sell first?")
+            out.append(
+                f"Which of my {_pairs(old['values']['units_in_inventory'])} older than 90 days should I sell first?"
+            )
         low = await self._data("low_stock", {"limit": 1})
         if low and low["total"] > 0:
             out.append(f"Which of my {low['total']} low-stock products should I restock?")
@@ -93,9 +97,13 @@ class SuggestionBuilder:
         if sales and sales["totals"]["units_sold"]:
             totals = sales["totals"]
             if totals.get("margin") is not None:
-                out.append(f"My margin was {totals['margin']:.1f}% in the last 30 days: which sales pulled it down?")
+                out.append(
+                    f"My margin was {totals['margin']:.1f}% in the last 30 days: which sales pulled it down?"
+                )
             if totals.get("average_sale_price") is not None:
-                out.append(f"What would StockX and GOAT pay out on a {float(totals['average_sale_price']):.2f} sale?")
+                out.append(
+                    f"What would StockX and GOAT pay out on a {float(totals['average_sale_price']):.2f} sale?"
+                )
         if dead and dead["items"]:
             out.append(f"Show me market prices for {dead['items'][0]['sku']}")
         return out
@@ -104,15 +112,23 @@ class SuggestionBuilder:
         out: list[str] = []
         this_month = await self._data("list_orders", {"period": "this_month", "limit": 1})
         if this_month and this_month["items"]:
-            top = await self._query(["units_sold"], group_by=["brand"], limit=1, start=this_month["window"]["start"])
+            top = await self._query(
+                ["units_sold"], group_by=["brand"], limit=1, start=this_month["window"]["start"]
+            )
             if top and top["rows"]:
-                out.append(f"How are my {top['rows'][0]['group']['brand']} sales doing this month compared to last month?")
+                out.append(
+                    f"How are my {top['rows'][0]['group']['brand']} sales doing this month compared to last month?"
+                )
         sales = await self._query(["units_sold", "units_in_inventory"])
         if sales and sales["totals"]["units_sold"]:
-            out.append(f"Which of my {sales['totals']['units_sold']} sales in the last 30 days made the most profit?")
+            out.append(
+                f"Which of my {sales['totals']['units_sold']} sales in the last 30 days made the most profit?"
+            )
             out.append("What are my best selling brands this month?")
             out.append("Show me revenue and profit per month this year")
             out.append("Which platform pays me the most after fees?")
         elif sales and sales["totals"]["units_in_inventory"]:
-            out.append(f"What is my sell-through rate with {_pairs(sales['totals']['units_in_inventory'])} in inventory?")
+            out.append(
+                f"What is my sell-through rate with {_pairs(sales['totals']['units_in_inventory'])} in inventory?"
+            )
         return out

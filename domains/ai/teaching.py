@@ -50,13 +50,17 @@ def _current_terms(user_id: uuid.UUID) -> Any:
     )
 
 
-async def list_words(*, session: AsyncSession, user_id: uuid.UUID, limit: int, offset: int) -> Page[TaughtWord]:
+async def list_words(
+    *, session: AsyncSession, user_id: uuid.UUID, limit: int, offset: int
+) -> Page[TaughtWord]:
     where = _current_terms(user_id)
     total = await session.scalar(select(func.count()).select_from(MemoryFact).where(*where))
     rows = await session.scalars(
         select(MemoryFact).where(*where).order_by(MemoryFact.kind).limit(limit).offset(offset)
     )
-    return Page[TaughtWord](items=[_taught(f) for f in rows], total=int(total or 0), limit=limit, offset=offset)
+    return Page[TaughtWord](
+        items=[_taught(f) for f in rows], total=int(total or 0), limit=limit, offset=offset
+    )
 
 
 async def teach_word(
@@ -79,7 +83,9 @@ async def teach_word(
         )
     memory = build_memory(session, settings)
     async with memory_savepoint(session):
-        fact = await memory.remember(user_id=user_id, kind=term_kind(term), value=means, text=f"{term} = {means}")
+        fact = await memory.remember(
+            user_id=user_id, kind=term_kind(term), value=means, text=f"{term} = {means}"
+        )
     stored = await session.get(MemoryFact, fact.id)
     assert stored is not None
     logger.info("vocabulary_taught", user_id=str(user_id), term=term)
@@ -87,9 +93,7 @@ async def teach_word(
 
 
 async def forget_word(*, session: AsyncSession, user_id: uuid.UUID, word_id: int) -> None:
-    fact = await session.scalar(
-        select(MemoryFact).where(MemoryFact.id == word_id, *_current_terms(user_id))
-    )
+    fact = await session.scalar(select(MemoryFact).where(MemoryFact.id == word_id, *_current_terms(user_id)))
     if fact is None:
         raise NotFound(f"Taught word {word_id} not found", code="word_not_found")
     await session.delete(fact)
@@ -108,7 +112,10 @@ async def record_unanswered(
     understood = interpretation.get("understood", "full")
     if understood == "full":
         return
-    words = [*interpretation.get("unknown_terms", []), *(t.get("term", "") for t in interpretation.get("no_record", []))]
+    words = [
+        *interpretation.get("unknown_terms", []),
+        *(t.get("term", "") for t in interpretation.get("no_record", [])),
+    ]
     session.add(
         UnansweredQuestion(
             user_id=user_id,
@@ -126,14 +133,18 @@ async def list_unanswered(
     where = UnansweredQuestion.user_id == user_id
     total = await session.scalar(select(func.count()).select_from(UnansweredQuestion).where(where))
     rows = await session.scalars(
-        select(UnansweredQuestion).where(where).order_by(UnansweredQuestion.id.desc()).limit(limit).offset(offset)
+        select(UnansweredQuestion)
+        .where(where)
+        .order_by(UnansweredQuestion.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     items = [
         UnansweredOut(
             id=r.id,
             question=r.question,
             unknown_terms=list(r.unknown_terms),
-            understood=r.understood,  # type: ignore[arg-type]
+            understood="none" if r.understood == "none" else "partial",
             conversation_id=r.conversation_id,
             created_at=r.created_at,
         )
@@ -142,4 +153,11 @@ async def list_unanswered(
     return Page[UnansweredOut](items=items, total=int(total or 0), limit=limit, offset=offset)
 
 
-__all__ = ["MAX_TERM_LENGTH", "forget_word", "list_unanswered", "list_words", "record_unanswered", "teach_word"]
+__all__ = [
+    "MAX_TERM_LENGTH",
+    "forget_word",
+    "list_unanswered",
+    "list_words",
+    "record_unanswered",
+    "teach_word",
+]

@@ -43,4 +43,6 @@ async def forget_word(
 @vocabulary_router.get("/unanswered", response_model=Page[UnansweredOut])
 async def list_unanswered(user: CurrentUser, session: DbSession, page: Pagination) -> Page[UnansweredOut]:
     """Your questions the assistant did not (fully) understand, newest first: what to teach it."""
-    return await teaching.list_unanswered(session=session, user_id=user.id, limit=page.limit, offset=page.offset)
+    return await teaching.list_unanswered(
+        session=session, user_id=user.id, limit=page.limit, offset=page.offset
+    )

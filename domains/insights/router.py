@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from domains.auth.dependencies import CurrentUser
 from domains.insights.schemas import (
     DigestOut,
     DigestSummary,
@@ -15,7 +16,6 @@ from domains.insights.schemas import (
     Severity,
 )
 from domains.insights.service import InsightService
-from domains.auth.dependencies import CurrentUser
 from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
 

@@ -114,7 +114,9 @@ class InventoryFilters(BaseModel):
     )
     product_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     product_query: str | None = Field(default=None, max_length=200, description="fuzzy name, nickname or SKU")
-    skus: list[str] | None = Field(default=None, max_length=500, description="any of these SKUs (a model family)")
+    skus: list[str] | None = Field(
+        default=None, max_length=500, description="any of these SKUs (a model family)"
+    )
     sizes: list[str] | None = Field(default=None, max_length=50, description="any of these sizes")
     min_age_days: int | None = Field(default=None, ge=0, le=36500)
     max_age_days: int | None = Field(default=None, ge=0, le=36500)

@@ -20,7 +20,6 @@ from domains.orders.schemas import OrderCreate, OrderFilters, OrderOut
 from domains.pricing.fees import compute_fees
 from domains.pricing.platforms import PLATFORMS, normalize_platform
 from domains.pricing.service import PricingService
-from shared.csv_import import DecimalChoice
 from shared.database.base import utcnow
 from shared.database.types import to_money
 from shared.error_handling.errors import Conflict, NotFound, ValidationFailed

@@ -27,9 +27,25 @@ REGISTRY: tuple[Platform, ...] = (
         "shop",
         "own shop",
         "eigener Shop",
-        ("own shop", "webshop", "web shop", "online shop", "my shop", "our shop", "store", "eigener shop", "eigenen shop", "onlineshop"),
+        (
+            "own shop",
+            "webshop",
+            "web shop",
+            "online shop",
+            "my shop",
+            "our shop",
+            "store",
+            "eigener shop",
+            "eigenen shop",
+            "onlineshop",
+        ),
     ),
-    Platform("local", "local sale", "Verkauf vor Ort", ("local", "locally", "in person", "laden", "vor ort", "lokal", "offline", "local sales")),
+    Platform(
+        "local",
+        "local sale",
+        "Verkauf vor Ort",
+        ("local", "locally", "in person", "laden", "vor ort", "lokal", "offline", "local sales"),
+    ),
 )
 assert tuple(p.code for p in REGISTRY) == get_args(PlatformCode), "PlatformCode and REGISTRY differ"
 

@@ -91,7 +91,9 @@ class ProductRepository:
     async def catalogue_version(self) -> tuple[object, ...]:
         """Changes whenever a product or brand is added, renamed or removed (cheap: two aggregates)."""
         products = (
-            await self.session.execute(select(func.count(), func.max(Product.id), func.max(Product.updated_at)))
+            await self.session.execute(
+                select(func.count(), func.max(Product.id), func.max(Product.updated_at))
+            )
         ).one()
         brands = (await self.session.execute(select(func.count(), func.max(Brand.id)))).one()
         return (*products, *brands)

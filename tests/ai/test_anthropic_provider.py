@@ -66,7 +66,13 @@ async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provide
         Reply(
             sse=anthropic_stream(
                 text="Let me check.",
-                tool_calls=[("toolu_01", "query_business", '{"metrics": ["units_sold"], "group_by": ["product"], "limit": 1}')],
+                tool_calls=[
+                    (
+                        "toolu_01",
+                        "query_business",
+                        '{"metrics": ["units_sold"], "group_by": ["product"], "limit": 1}',
+                    )
+                ],
                 usage=(900, 40),
             )
         ),
@@ -77,7 +83,9 @@ async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provide
         make_provider(), ask("Best seller last month?", memory=["sells on StockX"]), tools
     )
 
-    assert tools.calls == [("query_business", {"metrics": ["units_sold"], "group_by": ["product"], "limit": 1}, "toolu_01")]
+    assert tools.calls == [
+        ("query_business", {"metrics": ["units_sold"], "group_by": ["product"], "limit": 1}, "toolu_01")
+    ]
     assert run.started[0].call_id == "toolu_01"
     assert run.finished[0].result.data == BEST
     # text of both steps streams, separated, and equals the final answer
@@ -234,7 +242,11 @@ async def test_stream_without_message_stop_is_a_provider_error(
 
 
 async def test_tool_step_limit_sends_tool_choice_none(server: FakeLLMServer, make_provider: Make) -> None:
-    call = anthropic_stream(tool_calls=[("toolu_l", "query_business", '{"metrics": ["units_in_inventory"], "group_by": ["aging_bucket"]}')])
+    call = anthropic_stream(
+        tool_calls=[
+            ("toolu_l", "query_business", '{"metrics": ["units_in_inventory"], "group_by": ["aging_bucket"]}')
+        ]
+    )
     server.script(ANTHROPIC_PATH, Reply(sse=call), Reply(sse=anthropic_stream(text="Buckets: 3/2/1/0.")))
     run = await run_provider(make_provider(AI_MAX_TOOL_STEPS=1), ask("aging?"), RecordingTools())
     assert [b["tool_choice"] for b in bodies(server)] == [{"type": "auto"}, {"type": "none"}]

@@ -266,7 +266,10 @@ async def test_query_answers_with_figures_sources_usage_and_stores_the_turn(
     answer = "You have 5 pairs in inventory, 3 of them dead stock."
     llm.script(
         OPENAI_PATH,
-        calls(("call_a", "query_business", {"metrics": ["units_in_inventory", "dead_stock_units"]}), usage=(100, 20)),
+        calls(
+            ("call_a", "query_business", {"metrics": ["units_in_inventory", "dead_stock_units"]}),
+            usage=(100, 20),
+        ),
         says(answer, usage=(20, 10)),
     )
     response = await client.post(
@@ -885,7 +888,11 @@ async def test_the_model_remembers_a_preference_for_this_user_only(
     assert stored[0].source_message_id is not None  # linked to the user's message
 
     llm.reset()
-    llm.script(OPENAI_PATH, calls(("call_d", "query_business", {"metrics": ["dead_stock_units"]})), says("3 pairs are dead stock."))
+    llm.script(
+        OPENAI_PATH,
+        calls(("call_d", "query_business", {"metrics": ["dead_stock_units"]})),
+        says("3 pairs are dead stock."),
+    )
     asked = (
         await client.post(
             "/ai/query", json={"query": "Show me my dead stock", "include_context": False}, headers=auth
@@ -900,7 +907,9 @@ async def test_the_model_remembers_a_preference_for_this_user_only(
     other = await make_user(db, email="colleague@example.com")
     await db.commit()
     llm.reset()
-    llm.script(OPENAI_PATH, calls(("call_o", "query_business", {"metrics": ["dead_stock_units"]})), says("3 pairs."))
+    llm.script(
+        OPENAI_PATH, calls(("call_o", "query_business", {"metrics": ["dead_stock_units"]})), says("3 pairs.")
+    )
     theirs = (
         await client.post(
             "/ai/query",

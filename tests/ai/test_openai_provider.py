@@ -71,7 +71,10 @@ async def test_tool_call_then_streamed_answer(
         OPENAI_PATH,
         Reply(
             sse=openai_stream(
-                tool_calls=[("call_abc", "list_inventory", '{"older_than_dead_stock": true, "dead_stock_days": 90}')], usage=(310, 18)
+                tool_calls=[
+                    ("call_abc", "list_inventory", '{"older_than_dead_stock": true, "dead_stock_days": 90}')
+                ],
+                usage=(310, 18),
             )
         ),
         Reply(sse=openai_stream(text=ANSWER, usage=(402, 25))),
@@ -87,7 +90,9 @@ async def test_tool_call_then_streamed_answer(
     run = await run_provider(provider, request, tools)
 
     # the tool the model asked for really ran, with the model's arguments and call id
-    assert tools.calls == [("list_inventory", {"older_than_dead_stock": True, "dead_stock_days": 90}, "call_abc")]
+    assert tools.calls == [
+        ("list_inventory", {"older_than_dead_stock": True, "dead_stock_days": 90}, "call_abc")
+    ]
     assert [(s.name, s.arguments, s.call_id) for s in run.started] == [
         ("list_inventory", {"older_than_dead_stock": True, "dead_stock_days": 90}, "call_abc")
     ]
@@ -236,7 +241,9 @@ async def test_malformed_tool_arguments_go_back_to_the_model(
     server.script(
         OPENAI_PATH,
         Reply(sse=openai_stream(tool_calls=[("call_bad", "list_inventory", "{not json")])),
-        Reply(sse=openai_stream(tool_calls=[("call_types", "list_inventory", '{"dead_stock_days": "lots"}')])),
+        Reply(
+            sse=openai_stream(tool_calls=[("call_types", "list_inventory", '{"dead_stock_days": "lots"}')])
+        ),
         Reply(sse=openai_stream(text="Sorry, I could not read that.")),
     )
     tools = RecordingTools()
@@ -313,7 +320,9 @@ async def test_reasoning_models_get_max_completion_tokens_and_no_temperature(
 async def test_tool_step_limit_forces_an_answer(
     server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
 ) -> None:
-    loop_call = openai_stream(tool_calls=[("call_n", "query_business", '{"metrics": ["units_in_inventory"]}')])
+    loop_call = openai_stream(
+        tool_calls=[("call_n", "query_business", '{"metrics": ["units_in_inventory"]}')]
+    )
     server.script(
         OPENAI_PATH,
         Reply(sse=loop_call),
@@ -331,7 +340,9 @@ async def test_tool_step_limit_forces_an_answer(
 async def test_model_that_never_stops_calling_tools_fails_over(
     server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
 ) -> None:
-    loop_call = openai_stream(tool_calls=[("call_n", "query_business", '{"metrics": ["units_in_inventory"]}')])
+    loop_call = openai_stream(
+        tool_calls=[("call_n", "query_business", '{"metrics": ["units_in_inventory"]}')]
+    )
     server.script(OPENAI_PATH, *(Reply(sse=loop_call) for _ in range(3)))
     with pytest.raises(ProviderError, match="no answer"):
         await run_provider(make_provider(AI_MAX_TOOL_STEPS=2), ask("inventory?"), RecordingTools())
@@ -381,7 +392,13 @@ async def test_real_business_tools_answer_from_the_database(
     await make_item(db, product=product, size="9", purchased_at=days_ago(5))
     server.script(
         OPENAI_PATH,
-        Reply(sse=openai_stream(tool_calls=[("call_db", "list_inventory", '{"older_than_dead_stock": true, "dead_stock_days": 90}')])),
+        Reply(
+            sse=openai_stream(
+                tool_calls=[
+                    ("call_db", "list_inventory", '{"older_than_dead_stock": true, "dead_stock_days": 90}')
+                ]
+            )
+        ),
         Reply(sse=openai_stream(text="2 pairs are dead stock.")),
     )
     tools = BusinessTools(db, settings=provider_settings())

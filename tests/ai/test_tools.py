@@ -104,7 +104,8 @@ async def test_contradictory_windows_and_dimensions_are_errors_not_exceptions(
     custom = await tools.run("list_orders", {"period": "custom"})
     assert custom.error is not None and "start" in custom.error
     backwards = await tools.run(
-        "query_business", {"metrics": ["revenue"], "start": "2026-03-10T00:00:00Z", "end": "2026-03-01T00:00:00Z"}
+        "query_business",
+        {"metrics": ["revenue"], "start": "2026-03-10T00:00:00Z", "end": "2026-03-01T00:00:00Z"},
     )
     assert backwards.error is not None
     misfit = await tools.run("query_business", {"metrics": ["revenue"], "group_by": ["aging_bucket"]})
@@ -123,23 +124,37 @@ async def test_the_semantic_query_equals_the_analytics_service_for_each_window(
     assert default.error is None, default.error
     expected = await analytics.kpis(window=last_n_days(30, NOW), dead_stock_days=60)
     totals = default.data["totals"]
-    assert (totals["units_sold"], totals["revenue"], totals["profit"]) == (
-        expected.orders,
-        float(expected.revenue),
-        float(expected.profit),
-    ) == (2, 400.0, float(expected.profit))
+    assert (
+        (totals["units_sold"], totals["revenue"], totals["profit"])
+        == (
+            expected.orders,
+            float(expected.revenue),
+            float(expected.profit),
+        )
+        == (2, 400.0, float(expected.profit))
+    )
     assert totals["margin"] == expected.margin_pct
     assert (totals["units_in_inventory"], totals["dead_stock_units"]) == (4, 2)
     assert default.arguments["dead_stock_days"] == 60
 
     window = last_month(NOW)
     month = await tools.run(
-        "query_business", {"metrics": ["units_sold", "revenue"], "start": window.start.isoformat(), "end": window.end.isoformat()}
+        "query_business",
+        {
+            "metrics": ["units_sold", "revenue"],
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
+        },
     )
     assert month.data["totals"] == {"units_sold": 1, "revenue": 130.0}
 
     jordan = await tools.run(
-        "query_business", {"metrics": ["units_sold", "revenue"], "filters": {"brand": ["Jordan"]}, "start": "2000-01-01T00:00:00Z"}
+        "query_business",
+        {
+            "metrics": ["units_sold", "revenue"],
+            "filters": {"brand": ["Jordan"]},
+            "start": "2000-01-01T00:00:00Z",
+        },
     )
     assert jordan.data["totals"] == {"units_sold": 1, "revenue": 260.0}
 
@@ -155,7 +170,9 @@ async def test_money_is_a_float_rounded_to_cents(db: AsyncSession, settings: Any
 async def test_inventory_lists_and_groups_equal_the_services(db: AsyncSession, settings: Any) -> None:
     shop = await business(db)
     tools = tools_for(db, settings)
-    summary = await tools.run("query_business", {"metrics": ["units_in_inventory", "dead_stock_units", "dead_stock_value"]})
+    summary = await tools.run(
+        "query_business", {"metrics": ["units_in_inventory", "dead_stock_units", "dead_stock_value"]}
+    )
     expected = await AnalyticsService(db, now=NOW).inventory_summary(dead_stock_days=60)
     assert summary.data["totals"]["units_in_inventory"] == expected.units_in_inventory == 4
     assert summary.data["totals"]["dead_stock_units"] == expected.dead_stock_units == 2
@@ -175,7 +192,8 @@ async def test_inventory_lists_and_groups_equal_the_services(db: AsyncSession, s
     assert family.data["total"] == 1
 
     buckets = await tools.run(
-        "query_business", {"metrics": ["units_in_inventory"], "group_by": ["aging_bucket"], "sort_by_group": True}
+        "query_business",
+        {"metrics": ["units_in_inventory"], "group_by": ["aging_bucket"], "sort_by_group": True},
     )
     assert [r["values"]["units_in_inventory"] for r in buckets.data["rows"]] == [1, 1, 1, 1]
 
@@ -187,17 +205,26 @@ async def test_sales_groups_and_lists_equal_the_analytics_service(db: AsyncSessi
     window = last_n_days(30, NOW)
     best = await tools.run("query_business", {"metrics": ["units_sold", "revenue"], "group_by": ["brand"]})
     sellers = await analytics.best_sellers(window=window, by="brand", limit=5)
-    assert [(r["group"]["brand"], r["values"]["units_sold"]) for r in best.data["rows"]] == [
-        (b.key, b.units) for b in sellers
-    ] == [("Jordan", 1), ("Nike", 1)]  # tie: revenue
-    platforms = await tools.run("query_business", {"metrics": ["revenue", "payout"], "group_by": ["platform"]})
+    assert (
+        [(r["group"]["brand"], r["values"]["units_sold"]) for r in best.data["rows"]]
+        == [(b.key, b.units) for b in sellers]
+        == [("Jordan", 1), ("Nike", 1)]
+    )  # tie: revenue
+    platforms = await tools.run(
+        "query_business", {"metrics": ["revenue", "payout"], "group_by": ["platform"]}
+    )
     expected = {p.platform: p for p in await analytics.sales_by_platform(window=window)}
     assert {r["group"]["platform"]: r["values"]["revenue"] for r in platforms.data["rows"]} == {
         key: float(p.revenue) for key, p in expected.items() if p.orders
     }
     series = await tools.run(
         "query_business",
-        {"metrics": ["units_sold"], "group_by": ["month"], "start": "2026-01-01T00:00:00Z", "sort_by_group": True},
+        {
+            "metrics": ["units_sold"],
+            "group_by": ["month"],
+            "start": "2026-01-01T00:00:00Z",
+            "sort_by_group": True,
+        },
     )
     assert [(r["group"]["month"], r["values"]["units_sold"]) for r in series.data["rows"]] == [
         ("2026-02", 1),
@@ -281,7 +308,10 @@ async def test_tools_only_read(db: AsyncSession, settings: Any) -> None:
     shop = await business(db)
     tools = tools_for(db, settings)
     for name, arguments in [
-        ("query_business", {"metrics": ["units_in_inventory", "revenue", "sell_through"], "group_by": ["brand"]}),
+        (
+            "query_business",
+            {"metrics": ["units_in_inventory", "revenue", "sell_through"], "group_by": ["brand"]},
+        ),
         ("list_inventory", {}),
         ("list_inventory", {"older_than_dead_stock": True}),
         ("list_orders", {}),

@@ -169,23 +169,43 @@ def test_a_future_period_is_no_data_yet(vocabulary: Vocabulary) -> None:
 @pytest.mark.parametrize(
     ("turns", "check"),
     [
-        (("how much did i make last month", "and the month before?"), lambda i: window(i)[0] == "2026-10-01T00:00"),
+        (
+            ("how much did i make last month", "and the month before?"),
+            lambda i: window(i)[0] == "2026-10-01T00:00",
+        ),
         (("how many jordan 4 do i have", "what are they worth?"), lambda i: i.metrics == ["inventory_value"]),
-        (("pairs sold in size 10 last month", "und in 9,5?"), lambda i: (i.metrics, i.filters.size) == (["units_sold"], ["9.5"])),
-        (("how many jordans do i have", "the oldest one?"), lambda i: (i.action, i.pick, i.filters.brand) == ("list", "oldest", ["Jordan"])),
-        (("revenue on stockx this year", "and for goat?"), lambda i: (i.metrics, i.filters.platform) == (["revenue"], ["goat"])),
+        (
+            ("pairs sold in size 10 last month", "und in 9,5?"),
+            lambda i: (i.metrics, i.filters.size) == (["units_sold"], ["9.5"]),
+        ),
+        (
+            ("how many jordans do i have", "the oldest one?"),
+            lambda i: (i.action, i.pick, i.filters.brand) == ("list", "oldest", ["Jordan"]),
+        ),
+        (
+            ("revenue on stockx this year", "and for goat?"),
+            lambda i: (i.metrics, i.filters.platform) == (["revenue"], ["goat"]),
+        ),
         (("how much dead stock", "and over 120 days?"), lambda i: i.dead_stock_days == 120),
-        (("Gewinn im Oktober", "Marge?"), lambda i: (i.metrics, window(i)[0]) == (["margin"], "2026-10-01T00:00")),
+        (
+            ("Gewinn im Oktober", "Marge?"),
+            lambda i: (i.metrics, window(i)[0]) == (["margin"], "2026-10-01T00:00"),
+        ),
     ],
 )
-def test_follow_ups_resolve_against_the_previous_turn(vocabulary: Vocabulary, turns: tuple[str, ...], check) -> None:  # type: ignore[no-untyped-def]
+def test_follow_ups_resolve_against_the_previous_turn(
+    vocabulary: Vocabulary, turns: tuple[str, ...], check
+) -> None:  # type: ignore[no-untyped-def]
     i = read(vocabulary, *turns)
     assert i.followup and check(i), i
 
 
 def test_teaching_is_read_and_its_meaning_must_be_understood(vocabulary: Vocabulary) -> None:
     assert find_teaching("when I say bricks I mean dead stock") == ("bricks", "dead stock")
-    assert find_teaching("Mit 'meine Grails' meine ich Jordan 1 und Jordan 4") == ("grails", "Jordan 1 und Jordan 4")
+    assert find_teaching("Mit 'meine Grails' meine ich Jordan 1 und Jordan 4") == (
+        "grails",
+        "Jordan 1 und Jordan 4",
+    )
     parser = Parser(vocabulary)
     assert meaning_problems(parser, "dead stock", now=NOW) == []
     assert meaning_problems(parser, "gizmo", now=NOW) == ["gizmo"]

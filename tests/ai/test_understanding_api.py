@@ -13,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.auth.models import User
 from tests.ai.fakes.app_providers import install_builtin
-from tests.factories import auth_headers_for, days_ago, make_brand, make_item, make_order, make_product, make_user
+from tests.factories import (
+    auth_headers_for,
+    days_ago,
+    make_brand,
+    make_item,
+    make_order,
+    make_product,
+    make_user,
+)
 
 pytestmark = pytest.mark.ai
 
@@ -26,20 +34,29 @@ def builtin(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
 async def shop(db: AsyncSession) -> None:
     """Jordan 1s and Jordan 11s (a family must not swallow the other), Sambas, sales in size 10."""
     jordan, adidas = await make_brand(db, "Jordan"), await make_brand(db, "Adidas")
-    one = await make_product(db, brand=jordan, sku="555088-134", name='Air Jordan 1 Retro High OG "University Blue"')
+    one = await make_product(
+        db, brand=jordan, sku="555088-134", name='Air Jordan 1 Retro High OG "University Blue"'
+    )
     one_low = await make_product(db, brand=jordan, sku="553558-161", name='Air Jordan 1 Low "Panda"')
     eleven = await make_product(db, brand=jordan, sku="CT8012-170", name='Air Jordan 11 Retro "Cherry"')
     samba = await make_product(db, brand=adidas, sku="B75807", name='Samba OG "Core Black"')
     for product, size, age in [(one, "10", 10), (one_low, "9", 80), (eleven, "10", 20), (samba, "10", 5)]:
         await make_item(db, product=product, size=size, purchased_at=days_ago(age))
-    for product, size, price, sold in [(one, "10", "210.00", 3), (one_low, "10", "150.00", 4), (eleven, "10", "300.00", 2), (samba, "9", "120.00", 1)]:
+    for product, size, price, sold in [
+        (one, "10", "210.00", 3),
+        (one_low, "10", "150.00", 4),
+        (eleven, "10", "300.00", 2),
+        (samba, "9", "120.00", 1),
+    ]:
         item = await make_item(db, product=product, size=size, purchased_at=days_ago(30))
         await make_order(db, item=item, sale_price=price, sold_at=days_ago(sold))
     await db.commit()
 
 
 async def ask(client: httpx.AsyncClient, auth: dict[str, str], question: str, **extra: object) -> dict:  # type: ignore[type-arg]
-    response = await client.post("/ai/query", json={"query": question, "include_context": False, **extra}, headers=auth)
+    response = await client.post(
+        "/ai/query", json={"query": question, "include_context": False, **extra}, headers=auth
+    )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -88,7 +105,12 @@ async def test_sizes_filter_sales_and_group_them(
     ],
 )
 async def test_no_figure_for_what_the_data_has_no_record_of(
-    client: httpx.AsyncClient, auth: dict[str, str], builtin: None, db: AsyncSession, question: str, reported: str
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    builtin: None,
+    db: AsyncSession,
+    question: str,
+    reported: str,
 ) -> None:
     await shop(db)
     body = await ask(client, auth, question)
@@ -117,7 +139,9 @@ async def test_follow_ups_move_the_window_and_keep_the_selection(
     first = await ask(client, auth, "revenue for jordan in the last 7 days")
     assert first["interpretation"]["filters"] == {"brand": ["Jordan"]}
     second = await client.post(
-        "/ai/conversation", json={"conversation_id": first["conversation_id"], "message": "and for adidas?"}, headers=auth
+        "/ai/conversation",
+        json={"conversation_id": first["conversation_id"], "message": "and for adidas?"},
+        headers=auth,
     )
     body = second.json()
     assert body["interpretation"]["filters"] == {"brand": ["Adidas"]}
@@ -140,12 +164,17 @@ async def test_taught_words_from_the_chat_and_the_api_are_the_users_own(
     assert used["interpretation"]["metrics"] == ["dead_stock_units"]
     assert "**1 dead stock pairs**" in used["response"]  # the Jordan 1 Low, 80 days old
 
-    refused = await client.post("/ai/vocabulary", json={"term": "grails", "means": "the flumps"}, headers=auth)
+    refused = await client.post(
+        "/ai/vocabulary", json={"term": "grails", "means": "the flumps"}, headers=auth
+    )
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "meaning_not_understood"
     created = await client.post("/ai/vocabulary", json={"term": "grails", "means": "Jordan 1"}, headers=auth)
     assert created.status_code == 201, created.text
     grails = await ask(client, auth, "how many grails did i sell in the last 7 days")
-    assert grails["interpretation"]["filters"] == {"family": ["Jordan 1"]} and "**2 pairs sold**" in grails["response"]
+    assert (
+        grails["interpretation"]["filters"] == {"family": ["Jordan 1"]}
+        and "**2 pairs sold**" in grails["response"]
+    )
 
     other = await make_user(db, email="colleague@example.com")
     await db.commit()

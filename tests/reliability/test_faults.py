@@ -300,7 +300,9 @@ FAULTS: dict[str, Any] = {
     "HTML instead of JSON": lambda: [html_error() for _ in range(2)],
     "stall after the first chunk": lambda: [
         Reply(
-            sse=openai_stream(tool_calls=[("c1", "query_business", '{"metrics": ["revenue"]}')], model=MODEL), stall_after=1, stall_seconds=3
+            sse=openai_stream(tool_calls=[("c1", "query_business", '{"metrics": ["revenue"]}')], model=MODEL),
+            stall_after=1,
+            stall_seconds=3,
         )
     ],
 }

@@ -260,7 +260,13 @@ def attacks(victim_id: uuid.UUID, victim_conversation: str) -> list[Attack]:
                     ("list_orders", {"sku": sql, "period": "all_time"}),
                     (
                         "query_business",
-                        {"metrics": ["units_in_inventory"], "filters": {"product": ["'; DROP TABLE inventory_items; --"], "brand": ["x' OR '1'='1"]}},
+                        {
+                            "metrics": ["units_in_inventory"],
+                            "filters": {
+                                "product": ["'; DROP TABLE inventory_items; --"],
+                                "brand": ["x' OR '1'='1"],
+                            },
+                        },
                     ),
                     ("list_inventory", {"brand": "Nike", "where": "1=1"}),
                     ("list_inventory", {"limit": 100000}),

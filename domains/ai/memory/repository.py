@@ -30,7 +30,7 @@ from sqlalchemy.types import Uuid
 
 from domains.ai.memory.fts import FACTS_FTS_TABLE, MESSAGES_FTS_TABLE, TS_CONFIG
 from domains.ai.memory.models import MemoryFact
-from domains.ai.models import UnansweredQuestion, Conversation, Message
+from domains.ai.models import Conversation, Message, UnansweredQuestion
 from shared.database.types import UTCDateTime
 
 # Words that would match nearly every message; the 'simple' text configuration keeps them.

@@ -201,7 +201,9 @@ class BusinessTools:
 
     async def _query_business(self, args: SemanticQuery, call: _Call) -> dict[str, Any]:
         if "dead_stock_days" not in call.given and any(m.startswith("dead_stock") for m in args.metrics):
-            args = args.model_copy(update={"dead_stock_days": self._dead_stock_days(None, call, "dead_stock_days")})
+            args = args.model_copy(
+                update={"dead_stock_days": self._dead_stock_days(None, call, "dead_stock_days")}
+            )
             call.args = args
         result = await SemanticQueryService(self.session).run(args, now=self.now)
         data: dict[str, Any] = jsonable(result)

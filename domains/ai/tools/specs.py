@@ -59,7 +59,9 @@ class ListInventoryArgs(ToolArgs):
     max_purchase_price: float | None = Field(default=None, ge=0)
     sort: Literal["oldest", "newest", "price_desc", "price_asc"] = "oldest"
     limit: int = Field(default=20, ge=1, le=50)
-    skus: list[str] | None = Field(default=None, max_length=500, description="any of these SKUs (e.g. a model family)")
+    skus: list[str] | None = Field(
+        default=None, max_length=500, description="any of these SKUs (e.g. a model family)"
+    )
     sizes: list[str] | None = Field(default=None, max_length=50, description="any of these US sizes")
     older_than_dead_stock: bool = Field(
         default=False, description="only dead stock: older than dead_stock_days (default: the user's or 60)"
@@ -122,10 +124,16 @@ TOOL_ARGS: dict[str, tuple[type[BaseModel], str]] = {
         "month, quarter, year), filtered, over a window [start, end) in UTC (default: the last 30 days), "
         "ranked by `sort` with a `limit`. Definitions: docs/domain.md.",
     ),
-    "list_inventory": (ListInventoryArgs, "Individual pairs in inventory matching filters (age, brand, SKUs, sizes, price)."),
+    "list_inventory": (
+        ListInventoryArgs,
+        "Individual pairs in inventory matching filters (age, brand, SKUs, sizes, price).",
+    ),
     "list_orders": (ListOrdersArgs, "Individual sales in a period, newest first."),
     "product_lookup": (ProductLookupArgs, "Find products by fuzzy name or SKU, with stock counts."),
-    "market_prices": (MarketPricesArgs, "Latest lowest ask, highest bid and last sale for a product (and size)."),
+    "market_prices": (
+        MarketPricesArgs,
+        "Latest lowest ask, highest bid and last sale for a product (and size).",
+    ),
     "price_recommendation": (
         PriceRecommendationArgs,
         "A listing price for a pair from its cost, the platform's fees, the target margin and market prices.",

@@ -76,7 +76,9 @@ class Writer:
                     table_rows.append(cells)
                 lead = rows[0]
                 first = metrics[0]
-                lead_name = ", ".join(self.group_value(d, lead["group"].get(d)) for d in interpretation.group_by)
+                lead_name = ", ".join(
+                    self.group_value(d, lead["group"].get(d)) for d in interpretation.group_by
+                )
                 if interpretation.sort and interpretation.descending:
                     lines.append(
                         self.t(
@@ -89,19 +91,24 @@ class Writer:
                 total_groups = int(result.get("total_groups", len(rows)))
                 if total_groups > shown:
                     lines.append(
-                        self.t(f"Showing {shown} of {total_groups} groups.", f"{shown} von {total_groups} Gruppen gezeigt.")
+                        self.t(
+                            f"Showing {shown} of {total_groups} groups.",
+                            f"{shown} von {total_groups} Gruppen gezeigt.",
+                        )
                     )
-            summary = "; ".join(f"{metric_label(m, self.language)}: {self.value(m, totals.get(m))}" for m in metrics)
+            summary = "; ".join(
+                f"{metric_label(m, self.language)}: {self.value(m, totals.get(m))}" for m in metrics
+            )
             lines.append(self.t("All together: ", "Insgesamt: ") + summary)
             return "\n\n".join(lines)
         parts = [self.figure(m, totals.get(m)) for m in metrics]
         text = "\n".join(f"- {p}" for p in parts) if len(parts) > 1 else parts[0] + "."
-        if "sell_through" in metrics or "margin" in metrics or "roi" in metrics or "dead_stock_rate" in metrics:
-            if any(totals.get(m) is None for m in metrics):
-                text += "\n\n" + self.t(
-                    "(not available: its denominator is zero for this selection)",
-                    "(nicht verfügbar: der Nenner ist für diese Auswahl null)",
-                )
+        ratios = {"sell_through", "margin", "roi", "dead_stock_rate"} & set(metrics)
+        if ratios and any(totals.get(m) is None for m in ratios):
+            text += "\n\n" + self.t(
+                "(not available: its denominator is zero for this selection)",
+                "(nicht verfügbar: der Nenner ist für diese Auswahl null)",
+            )
         return text
 
     def figure(self, metric: str, value: Any) -> str:
@@ -112,10 +119,18 @@ class Writer:
         return f"{label[:1].upper()}{label[1:]}: **{self.value(metric, value)}**"
 
     def comparison(self, interpretation: Interpretation, results: list[dict[str, Any]]) -> str:
-        headers = [self.t("Metric", "Kennzahl"), *(p.label(self.language) for p in interpretation.compare_periods)]
+        headers = [
+            self.t("Metric", "Kennzahl"),
+            *(p.label(self.language) for p in interpretation.compare_periods),
+        ]
         rows = []
         for metric in interpretation.metrics:
-            rows.append([metric_label(metric, self.language).capitalize(), *(self.value(metric, r.get("totals", {}).get(metric)) for r in results)])
+            rows.append(
+                [
+                    metric_label(metric, self.language).capitalize(),
+                    *(self.value(metric, r.get("totals", {}).get(metric)) for r in results),
+                ]
+            )
         return fmt.table(headers, rows)
 
     # --- lists --------------------------------------------------------------------------------
@@ -135,12 +150,21 @@ class Writer:
                 f"(vor {age} Tagen) für {fmt.money(item['purchase_price'], 'de', self.currency)}, "
                 f"{'gelistet' if item['status'] == 'listed' else 'nicht gelistet'}.",
             )
-        lead = self.t(f"**{fmt.count(total, 'en')} pairs** match", f"**{fmt.count(total, 'de')} Paare** passen dazu")
+        lead = self.t(
+            f"**{fmt.count(total, 'en')} pairs** match", f"**{fmt.count(total, 'de')} Paare** passen dazu"
+        )
         if total > len(items):
             lead += self.t(f"; the {len(items)} oldest:", f"; die {len(items)} ältesten:")
         else:
             lead += ":"
-        headers = [self.t("Product", "Produkt"), "SKU", self.t("Size", "Größe"), self.t("Age (days)", "Alter (Tage)"), self.t("Cost", "Einkauf"), "Status"]
+        headers = [
+            self.t("Product", "Produkt"),
+            "SKU",
+            self.t("Size", "Größe"),
+            self.t("Age (days)", "Alter (Tage)"),
+            self.t("Cost", "Einkauf"),
+            "Status",
+        ]
         rows = [
             [
                 str(i["product_name"]),
@@ -148,7 +172,11 @@ class Writer:
                 str(i["size"]),
                 str(_age_days(i.get("purchased_at"), now)),
                 fmt.money(i["purchase_price"], self.language, self.currency),
-                (platform_label(i["listed_platform"], self.language) if i.get("listed_platform") else self.t("listed", "gelistet"))
+                (
+                    platform_label(i["listed_platform"], self.language)
+                    if i.get("listed_platform")
+                    else self.t("listed", "gelistet")
+                )
                 if i["status"] == "listed"
                 else self.t("not listed", "nicht gelistet"),
             ]
@@ -161,20 +189,53 @@ class Writer:
     def low_stock(self, data: dict[str, Any]) -> str:
         items = data.get("items", [])
         if not items:
-            return self.t("No recent seller is down to its last pair.", "Kein gut verkauftes Produkt ist beim letzten Paar.")
-        headers = [self.t("Product", "Produkt"), "SKU", self.t("In stock", "Bestand"), self.t("Sold (90 days)", "Verkauft (90 Tage)")]
+            return self.t(
+                "No recent seller is down to its last pair.",
+                "Kein gut verkauftes Produkt ist beim letzten Paar.",
+            )
+        headers = [
+            self.t("Product", "Produkt"),
+            "SKU",
+            self.t("In stock", "Bestand"),
+            self.t("Sold (90 days)", "Verkauft (90 Tage)"),
+        ]
         rows = [
-            [str(i.get("name") or i.get("product_name")), str(i.get("sku")), fmt.count(i.get("units_in_inventory", 0), self.language), fmt.count(i.get("units_sold", 0), self.language)]
+            [
+                str(i.get("name") or i.get("product_name")),
+                str(i.get("sku")),
+                fmt.count(i.get("units_in_inventory", 0), self.language),
+                fmt.count(i.get("units_sold", 0), self.language),
+            ]
             for i in items[:MAX_TABLE_ROWS]
         ]
-        return self.t(f"**{data.get('total', len(items))}** products are low:", f"**{data.get('total', len(items))}** Produkte sind knapp:") + "\n\n" + fmt.table(headers, rows)
+        return (
+            self.t(
+                f"**{data.get('total', len(items))}** products are low:",
+                f"**{data.get('total', len(items))}** Produkte sind knapp:",
+            )
+            + "\n\n"
+            + fmt.table(headers, rows)
+        )
 
     def products(self, data: dict[str, Any]) -> str:
         items = data.get("items", [])
         if not items:
             return self.t("No product matches that.", "Dazu passt kein Produkt.")
-        headers = [self.t("Product", "Produkt"), "SKU", self.t("Brand", "Marke"), self.t("In inventory", "Im Bestand")]
-        rows = [[str(i.get("name")), str(i.get("sku")), str(i.get("brand")), fmt.count(i.get("units_in_inventory", 0), self.language)] for i in items]
+        headers = [
+            self.t("Product", "Produkt"),
+            "SKU",
+            self.t("Brand", "Marke"),
+            self.t("In inventory", "Im Bestand"),
+        ]
+        rows = [
+            [
+                str(i.get("name")),
+                str(i.get("sku")),
+                str(i.get("brand")),
+                fmt.count(i.get("units_in_inventory", 0), self.language),
+            ]
+            for i in items
+        ]
         return fmt.table(headers, rows)
 
     def market_prices(self, data: dict[str, Any]) -> str:
@@ -182,8 +243,17 @@ class Writer:
         observations = data.get("observations", [])
         name = f"{product.get('name')} ({product.get('sku')})"
         if not observations:
-            return self.t(f"No market prices recorded for {name}.", f"Für {name} sind keine Marktpreise erfasst.")
-        headers = [self.t("Platform", "Plattform"), self.t("Size", "Größe"), self.t("Lowest ask", "Niedrigster Ask"), self.t("Highest bid", "Höchstes Gebot"), self.t("Last sale", "Letzter Verkauf"), self.t("Seen", "Stand")]
+            return self.t(
+                f"No market prices recorded for {name}.", f"Für {name} sind keine Marktpreise erfasst."
+            )
+        headers = [
+            self.t("Platform", "Plattform"),
+            self.t("Size", "Größe"),
+            self.t("Lowest ask", "Niedrigster Ask"),
+            self.t("Highest bid", "Höchstes Gebot"),
+            self.t("Last sale", "Letzter Verkauf"),
+            self.t("Seen", "Stand"),
+        ]
         rows = [
             [
                 platform_label(str(o.get("platform")), self.language),
@@ -201,7 +271,11 @@ class Writer:
         price = fmt.money(data.get("recommended_price"), self.language, self.currency)
         reasoning = data.get("reasoning") or []
         why = " ".join(reasoning) if isinstance(reasoning, list) else str(reasoning)
-        pair = f"{data.get('product_name')} ({data.get('sku')}), " + self.t("size ", "Größe ") + str(data.get("size"))
+        pair = (
+            f"{data.get('product_name')} ({data.get('sku')}), "
+            + self.t("size ", "Größe ")
+            + str(data.get("size"))
+        )
         return self.t(
             f"{pair} on {platform_label(str(data.get('platform')), 'en')}: list at **{price}**. {why}",
             f"{pair} auf {platform_label(str(data.get('platform')), 'de')}: listen für **{price}**. {why}",
@@ -209,7 +283,11 @@ class Writer:
 
     def fee_estimate(self, data: dict[str, Any]) -> str:
         estimates = data.get("estimates", [])
-        headers = [self.t("Platform", "Plattform"), self.t("Fees", "Gebühren"), self.t("Payout", "Auszahlung")]
+        headers = [
+            self.t("Platform", "Plattform"),
+            self.t("Fees", "Gebühren"),
+            self.t("Payout", "Auszahlung"),
+        ]
         rows = [
             [
                 platform_label(str(e.get("platform")), self.language),
@@ -219,7 +297,11 @@ class Writer:
             for e in estimates
         ]
         price = fmt.money(data.get("sale_price"), self.language, self.currency)
-        return self.t(f"Selling at {price}:", f"Bei einem Verkauf für {price}:") + "\n\n" + fmt.table(headers, rows)
+        return (
+            self.t(f"Selling at {price}:", f"Bei einem Verkauf für {price}:")
+            + "\n\n"
+            + fmt.table(headers, rows)
+        )
 
     # --- honesty ------------------------------------------------------------------------------
 
@@ -227,9 +309,18 @@ class Writer:
         lines: list[str] = []
         for kind, term in interpretation.no_record:
             what = {
-                "platform": self.t(f"I have no record of sales on **{term}**: SoleFlip has not sold there.", f"Zu **{term}** gibt es keine Daten: dort hat SoleFlip nichts verkauft."),
-                "brand": self.t(f"I have no record of **{term}**: no pair of that brand was ever in stock.", f"Zu **{term}** gibt es keine Daten: diese Marke war nie im Bestand."),
-                "metric": self.t(f"The data has no record of **{term}**, so I can't give a figure for it.", f"Zu **{term}** gibt es in den Daten keine Aufzeichnungen, daher keine Zahl dazu."),
+                "platform": self.t(
+                    f"I have no record of sales on **{term}**: SoleFlip has not sold there.",
+                    f"Zu **{term}** gibt es keine Daten: dort hat SoleFlip nichts verkauft.",
+                ),
+                "brand": self.t(
+                    f"I have no record of **{term}**: no pair of that brand was ever in stock.",
+                    f"Zu **{term}** gibt es keine Daten: diese Marke war nie im Bestand.",
+                ),
+                "metric": self.t(
+                    f"The data has no record of **{term}**, so I can't give a figure for it.",
+                    f"Zu **{term}** gibt es in den Daten keine Aufzeichnungen, daher keine Zahl dazu.",
+                ),
             }[kind if kind in ("platform", "brand", "metric") else "metric"]
             lines.append(what)
         if interpretation.unknown_terms:
@@ -241,9 +332,16 @@ class Writer:
                 )
             )
         if not lines:
-            lines.append(self.t("I couldn't map this question to the business's data.", "Diese Frage konnte ich den Geschäftsdaten nicht zuordnen."))
+            lines.append(
+                self.t(
+                    "I couldn't map this question to the business's data.",
+                    "Diese Frage konnte ich den Geschäftsdaten nicht zuordnen.",
+                )
+            )
         if suggestions:
-            lines.append(self.t("Did you mean:", "Meinten Sie:") + "\n" + "\n".join(f"- {s}" for s in suggestions))
+            lines.append(
+                self.t("Did you mean:", "Meinten Sie:") + "\n" + "\n".join(f"- {s}" for s in suggestions)
+            )
         if interpretation.unknown_terms:
             lines.append(
                 self.t(

@@ -15,7 +15,14 @@ from typing import Any
 from domains.ai.understanding.timegrammar import Period
 
 STOCK_METRICS = frozenset(
-    {"units_in_inventory", "inventory_value", "dead_stock_units", "dead_stock_value", "dead_stock_rate", "average_age_days"}
+    {
+        "units_in_inventory",
+        "inventory_value",
+        "dead_stock_units",
+        "dead_stock_value",
+        "dead_stock_rate",
+        "average_age_days",
+    }
 )
 PURCHASE_METRICS = frozenset({"pairs_bought", "purchase_spend"})
 STOCK_ONLY_DIMENSIONS = frozenset({"status", "aging_bucket"})
@@ -140,7 +147,13 @@ class Interpretation:
         from domains.ai.understanding.timegrammar import default_period
 
         if self.stock_only or self.action in (
-            "list", "low_stock", "market_price", "price_recommendation", "fee_estimate", "reprice", "product_lookup"
+            "list",
+            "low_stock",
+            "market_price",
+            "price_recommendation",
+            "fee_estimate",
+            "reprice",
+            "product_lookup",
         ):
             return None
         return self.period or default_period(now)

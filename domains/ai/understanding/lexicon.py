@@ -12,7 +12,22 @@ from domains.ai.understanding.normalize import tokenize
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 # Sections whose keys are role values: [metric] revenue = [...] -> "metric:revenue".
-KEYED = ("metric", "fact", "measure", "age", "status", "condition", "group", "rank", "pick", "followup", "tool", "chat", "teach", "no_record")
+KEYED = (
+    "metric",
+    "fact",
+    "measure",
+    "age",
+    "status",
+    "condition",
+    "group",
+    "rank",
+    "pick",
+    "followup",
+    "tool",
+    "chat",
+    "teach",
+    "no_record",
+)
 # Sections with one list: [summary] phrases = [...] -> "summary".
 FLAT = ("summary", "dead", "rate", "list", "compare", "average")
 

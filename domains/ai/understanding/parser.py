@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from rapidfuzz import fuzz, process
 
@@ -28,45 +29,129 @@ from domains.ai.understanding.interpretation import (
     STOCK_ONLY_DIMENSIONS,
     SUMMARY_METRICS,
     TIME_DIMENSIONS,
-    Filters,
     Interpretation,
 )
 from domains.ai.understanding.lexicon import Lexicon, load_lexicon
 from domains.ai.understanding.normalize import Token, number_value, tokenize
 from domains.ai.understanding.sizes import eu_to_us, is_us_size, size_label
 from domains.ai.understanding.timegrammar import (
-    MONTHS,
-    days_period,
     UNITS,
-    WEEKDAYS,
     Period,
+    days_period,
     find_periods,
-    time_words,
     named_period,
     shift_back,
+    time_words,
 )
 from domains.ai.understanding.vocabulary import Vocabulary, fold_phrase
 from domains.products.repository import compact_sku
 
 NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "zwei": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
-    "elf": 11, "zwoelf": 12, "fuenfzehn": 15, "zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50,
-    "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "hundert": 100,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "fuenf": 5,
+    "sechs": 6,
+    "sieben": 7,
+    "acht": 8,
+    "neun": 9,
+    "zehn": 10,
+    "elf": 11,
+    "zwoelf": 12,
+    "fuenfzehn": 15,
+    "zwanzig": 20,
+    "dreissig": 30,
+    "vierzig": 40,
+    "fuenfzig": 50,
+    "sechzig": 60,
+    "siebzig": 70,
+    "achtzig": 80,
+    "neunzig": 90,
+    "hundert": 100,
 }
 CONTRACTIONS = {
     f"{stem}{end}": stem.rstrip("'") or stem
-    for stem in ("is", "are", "was", "were", "has", "have", "had", "do", "does", "did", "ca", "wo", "could", "should", "would")
+    for stem in (
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "ca",
+        "wo",
+        "could",
+        "should",
+        "would",
+    )
     for end in ("n't", "nt")
 }
 CONTRACTIONS.update({"can't": "can", "cant": "can", "won't": "will", "wont": "will"})
 FACT_METRICS_ALL = frozenset(m for metrics in FACT_METRICS.values() for m in metrics)
-SIZE_CUES = frozenset({"size", "sizes", "sz", "gr", "groesse", "groessen", "us", "eu", "gr.", "in", "im", "for", "fuer", "and", "und", "or", "oder"})
+SIZE_CUES = frozenset(
+    {
+        "size",
+        "sizes",
+        "sz",
+        "gr",
+        "groesse",
+        "groessen",
+        "us",
+        "eu",
+        "gr.",
+        "in",
+        "im",
+        "for",
+        "fuer",
+        "and",
+        "und",
+        "or",
+        "oder",
+    }
+)
 CURRENCY = frozenset({"€", "$", "eur", "euro", "euros", "dollar", "dollars", "bucks", "£"})
 DAY_FACTOR = {"day": 1, "week": 7, "month": 30, "year": 365, "quarter": 91}
-SHOE_WORDS = frozenset({"pairs", "pair", "paare", "paar", "shoes", "schuhe", "sneakers", "sneaker", "running", "cloud", "cloudmonster", "kicks"})
+SHOE_WORDS = frozenset(
+    {
+        "pairs",
+        "pair",
+        "paare",
+        "paar",
+        "shoes",
+        "schuhe",
+        "sneakers",
+        "sneaker",
+        "running",
+        "cloud",
+        "cloudmonster",
+        "kicks",
+    }
+)
 TOP_WORDS = frozenset({"top", "best", "beste", "besten", "first", "erste", "ersten", "bottom", "worst"})
 
 
@@ -108,7 +193,14 @@ def _word_sets(vocabulary: Vocabulary) -> tuple[frozenset[str], frozenset[str], 
     common = lexicon.words | lexicon.filler | time_words()
     brand_words = {w for phrase in vocabulary.brands for w in phrase.split()}
     platform_words = {w for phrase in vocabulary.platforms for w in phrase.split()}
-    known = common | vocabulary.words | brand_words | platform_words | set(NUMBER_WORDS) | set(lexicon.abbreviations)
+    known = (
+        common
+        | vocabulary.words
+        | brand_words
+        | platform_words
+        | set(NUMBER_WORDS)
+        | set(lexicon.abbreviations)
+    )
     targets = sorted(w for w in known if len(w) >= 4 and w.isalpha())
     if len(_WORD_SETS) > 16:
         _WORD_SETS.clear()
@@ -136,7 +228,9 @@ class Parser:
             if text in NUMBER_WORDS:
                 value = NUMBER_WORDS[text]
                 if value == 100 and out and out[-1].text.isdigit() and int(out[-1].text) < 10:
-                    out[-1] = replace(out[-1], text=str(int(out[-1].text) * 100), end=token.end)  # "two hundred"
+                    out[-1] = replace(
+                        out[-1], text=str(int(out[-1].text) * 100), end=token.end
+                    )  # "two hundred"
                 else:
                     out.append(replace(token, text=str(value)))
                 continue
@@ -165,7 +259,7 @@ class Parser:
             for phrase, meaning in self.taught.items():
                 parts = phrase.split()
                 window = [t.text for t in tokens[i : i + len(parts)]]
-                if window and window[-1].endswith("s") and window[:-1] + [window[-1][:-1]] == parts:
+                if window and window[-1].endswith("s") and [*window[:-1], window[-1][:-1]] == parts:
                     window = parts
                 if window == parts:
                     self.used_taught[phrase] = meaning
@@ -199,7 +293,11 @@ class Parser:
         self._numbers(reading, words)
         self._phrases(reading, words)
         for index, token in enumerate(tokens):
-            if index in reading.used or token.text in self.lexicon.filler or not re.search(r"[a-z0-9]", token.text):
+            if (
+                index in reading.used
+                or token.text in self.lexicon.filler
+                or not re.search(r"[a-z0-9]", token.text)
+            ):
                 continue
             reading.take(index, index + 1, "unknown", token.raw)
         return reading
@@ -208,7 +306,11 @@ class Parser:
         for start in range(len(words)):
             for length in (3, 2, 1):
                 key = compact_sku("".join(words[start : start + length]))
-                if start + length <= len(words) and key in self.vocabulary.skus and reading.free(start, start + length):
+                if (
+                    start + length <= len(words)
+                    and key in self.vocabulary.skus
+                    and reading.free(start, start + length)
+                ):
                     reading.take(start, start + length, "product", self.vocabulary.skus[key])
                     break
 
@@ -217,7 +319,11 @@ class Parser:
         for i, word in enumerate(words):
             if i in reading.used:
                 continue
-            value = number_value(word.removesuffix("s")) if word.endswith("s") and word[:-1].isdigit() else number_value(word)
+            value = (
+                number_value(word.removesuffix("s"))
+                if word.endswith("s") and word[:-1].isdigit()
+                else number_value(word)
+            )
             if value is None:
                 continue
             prev = words[i - 1] if i > 0 else ""
@@ -225,8 +331,18 @@ class Parser:
             nxt = words[i + 1] if i + 1 < n else ""
             if prev not in SIZE_CUES and self._in_a_name(words, i):
                 continue  # "Air Max 95", "Yeezy 350": part of a product's name
-            if prev in ("a", "an", "ein", "einen", "einem") and nxt in ("sale", "verkauf", "pair", "paar", "€", "eur", "euro"):
-                reading.take(i - 1, i + 2 if nxt in ("sale", "verkauf") else i + 1, "price_point", Decimal(str(value)))
+            if prev in ("a", "an", "ein", "einen", "einem") and nxt in (
+                "sale",
+                "verkauf",
+                "pair",
+                "paar",
+                "€",
+                "eur",
+                "euro",
+            ):
+                reading.take(
+                    i - 1, i + 2 if nxt in ("sale", "verkauf") else i + 1, "price_point", Decimal(str(value))
+                )
                 continue
             # between N and M with no unit after: a price band
             if prev in ("between", "zwischen") and i + 2 < n and words[i + 1] in ("and", "und", "to", "bis"):
@@ -238,21 +354,34 @@ class Parser:
                     reading.take(i - 1, end, "max_price", Decimal(str(high)))
                     continue
             # "between N and M days" (age band)
-            if prev == "between" or prev == "zwischen":
-                if i + 3 < n and words[i + 1] in ("and", "und", "to", "bis") and words[i + 3] in UNITS:
-                    high = number_value(words[i + 2])
-                    if high is not None:
-                        factor = DAY_FACTOR[UNITS[words[i + 3]]]
-                        reading.take(i - 1, i + 4, "age_range", (int(value * factor) - 1, int(high * factor)))
-                        continue
+            if (
+                prev in ("between", "zwischen")
+                and i + 3 < n
+                and words[i + 1] in ("and", "und", "to", "bis")
+                and words[i + 3] in UNITS
+                and (high := number_value(words[i + 2])) is not None
+            ):
+                factor = DAY_FACTOR[UNITS[words[i + 3]]]
+                reading.take(i - 1, i + 4, "age_range", (int(value * factor) - 1, int(high * factor)))
+                continue
             # "31-60 days", "31 to 60 days", "31 bis 60 Tage" (age band)
-            if i + 2 < n and words[i + 2] in UNITS and number_value(nxt) is not None and i + 1 not in reading.used:
+            if (
+                i + 2 < n
+                and words[i + 2] in UNITS
+                and number_value(nxt) is not None
+                and i + 1 not in reading.used
+            ):
                 high = number_value(nxt)
                 assert high is not None
                 factor = DAY_FACTOR[UNITS[words[i + 2]]]
                 reading.take(i, i + 3, "age_range", (int(value * factor) - 1, int(high * factor)))
                 continue
-            if i + 3 < n and nxt in ("to", "bis", "and", "und") and words[i + 3] in UNITS and number_value(words[i + 2]) is not None:
+            if (
+                i + 3 < n
+                and nxt in ("to", "bis", "and", "und")
+                and words[i + 3] in UNITS
+                and number_value(words[i + 2]) is not None
+            ):
                 high = number_value(words[i + 2])
                 assert high is not None
                 factor = DAY_FACTOR[UNITS[words[i + 3]]]
@@ -264,14 +393,41 @@ class Parser:
                 label, length = bucket
                 reading.take(i, i + length, "aging_bucket", label)
                 continue
-            if value == 1 and (prev in ("number", "nr", "no") or nxt in ("shoe", "seller", "sneaker", "product", "model", "brand", "pair")):
+            if value == 1 and (
+                prev in ("number", "nr", "no")
+                or nxt in ("shoe", "seller", "sneaker", "product", "model", "brand", "pair")
+            ):
                 reading.take(i - (prev in ("number", "nr", "no")), i + 1, "top", 1)
                 continue
             unit = UNITS.get(nxt)
             if unit is None and nxt in ("+", "plus") and i + 2 < n:
                 unit = UNITS.get(words[i + 2])
-            comparator_before = prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "than", "als", "ab", "from", "bis") or prev2 in (
-                "more than", "mehr als", "older than", "aelter als", "less than", "weniger als", "younger than", "juenger als", "longer than", "laenger als", "at least", "at most",
+            comparator_before = prev in (
+                "over",
+                "ueber",
+                "under",
+                "unter",
+                "within",
+                "innerhalb",
+                "max",
+                "than",
+                "als",
+                "ab",
+                "from",
+                "bis",
+            ) or prev2 in (
+                "more than",
+                "mehr als",
+                "older than",
+                "aelter als",
+                "less than",
+                "weniger als",
+                "younger than",
+                "juenger als",
+                "longer than",
+                "laenger als",
+                "at least",
+                "at most",
             )
             if unit is not None and unit != "quarter" and not comparator_before and nxt not in ("+", "plus"):
                 after = words[i + 2] if i + 2 < n else ""
@@ -281,12 +437,44 @@ class Parser:
                     continue
             if unit is not None and unit != "quarter":
                 days = int(value * DAY_FACTOR[unit])
-                younger = prev in ("under", "unter", "within", "innerhalb", "max", "hoechstens", "bis") or prev2 in (
-                    "less than", "weniger als", "younger than", "juenger als", "fewer than", "at most", "newer than",
+                younger = prev in (
+                    "under",
+                    "unter",
+                    "within",
+                    "innerhalb",
+                    "max",
+                    "hoechstens",
+                    "bis",
+                ) or prev2 in (
+                    "less than",
+                    "weniger als",
+                    "younger than",
+                    "juenger als",
+                    "fewer than",
+                    "at most",
+                    "newer than",
                 )
                 end = i + 2 if nxt not in ("+", "plus") else i + 3
-                start = i - 1 if prev in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "ab", "from", "bis") else i
-                if prev2 in ("more than", "mehr als", "older than", "aelter als", "less than", "weniger als", "younger than", "juenger als", "longer than", "laenger als", "at least", "at most"):
+                start = (
+                    i - 1
+                    if prev
+                    in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "ab", "from", "bis")
+                    else i
+                )
+                if prev2 in (
+                    "more than",
+                    "mehr als",
+                    "older than",
+                    "aelter als",
+                    "less than",
+                    "weniger als",
+                    "younger than",
+                    "juenger als",
+                    "longer than",
+                    "laenger als",
+                    "at least",
+                    "at most",
+                ):
                     start = i - 2
                 if reading.free(start, end):
                     reading.take(start, end, "max_age" if younger else "min_age", days)
@@ -302,11 +490,16 @@ class Parser:
                 reading.take(i - 1, i + 1, "size", size_label(value))
                 self._more_sizes(reading, words, i + 1)
                 continue
-            if prev in ("in", "im", "fuer", "for") and is_us_size(value) and nxt not in CURRENCY and not UNITS.get(nxt):
-                if "." in word or "," in word or value <= 15:
-                    reading.take(i - 1, i + 1, "size", size_label(value))
-                    self._more_sizes(reading, words, i + 1)
-                    continue
+            if (
+                prev in ("in", "im", "fuer", "for")
+                and is_us_size(value)
+                and nxt not in CURRENCY
+                and not UNITS.get(nxt)
+                and ("." in word or "," in word or value <= 15)
+            ):
+                reading.take(i - 1, i + 1, "size", size_label(value))
+                self._more_sizes(reading, words, i + 1)
+                continue
             if (
                 word.endswith("s")
                 and word[:-1].replace(".", "").isdigit()
@@ -316,16 +509,45 @@ class Parser:
                 reading.take(i, i + 1, "size", size_label(value))  # "10s", "9.5s"
                 continue
             # top N / N best
-            if prev in TOP_WORDS or nxt in ("best", "besten", "beste", "top", "meistverkauften"):
-                if 1 <= value <= 100 and value == int(value):
-                    reading.take(i, i + 1, "top", int(value))
-                    continue
+            top_word = prev in TOP_WORDS or nxt in ("best", "besten", "beste", "top", "meistverkauften")
+            if top_word and 1 <= value <= 100 and value == int(value):
+                reading.take(i, i + 1, "top", int(value))
+                continue
             # prices
-            comparator = prev in ("over", "above", "ueber", "under", "below", "unter", "than", "als", "min", "max", "ab", "bis")
+            comparator = prev in (
+                "over",
+                "above",
+                "ueber",
+                "under",
+                "below",
+                "unter",
+                "than",
+                "als",
+                "min",
+                "max",
+                "ab",
+                "bis",
+            )
             if nxt in CURRENCY or prev in CURRENCY or comparator:
-                cheap = prev in ("under", "below", "unter", "bis", "max") or prev2 in ("less than", "weniger als", "cheaper than", "guenstiger als", "billiger als")
+                cheap = prev in ("under", "below", "unter", "bis", "max") or prev2 in (
+                    "less than",
+                    "weniger als",
+                    "cheaper than",
+                    "guenstiger als",
+                    "billiger als",
+                )
                 start = i - 1 if prev in CURRENCY or comparator else i
-                if prev2 in ("more than", "mehr als", "less than", "weniger als", "cheaper than", "guenstiger als", "billiger als", "higher than", "hoeher als"):
+                if prev2 in (
+                    "more than",
+                    "mehr als",
+                    "less than",
+                    "weniger als",
+                    "cheaper than",
+                    "guenstiger als",
+                    "billiger als",
+                    "higher than",
+                    "hoeher als",
+                ):
                     start = i - 2
                 end = i + 2 if nxt in CURRENCY else i + 1
                 if reading.free(start, end):
@@ -354,7 +576,9 @@ class Parser:
 
     def _more_sizes(self, reading: Reading, words: list[str], i: int) -> None:
         """'size 10 and 11', 'Größe 9, 9,5 oder 10'."""
-        while i + 1 < len(words) and words[i] in ("and", "und", "or", "oder", "&") and i + 1 not in reading.used:
+        while (
+            i + 1 < len(words) and words[i] in ("and", "und", "or", "oder", "&") and i + 1 not in reading.used
+        ):
             value = number_value(words[i + 1])
             if value is None or not is_us_size(value):
                 return
@@ -376,10 +600,16 @@ class Parser:
                 if found:
                     best = (length, found)
                     break
-            names = self.vocabulary.match_names(
-                [w for w in words[i : i + 6]], common=self.common
-            ) if reading.free(i, i + 1) else None
-            if names is not None and reading.free(i, i + names.length) and (best is None or names.length > best[0]):
+            names = (
+                self.vocabulary.match_names([w for w in words[i : i + 6]], common=self.common)
+                if reading.free(i, i + 1)
+                else None
+            )
+            if (
+                names is not None
+                and reading.free(i, i + names.length)
+                and (best is None or names.length > best[0])
+            ):
                 if names.exact or len(names.skus) == 1:
                     for sku in names.skus:
                         reading.take(i, i + names.length, "product", sku)
@@ -426,18 +656,17 @@ class Parser:
                 return indices[-1] + 1, [(role, None) for role in roles]
         return None
 
-    def _roles_of(self, phrase: tuple[str, ...], words: list[str], at: int, raw: str = "") -> list[tuple[str, object]]:
+    def _roles_of(
+        self, phrase: tuple[str, ...], words: list[str], at: int, raw: str = ""
+    ) -> list[tuple[str, object]]:
         text = " ".join(phrase)
         brand = self.vocabulary.brands.get(text)
-        if brand is not None and len(phrase) == 1 and text in self.lexicon.filler:
-            # a brand spelled like a common word ("On"): only written as a name, or before a shoe word
-            after = words[at + 1] if at + 1 < len(words) else ""
-            if raw != brand:
-                brand = None  # "On" the brand is written with its capital; "on" is a preposition
+        if brand is not None and len(phrase) == 1 and text in self.lexicon.filler and raw != brand:
+            brand = None  # a brand spelled like a common word ("On") counts only written as the name
         if brand is not None:
             return [("brand", brand)]
         platform = self.vocabulary.platforms.get(text)
-        if platform is not None and not (text in self.lexicon.filler):
+        if platform is not None and text not in self.lexicon.filler:
             return [("platform", platform)]
         roles = self.lexicon.roles(phrase)
         if not roles and len(phrase) == 1 and phrase[0].endswith("s") and len(phrase[0]) > 3:
@@ -469,7 +698,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         elif role == "size" and value not in filters.size:
             filters.size.append(str(value))
         elif role == "eu_size":
-            eu, us = value  # type: ignore[misc]
+            eu, us = cast(tuple[float, float], value)
             filters.size.append(size_label(us))
             result.notes.append(f"EU {size_label(eu)} = US {size_label(us)}")
         elif role.startswith("status:") and role.split(":")[1] not in filters.status:
@@ -505,16 +734,31 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     periods = [v for v in reading.values("period") if isinstance(v, Period)]
     all_time = [p for p in periods if p.grain == "all"]
     periods = [p for p in periods if p.grain != "all"] or all_time
-    result.period_words = next(
-        (" ".join(t.raw for t in reading.tokens[s:e]) for s, e, r, v in reading.roles if r == "period" and v is periods[0]), ""
-    ) if periods else ""
+    result.period_words = (
+        next(
+            (
+                " ".join(t.raw for t in reading.tokens[s:e])
+                for s, e, r, v in reading.roles
+                if r == "period" and v is periods[0]
+            ),
+            "",
+        )
+        if periods
+        else ""
+    )
     if len(periods) == 2 or (len(periods) > 2 and has("compare")):
         result.compare_periods = periods[:2]
         result.period = periods[0]
     elif len(periods) > 2:
         # three or more months named: one window over all of them, by their grain
         first, last = min(periods, key=lambda p: p.start), max(periods, key=lambda p: p.end)
-        result.period = Period(first.start, last.end, "range", f"{first.label_en} to {last.label_en}", f"{first.label_de} bis {last.label_de}")
+        result.period = Period(
+            first.start,
+            last.end,
+            "range",
+            f"{first.label_en} to {last.label_en}",
+            f"{first.label_de} bis {last.label_de}",
+        )
         if periods[0].grain in TIME_DIMENSIONS and all(p.grain == periods[0].grain for p in periods):
             group.append(periods[0].grain)
     elif periods:
@@ -553,15 +797,25 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
             result.notes.append("'deadstock' read as aged stock (dead stock), not as unworn")
 
     joined = any(t.text in ("and", "und", "&") for t in reading.tokens)
-    made = [s for s, e, r, _ in reading.roles if r == "metric:profit" and reading.tokens[s].text in ("make", "made", "making")]
+    made = [
+        s
+        for s, e, r, _ in reading.roles
+        if r == "metric:profit" and reading.tokens[s].text in ("make", "made", "making")
+    ]
     if made and metrics == ["profit"] and has_how_many(reading) and "sales" in facts:
         metrics = []  # counting sales one "made" is a count, not a profit
     strong_facts = [f for f in ("purchases", "sales") if f in facts]
     if not metrics and joined and len(strong_facts) == 2 and measure in ("count", None):
         metrics = [m for f in strong_facts for m in FACT_METRICS[(f, measure)]]  # bought ... and sold
     if metrics and "count" in measures and joined:
-        counted = {"inventory_value": "units_in_inventory", "revenue": "units_sold", "purchase_spend": "pairs_bought"}
-        metrics += [counted[m] for m in metrics if m in counted]  # a value metric and a count, joined by "and"
+        counted = {
+            "inventory_value": "units_in_inventory",
+            "revenue": "units_sold",
+            "purchase_spend": "pairs_bought",
+        }
+        metrics += [
+            counted[m] for m in metrics if m in counted
+        ]  # a value metric and a count, joined by "and"
     if rate and not dead and metrics == ["profit"]:
         metrics, average = ["margin"], False  # profit as a percentage of sales is the margin
     # average modifies a named metric ("... and how much per pair": both)
@@ -613,9 +867,13 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
                 metrics = ["units_sold"]
             else:
                 metrics = list(FACT_METRICS[(fact, measure)])
-        elif len(filters.brand) > 1 or len(filters.platform) > 1 or (has("compare") and (filters.brand or filters.platform)):
+        elif (
+            len(filters.brand) > 1
+            or len(filters.platform) > 1
+            or (has("compare") and (filters.brand or filters.platform))
+        ):
             metrics = ["units_sold", "revenue", "profit"]  # "StockX or GOAT?", "Nike vs Adidas"
-        elif rank or group and any(g not in STOCK_ONLY_DIMENSIONS for g in group) and not listing:
+        elif rank or (group and any(g not in STOCK_ONLY_DIMENSIONS for g in group) and not listing):
             metrics = ["units_sold"] if not (set(group) & STOCK_ONLY_DIMENSIONS) else ["units_in_inventory"]
         elif group and set(group) & STOCK_ONLY_DIMENSIONS:
             metrics = ["units_in_inventory"]
@@ -625,11 +883,18 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
             if result.period is not None and not filters.status and filters.min_age_days is None:
                 metrics = ["units_sold", "revenue"]
             else:
-                metrics = ["units_in_inventory"] if measure == "count" else ["units_in_inventory", "inventory_value"]
+                metrics = (
+                    ["units_in_inventory"]
+                    if measure == "count"
+                    else ["units_in_inventory", "inventory_value"]
+                )
         elif result.period is not None:
             metrics = ["units_sold", "revenue", "profit"]
-    if "purchases" == fact:
-        metrics = [{"units_in_inventory": "pairs_bought", "inventory_value": "purchase_spend"}.get(m, m) for m in metrics]
+    if fact == "purchases":
+        metrics = [
+            {"units_in_inventory": "pairs_bought", "inventory_value": "purchase_spend"}.get(m, m)
+            for m in metrics
+        ]
     result.metrics = list(dict.fromkeys(metrics))
 
     # group-by: product cues are lists unless ranked; a dimension also filtered is not grouped
@@ -666,7 +931,11 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     result.group_by = dims[:2]
     if rank:
         result.descending = rank == "desc"
-        if not result.group_by and result.metrics and result.metrics[0] in ("units_sold", "revenue", "profit", "margin"):
+        if (
+            not result.group_by
+            and result.metrics
+            and result.metrics[0] in ("units_sold", "revenue", "profit", "margin")
+        ):
             result.group_by = ["product"]
         result.limit = result.limit or (5 if result.group_by else None)
         result.sort = result.metrics[0] if result.metrics else None
@@ -682,12 +951,26 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     if result.fee_price is None and money_out and result.period is None and reading.values("bare_number"):
         result.fee_price = reading.values("bare_number")[0]  # type: ignore[assignment]  # "goat payout 175"
     price_given = result.fee_price is not None or (
-        (filters.min_price is not None or filters.max_price is not None) and result.period is None and not listing
+        (filters.min_price is not None or filters.max_price is not None)
+        and result.period is None
+        and not listing
     )
-    if not money_out and "cost" in measures and "sales" in facts and result.fee_price is not None and result.period is None:
+    if (
+        not money_out
+        and "cost" in measures
+        and "sales" in facts
+        and result.fee_price is not None
+        and result.period is None
+    ):
         money_out = {"selling_costs"}  # what it costs to sell at a price: the fees of that sale
         result.metrics = ["selling_costs"]
-    if not money_out and result.fee_price is not None and "sales" in facts and result.period is None and not reading.starting("metric:"):
+    if (
+        not money_out
+        and result.fee_price is not None
+        and "sales" in facts
+        and result.period is None
+        and not reading.starting("metric:")
+    ):
         money_out = {"payout"}  # selling one pair at a price: what comes out of it
         result.metrics = ["payout"]
     if tool is None and money_out and price_given and set(result.group_by) <= {"product"}:
@@ -715,7 +998,12 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         result.action = "no_record"
     elif taught_meanings:
         result.action = "aggregate"
-    if result.period is not None and result.period.future and result.action == "aggregate" and not result.stock_only:
+    if (
+        result.period is not None
+        and result.period.future
+        and result.action == "aggregate"
+        and not result.stock_only
+    ):
         result.action = "future"
     brand_ends = {e: s for s, e, r, _ in reading.roles if r == "brand"}
     for s, e, r, v in list(reading.roles):
@@ -741,7 +1029,12 @@ def _aging_bucket(value: float, words: list[str], i: int) -> tuple[str, int] | N
     if int(value) == 91 and nxt in ("+", "plus"):
         return "91+", 2 + (i + 2 < n and words[i + 2] in ("bucket", "days", "tage", "eimer"))
     high = number_value(nxt) if nxt else None
-    if high is not None and (int(value), int(high)) in buckets and i + 2 < n and words[i + 2] in ("bucket", "eimer", "gruppe", "klasse"):
+    if (
+        high is not None
+        and (int(value), int(high)) in buckets
+        and i + 2 < n
+        and words[i + 2] in ("bucket", "eimer", "gruppe", "klasse")
+    ):
         return buckets[(int(value), int(high))], 3
     return None
 
@@ -749,16 +1042,32 @@ def _aging_bucket(value: float, words: list[str], i: int) -> tuple[str, int] | N
 def has_how_many(reading: Reading) -> bool:
     words = [t.text for t in reading.tokens]
     return any(
-        words[i : i + 2] in (["how", "many"], ["wie", "viele"], ["number", "of"]) or words[i] in ("wieviele", "anzahl")
+        words[i : i + 2] in (["how", "many"], ["wie", "viele"], ["number", "of"])
+        or words[i] in ("wieviele", "anzahl")
         for i in range(len(words))
     )
 
 
 def _main_fact(facts: list[str], reading: Reading) -> str | None:
     """Purchases, then sales, then stock; 'have'/'got' say little when a sale or purchase is named."""
-    weak = {"have", "has", "got", "hab", "habe", "haben", "hast", "da", "own", "left", "uebrig", "have got", "haben wir"}
+    weak = {
+        "have",
+        "has",
+        "got",
+        "hab",
+        "habe",
+        "haben",
+        "hast",
+        "da",
+        "own",
+        "left",
+        "uebrig",
+        "have got",
+        "haben wir",
+    }
     strong_stock = any(
-        r == "fact:stock" and " ".join(t.text for t in reading.tokens[s:e]) not in weak for s, e, r, _ in reading.roles
+        r == "fact:stock" and " ".join(t.text for t in reading.tokens[s:e]) not in weak
+        for s, e, r, _ in reading.roles
     )
     if "purchases" in facts:
         return "purchases"
@@ -769,7 +1078,9 @@ def _main_fact(facts: list[str], reading: Reading) -> str | None:
     return None
 
 
-def merge_followup(current: Interpretation, previous: Interpretation, reading: Reading, *, now: datetime) -> Interpretation:
+def merge_followup(
+    current: Interpretation, previous: Interpretation, reading: Reading, *, now: datetime
+) -> Interpretation:
     """A follow-up resolved against the previous turn: it keeps the previous metric, filters and
     window unless it names new ones; 'the month before' moves the window back."""
     merged = replace(previous)
@@ -777,7 +1088,12 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
     merged.unknown_terms = current.unknown_terms
     merged.no_record = current.no_record
     merged.notes = current.notes
-    named_metrics = bool(reading.starting("metric:")) or bool(reading.starting("fact:")) or reading.has("dead") or reading.has("summary")
+    named_metrics = (
+        bool(reading.starting("metric:"))
+        or bool(reading.starting("fact:"))
+        or reading.has("dead")
+        or reading.has("summary")
+    )
     if current.filters.min_age_days is not None and not named_metrics and previous.stock_only:
         merged.metrics = list(previous.metrics)  # an age filter added to a stock question keeps its metrics
     measures = {r.split(":")[1] for _, r, _ in reading.starting("measure:")}
@@ -803,8 +1119,28 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.metrics = list(dict.fromkeys(v for v in values if v in mapping.values() or v not in mapping))
     elif measure == "count":
         # a count asked of the previous selection
-        sales = {"revenue", "profit", "margin", "roi", "cogs", "fees", "payout", "average_sale_price", "shipping", "selling_costs"}
-        counted = ["units_sold" if m in sales else {"inventory_value": "units_in_inventory", "dead_stock_value": "dead_stock_units", "purchase_spend": "pairs_bought"}.get(m, m) for m in previous.metrics]
+        sales = {
+            "revenue",
+            "profit",
+            "margin",
+            "roi",
+            "cogs",
+            "fees",
+            "payout",
+            "average_sale_price",
+            "shipping",
+            "selling_costs",
+        }
+        counted = [
+            "units_sold"
+            if m in sales
+            else {
+                "inventory_value": "units_in_inventory",
+                "dead_stock_value": "dead_stock_units",
+                "purchase_spend": "pairs_bought",
+            }.get(m, m)
+            for m in previous.metrics
+        ]
         merged.metrics = list(dict.fromkeys(counted))
     elif reading.has("rate") and any(m.startswith("dead_stock") for m in previous.metrics):
         merged.metrics = ["dead_stock_rate"]
@@ -813,7 +1149,11 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.period = shift_back(previous.period, now)
         merged.compare_periods = []
     elif reading.has("followup:previous_period"):
-        merged.period = named_period("last_month", now) if any(t.text in ("vormonat", "month") for t in reading.tokens) else None
+        merged.period = (
+            named_period("last_month", now)
+            if any(t.text in ("vormonat", "month") for t in reading.tokens)
+            else None
+        )
     elif current.period is not None and not (current.period.grain == "all" and previous.period is not None):
         merged.period = current.period
         merged.compare_periods = current.compare_periods
@@ -821,7 +1161,11 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
     if current.group_by:
         merged.group_by = current.group_by
     for dim in list(merged.group_by):
-        if getattr(merged.filters, dim, None) and dim in ("size", "brand", "platform") and len(getattr(merged.filters, dim)) == 1:
+        if (
+            getattr(merged.filters, dim, None)
+            and dim in ("size", "brand", "platform")
+            and len(getattr(merged.filters, dim)) == 1
+        ):
             merged.group_by.remove(dim)  # "und in 9,5?" after "by size": one size now
     if current.action == "list" or current.pick:
         merged.action = "list"
@@ -847,17 +1191,35 @@ def merge_followup(current: Interpretation, previous: Interpretation, reading: R
         merged.dead_stock_days = int(bare_days[0])  # type: ignore[call-overload]  # a new threshold for the previous dead-stock question
         if current.period is not None and previous.period != current.period:
             merged.period = previous.period
-    if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_price is not None and not reading.has("measure:value"):
+    if (
+        any(m.startswith("dead_stock") for m in merged.metrics)
+        and current.filters.min_price is not None
+        and not reading.has("measure:value")
+    ):
         # "over 200?" after a dead-stock answer: a threshold in days, not a price
         merged.dead_stock_days = int(current.filters.min_price)
         merged.filters.min_price = previous.filters.min_price
-    if any(m.startswith("dead_stock") for m in merged.metrics) and current.filters.min_age_days is not None and not reading.has("dead"):
+    if (
+        any(m.startswith("dead_stock") for m in merged.metrics)
+        and current.filters.min_age_days is not None
+        and not reading.has("dead")
+    ):
         merged.dead_stock_days = current.filters.min_age_days  # "over 200?" after a dead-stock answer
         merged.filters.min_age_days = previous.filters.min_age_days
-    if reading.starting("compare") and current.period is not None and previous.period is not None and not current.compare_periods:
+    if (
+        reading.starting("compare")
+        and current.period is not None
+        and previous.period is not None
+        and not current.compare_periods
+    ):
         merged.compare_periods = [previous.period, current.period]  # "vs q2?"
         merged.period = previous.period
-    if merged.period is not None and merged.period.future and merged.action == "aggregate" and not merged.stock_only:
+    if (
+        merged.period is not None
+        and merged.period.future
+        and merged.action == "aggregate"
+        and not merged.stock_only
+    ):
         merged.action = "future"
     elif merged.action == "future" and (merged.period is None or not merged.period.future):
         merged.action = "aggregate"

@@ -21,7 +21,10 @@ PICKS = {
 }
 ACTIONS = {
     "list": ("Pairs in inventory", "Paare im Bestand"),
-    "low_stock": ("Best sellers running low (at most 1 pair left)", "Gut verkaufte Produkte mit wenig Bestand (höchstens 1 Paar)"),
+    "low_stock": (
+        "Best sellers running low (at most 1 pair left)",
+        "Gut verkaufte Produkte mit wenig Bestand (höchstens 1 Paar)",
+    ),
     "market_price": ("Latest market prices", "Aktuelle Marktpreise"),
     "price_recommendation": ("Price recommendation", "Preisempfehlung"),
     "fee_estimate": ("Fees and payout per platform", "Gebühren und Auszahlung je Plattform"),
@@ -85,7 +88,9 @@ def restate(interpretation: Interpretation, language: str, *, now: datetime, dea
             head += f" (älter als {dead_stock_days} Tage)" if de else f" (older than {dead_stock_days} days)"
     elif action == "list":
         head = PICKS[interpretation.pick][de].capitalize() if interpretation.pick else ACTIONS["list"][de]
-        if interpretation.filters.min_age_days is None and any(m.startswith("dead_stock") for m in interpretation.metrics):
+        if interpretation.filters.min_age_days is None and any(
+            m.startswith("dead_stock") for m in interpretation.metrics
+        ):
             head += f" (älter als {dead_stock_days} Tage)" if de else f" older than {dead_stock_days} days"
     else:
         labels = [metric_label(m, language) for m in interpretation.metrics]
@@ -94,14 +99,22 @@ def restate(interpretation: Interpretation, language: str, *, now: datetime, dea
         head = ", ".join(labels) if labels else ("Frage" if de else "Question")
         head = head[:1].upper() + head[1:]
         if interpretation.group_by:
-            joined = (" und " if de else " and ").join(dimension_label(d, language) for d in interpretation.group_by)
+            joined = (" und " if de else " and ").join(
+                dimension_label(d, language) for d in interpretation.group_by
+            )
             head += (" nach " if de else " by ") + joined
         if interpretation.sort and interpretation.limit:
-            head = (f"Top {interpretation.limit}: " if interpretation.descending else f"Schwächste {interpretation.limit}: " if de else f"Bottom {interpretation.limit}: ") + head
+            head = (
+                f"Top {interpretation.limit}: "
+                if interpretation.descending
+                else f"Schwächste {interpretation.limit}: "
+                if de
+                else f"Bottom {interpretation.limit}: "
+            ) + head
     parts = [head, *filter_phrases(interpretation, language)]
-    if interpretation.action in ("aggregate", "future"):
-        if not interpretation.filters.platform and "sales" in interpretation.facts:
-            parts.append("alle Plattformen" if de else "all platforms")
+    all_platforms = not interpretation.filters.platform and "sales" in interpretation.facts
+    if interpretation.action in ("aggregate", "future") and all_platforms:
+        parts.append("alle Plattformen" if de else "all platforms")
     window = interpretation.window(now)
     if interpretation.compare_periods:
         parts.append((" vs. ").join(p.label(language) for p in interpretation.compare_periods))
@@ -132,7 +145,9 @@ def interpretation_payload(
         "compare_windows": [
             {"start": p.start.isoformat(), "end": p.end.isoformat(), "label": p.label_en} for p in periods
         ],
-        "dead_stock_days": dead_stock_days if any(m.startswith("dead_stock") for m in interpretation.metrics) else None,
+        "dead_stock_days": dead_stock_days
+        if any(m.startswith("dead_stock") for m in interpretation.metrics)
+        else None,
         "sort": interpretation.sort,
         "limit": interpretation.limit,
         "unknown_terms": list(interpretation.unknown_terms),
@@ -153,11 +168,14 @@ def interpretation_from_query(
     from domains.ai.understanding.timegrammar import Period, default_period
 
     raw = dict(arguments.get("filters") or {})
-    filters = Filters(
-        **{k: list(v) for k, v in raw.items() if isinstance(v, list)},
-        **{k: v for k, v in raw.items() if k in ("min_age_days", "max_age_days") and v is not None},
-        **{k: Decimal(str(v)) for k, v in raw.items() if k in ("min_price", "max_price") and v is not None},
-    )
+    filters = Filters()
+    for name, value in raw.items():
+        if isinstance(value, list) and hasattr(filters, name):
+            setattr(filters, name, [str(v) for v in value])
+        elif name in ("min_age_days", "max_age_days") and value is not None:
+            setattr(filters, name, int(value))
+        elif name in ("min_price", "max_price") and value is not None:
+            setattr(filters, name, Decimal(str(value)))
     period: Period | None = None
     if arguments.get("start"):
         start = datetime.fromisoformat(str(arguments["start"]))

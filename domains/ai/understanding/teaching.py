@@ -21,7 +21,9 @@ _PATTERNS = [
     r"(?P<term>[\w' -]{2,30}?) (?:means|stands for|refers to|bedeutet|heisst|steht fuer|=) (?P<meaning>.+)",
     r"(?P<term>[\w' -]{2,30}?) (?:are|is|sind|ist) (?:the|die|der|das|my|meine) (?P<meaning>.+)",
 ]
-_LEAD = re.compile(r"(?:please |bitte )?(?:remember|note|merk dir|merke dir|notiere|fyi|just so you know)[:,]? (?:that |dass )?")
+_LEAD = re.compile(
+    r"(?:please |bitte )?(?:remember|note|merk dir|merke dir|notiere|fyi|just so you know)[:,]? (?:that |dass )?"
+)
 _COMPILED = [re.compile(p) for p in _PATTERNS]
 MAX_TERM_LENGTH = 34  # the fact kind is "term:<word>", 40 characters at most
 
@@ -40,7 +42,11 @@ def find_teaching(question: str, *, strict: bool = True) -> tuple[str, str] | No
         if strict is False or index < 4:
             match = pattern.fullmatch(text)
             if match:
-                term = re.sub(r"^(?:my|the|meine[nmr]?|mein|die|der|das|den)\s+", "", match.group("term").strip(" \"'“”„"))
+                term = re.sub(
+                    r"^(?:my|the|meine[nmr]?|mein|die|der|das|den)\s+",
+                    "",
+                    match.group("term").strip(" \"'“”„"),
+                )
                 term = term.strip(" \"'“”„")
                 meaning = original[match.start("meaning") : match.end("meaning")].strip(" \"'“”„")
                 if term and meaning and len(term) <= MAX_TERM_LENGTH and len(term.split()) <= 3:

@@ -33,10 +33,34 @@ MONTHS: dict[str, int] = {
     **dict.fromkeys(("dec", "december", "dez", "dezember"), 12),
 }
 MONTH_NAMES = {
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
-    "de": ("Januar Februar März April Mai Juni Juli August September Oktober November Dezember").split(),
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
 }
 WEEKDAYS: dict[str, int] = {
     **dict.fromkeys(("monday", "mon", "montag"), 0),
@@ -117,7 +141,11 @@ def month_period(year: int, month: int, now: datetime) -> Period:
 
 def quarter_period(year: int, quarter: int, now: datetime) -> Period:
     start = datetime(year, 3 * (quarter - 1) + 1, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
+    end = (
+        datetime(year + 1, 1, 1, tzinfo=UTC)
+        if quarter == 4
+        else datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
+    )
     start, end, future = _clip(start, end, now)
     return Period(start, end, "quarter", f"Q{quarter} {year}", f"Q{quarter} {year}", future=future)
 
@@ -146,7 +174,9 @@ def since_period(first: date, now: datetime) -> Period:
     start, end, future = _clip(_midnight(first), now, now)
     if future:
         end = start
-    return Period(start, end, "range", f"since {_fmt_day(first, 'en')}", f"seit {_fmt_day(first, 'de')}", future=future)
+    return Period(
+        start, end, "range", f"since {_fmt_day(first, 'en')}", f"seit {_fmt_day(first, 'de')}", future=future
+    )
 
 
 def days_period(n: int, now: datetime) -> Period:
@@ -191,7 +221,11 @@ def shift_back(period: Period, now: datetime) -> Period:
         return month_period(prev.year, prev.month, now)
     if period.grain == "quarter":
         quarter = (start.month - 1) // 3 + 1
-        return quarter_period(start.year - 1, 4, now) if quarter == 1 else quarter_period(start.year, quarter - 1, now)
+        return (
+            quarter_period(start.year - 1, 4, now)
+            if quarter == 1
+            else quarter_period(start.year, quarter - 1, now)
+        )
     if period.grain == "year":
         return year_period(start.year - 1, now)
     if period.grain == "week":
@@ -199,7 +233,12 @@ def shift_back(period: Period, now: datetime) -> Period:
         return range_period(monday, monday + timedelta(days=6), now)
     if period.grain == "day":
         day = start.date() - timedelta(days=1)
-        return replace(range_period(day, day, now), grain="day", label_en=_fmt_day(day, "en"), label_de=_fmt_day(day, "de"))
+        return replace(
+            range_period(day, day, now),
+            grain="day",
+            label_en=_fmt_day(day, "en"),
+            label_de=_fmt_day(day, "de"),
+        )
     length = period.end - period.start
     if period.grain == "days":
         n = period.days or max(1, length.days)
@@ -210,6 +249,7 @@ def shift_back(period: Period, now: datetime) -> Period:
 
 
 # --- matching -------------------------------------------------------------------------------
+
 
 def _tokens(pattern: str) -> re.Pattern[str]:
     """A rule that starts and ends on token boundaries ("nov" is not in "turnover")."""
@@ -254,9 +294,19 @@ _RANGE = _tokens(
     + _date_pattern("b")
 )
 _SINCE_DATE = _tokens(r"(?:since|seit|ab|starting|beginning) (?:dem |den |the |on )?" + _date_pattern("a"))
-_SINCE_DAY = _tokens(r"(?:since|seit|ab) (?:the |dem |den )?(?P<day>\d{1,2})(?:st|nd|rd|th|\.)(?! ?(?:days?|tage?n?))")
-_SINCE_MONTH = _tokens(r"(?:since|seit|ab) (?:anfang |beginning of |start of )?" + _MONTH.format(p="a") + f"(?: {_YEAR.format(p='a')})?")
-_SINCE_WEEKDAY = _tokens(r"(?:since|seit|ab) (?:last |letzte[nm]? )?(?P<weekday>" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + ")")
+_SINCE_DAY = _tokens(
+    r"(?:since|seit|ab) (?:the |dem |den )?(?P<day>\d{1,2})(?:st|nd|rd|th|\.)(?! ?(?:days?|tage?n?))"
+)
+_SINCE_MONTH = _tokens(
+    r"(?:since|seit|ab) (?:anfang |beginning of |start of )?"
+    + _MONTH.format(p="a")
+    + f"(?: {_YEAR.format(p='a')})?"
+)
+_SINCE_WEEKDAY = _tokens(
+    r"(?:since|seit|ab) (?:last |letzte[nm]? )?(?P<weekday>"
+    + "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+    + ")"
+)
 _SINCE_YEAR = _tokens(r"(?:since|seit) " + _YEAR.format(p="a"))
 _DAY_ONLY = _tokens(r"(?:on |am )?" + _date_pattern("a"))
 _UNIT = "(?P<unit>" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")"
@@ -288,26 +338,80 @@ _QUARTER_ENDED = _tokens(
     r"(?:for |in )?(?:the )?(?:quarter|quartal) (?:ended|ending|ends|endend|bis)(?: on| am)? "
     + _date_pattern("a")
 )
-_YEAR_ONLY = _tokens(r"(?:(?:in|im|for|during|year|jahr|of|the year) )?" + _YEAR.format(p="a") + r"(?! (?:€|eur|euro|euros|\$|%))")
+_YEAR_ONLY = _tokens(
+    r"(?:(?:in|im|for|during|year|jahr|of|the year) )?"
+    + _YEAR.format(p="a")
+    + r"(?! (?:€|eur|euro|euros|\$|%))"
+)
 
 _NOT_A_YEAR_BEFORE = frozenset(
-    "over under above below than unter ueber bis to ab from size groesse at for um fuer mehr weniger".split()
+    [
+        "over",
+        "under",
+        "above",
+        "below",
+        "than",
+        "unter",
+        "ueber",
+        "bis",
+        "to",
+        "ab",
+        "from",
+        "size",
+        "groesse",
+        "at",
+        "for",
+        "um",
+        "fuer",
+        "mehr",
+        "weniger",
+    ]
 )
 
 _FIXED: list[tuple[str, str]] = [
     # (token pattern, named period or special)
-    (r"(?:so far |bis jetzt )?(?:this|current|diese[nmr]?|aktuellen|laufenden) (?:calendar )?month(?: so far)?|month to date|mtd|this mo|(?:im |in )?(?:diese[nmr]?|aktuellen|laufenden) monat", "this_month"),
-    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:calendar )?month|(?:im |in )?(?:letzten|vergangenen|vorigen|letzte|letzter) monat|last mo|vormonat|(?:im )?vormonat", "last_month"),
-    (r"(?:this|current) (?:week|wk)|(?:in |im )?(?:diese[nr]?|aktuellen|laufenden) woche|week to date|wtd", "this_week"),
-    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:week|wk)|(?:in der |die )?(?:letzten|vergangenen|vorigen|letzte) woche|vorwoche", "last_week"),
-    (r"(?:this|current) quarter|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) quartal|quarter to date|qtd", "this_quarter"),
-    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) quarter|(?:im )?(?:letzten|vergangenen|vorigen|letztes) quartal|vorquartal", "last_quarter"),
-    (r"(?:so far )?(?:this|current) year(?: so far)?|ytd|(?:fiscal |financial )?year to date|(?:current|this) (?:fiscal|financial) year|seit anfang des? jahr(?:es)?|anfang des? jahr(?:es)?|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year", "this_year"),
-    (r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:fiscal |financial )?year|ly|(?:im )?(?:letzten|vergangenen|vorigen|letztes) jahr|vorjahr", "last_year"),
+    (
+        r"(?:so far |bis jetzt )?(?:this|current|diese[nmr]?|aktuellen|laufenden) (?:calendar )?month(?: so far)?|month to date|mtd|this mo|(?:im |in )?(?:diese[nmr]?|aktuellen|laufenden) monat",
+        "this_month",
+    ),
+    (
+        r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:calendar )?month|(?:im |in )?(?:letzten|vergangenen|vorigen|letzte|letzter) monat|last mo|vormonat|(?:im )?vormonat",
+        "last_month",
+    ),
+    (
+        r"(?:this|current) (?:week|wk)|(?:in |im )?(?:diese[nr]?|aktuellen|laufenden) woche|week to date|wtd",
+        "this_week",
+    ),
+    (
+        r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:week|wk)|(?:in der |die )?(?:letzten|vergangenen|vorigen|letzte) woche|vorwoche",
+        "last_week",
+    ),
+    (
+        r"(?:this|current) quarter|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) quartal|quarter to date|qtd",
+        "this_quarter",
+    ),
+    (
+        r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) quarter|(?:im )?(?:letzten|vergangenen|vorigen|letztes) quartal|vorquartal",
+        "last_quarter",
+    ),
+    (
+        r"(?:so far )?(?:this|current) year(?: so far)?|ytd|(?:fiscal |financial )?year to date|(?:current|this) (?:fiscal|financial) year|seit anfang des? jahr(?:es)?|anfang des? jahr(?:es)?|(?:in |im )?(?:diese[sm]?|aktuellen|laufenden) jahr|heuer|seit jahresbeginn|seit jahresanfang|since (?:the )?(?:start|beginning) of (?:the )?year",
+        "this_year",
+    ),
+    (
+        r"(?:(?:in|during|over) )?(?:the )?(?:last|previous|past|prior) (?:fiscal |financial )?year|ly|(?:im )?(?:letzten|vergangenen|vorigen|letztes) jahr|vorjahr",
+        "last_year",
+    ),
     (r"today|heute|heut|tdy|so far today|bis jetzt heute", "today"),
     (r"yesterday|yday|ystd|gestern", "yesterday"),
-    (r"(?:of |in |over |for )?all time|alltime|ever|(?:in )?total so far|since (?:the )?(?:start|beginning)|(?:ueberhaupt )?jemals|seit (?:beginn|anfang|start)|insgesamt|bisher|so far|overall|lifetime|in total|gesamt", "all"),
-    (r"(?:next|coming|naechste[nmr]?|kommende[nmr]?) (?P<next>week|month|quarter|year|woche|monat|quartal|jahr)", "next"),
+    (
+        r"(?:of |in |over |for )?all time|alltime|ever|(?:in )?total so far|since (?:the )?(?:start|beginning)|(?:ueberhaupt )?jemals|seit (?:beginn|anfang|start)|insgesamt|bisher|so far|overall|lifetime|in total|gesamt",
+        "all",
+    ),
+    (
+        r"(?:next|coming|naechste[nmr]?|kommende[nmr]?) (?P<next>week|month|quarter|year|woche|monat|quartal|jahr)",
+        "next",
+    ),
 ]
 _FIXED_RES = [(_tokens(p), name) for p, name in _FIXED]
 
@@ -317,8 +421,23 @@ def time_words() -> frozenset[str]:
     """Every word the time grammar reads (typo correction must never 'fix' one into another)."""
     patterns = [p.pattern for p, _ in _FIXED_RES] + [
         r.pattern
-        for r in (_WEEK_OF_MONTH, _RANGE, _SINCE_DATE, _SINCE_DAY, _SINCE_MONTH, _SINCE_WEEKDAY, _SINCE_YEAR, _DAY_ONLY, _LAST_N,
-                  _N_BACK, _AGO, _QUARTER, _QUARTER_ENDED, _MONTH_NAME, _YEAR_ONLY)
+        for r in (
+            _WEEK_OF_MONTH,
+            _RANGE,
+            _SINCE_DATE,
+            _SINCE_DAY,
+            _SINCE_MONTH,
+            _SINCE_WEEKDAY,
+            _SINCE_YEAR,
+            _DAY_ONLY,
+            _LAST_N,
+            _N_BACK,
+            _AGO,
+            _QUARTER,
+            _QUARTER_ENDED,
+            _MONTH_NAME,
+            _YEAR_ONLY,
+        )
     ]
     words = {w for p in patterns for w in re.findall(r"[a-z]{2,}", p)}
     return frozenset(words | set(MONTHS) | set(UNITS) | set(WEEKDAYS) | set(ORDINAL_WORDS))
@@ -329,7 +448,9 @@ def _latest_started_month(month: int, now: datetime) -> int:
     return now.year if month <= now.month else now.year - 1
 
 
-def _parse_date(match: re.Match[str], p: str, now: datetime, *, default_month: int | None = None) -> date | None:
+def _parse_date(
+    match: re.Match[str], p: str, now: datetime, *, default_month: int | None = None
+) -> date | None:
     groups = match.groupdict()
     iso = groups.get(f"{p}iso")
     if iso:
@@ -471,7 +592,11 @@ def _rule_matches(text: str, now: datetime) -> list[tuple[int, int, Period]]:
             last = calendar.monthrange(year, month)[1]
             add(m, range_period(date(year, month, last - 6), date(year, month, last), now))
         else:
-            k = ORDINAL_WORDS.get(nth, 1) if nth in ORDINAL_WORDS else {"first": 1, "second": 2, "third": 3, "fourth": 4}.get(nth, 1)
+            k = (
+                ORDINAL_WORDS.get(nth, 1)
+                if nth in ORDINAL_WORDS
+                else {"first": 1, "second": 2, "third": 3, "fourth": 4}.get(nth, 1)
+            )
             first = date(year, month, 1 + 7 * (k - 1))
             add(m, range_period(first, first + timedelta(days=6), now))
     for m in _QUARTER_ENDED.finditer(text):
@@ -483,12 +608,25 @@ def _rule_matches(text: str, now: datetime) -> list[tuple[int, int, Period]]:
         if m.group(0).isdigit() and before and before[0] in _NOT_A_YEAR_BEFORE:  # "over 2000", "size 2020"?
             continue
         year = int(m.group("ayear"))
-        add(m, year_period(year, now) if year != now.year else replace(named_period("this_year", now), label_en=str(year), label_de=str(year)))
+        add(
+            m,
+            year_period(year, now)
+            if year != now.year
+            else replace(named_period("this_year", now), label_en=str(year), label_de=str(year)),
+        )
     for m in _DAY_ONLY.finditer(text):
         day = _parse_date(m, "a", now)
         if day and (_date_parts(m, "a")[1] or m.group("adotted") or m.group("aiso")):
             period = range_period(day, day, now)
-            add(m, replace(period, grain="day", label_en=f"on {_fmt_day(day, 'en')}", label_de=f"am {_fmt_day(day, 'de')}"))
+            add(
+                m,
+                replace(
+                    period,
+                    grain="day",
+                    label_en=f"on {_fmt_day(day, 'en')}",
+                    label_de=f"am {_fmt_day(day, 'de')}",
+                ),
+            )
     for pattern, name in _FIXED_RES:
         for m in pattern.finditer(text):
             if name == "all":
@@ -510,11 +648,17 @@ def _next_period(unit: str, now: datetime) -> Period:
         return month_period(index // 12, index % 12 + 1, now)
     if unit in ("quarter", "quartal"):
         quarter = (now.month - 1) // 3 + 1
-        return quarter_period(now.year + 1, 1, now) if quarter == 4 else quarter_period(now.year, quarter + 1, now)
+        return (
+            quarter_period(now.year + 1, 1, now)
+            if quarter == 4
+            else quarter_period(now.year, quarter + 1, now)
+        )
     return year_period(now.year + 1, now)
 
 
-_LEADING = frozenset({"in", "im", "the", "for", "during", "over", "of", "den", "der", "dem", "die", "am", "on", "within"})
+_LEADING = frozenset(
+    {"in", "im", "the", "for", "during", "over", "of", "den", "der", "dem", "die", "am", "on", "within"}
+)
 
 
 def find_periods(tokens: list[Token], now: datetime) -> list[TimeMatch]:
@@ -536,7 +680,11 @@ def find_periods(tokens: list[Token], now: datetime) -> list[TimeMatch]:
         candidates.append(TimeMatch(first, last + 1, period))
     # leading prepositions carry nothing ("in last week"): leave them, so "pull in" keeps its "in"
     candidates = [
-        TimeMatch(next((i for i in range(c.start, c.end - 1) if tokens[i].text not in _LEADING), c.end - 1), c.end, c.period)
+        TimeMatch(
+            next((i for i in range(c.start, c.end - 1) if tokens[i].text not in _LEADING), c.end - 1),
+            c.end,
+            c.period,
+        )
         for c in candidates
     ]
     candidates.sort(key=lambda m: (-(m.end - m.start), m.start))

@@ -75,7 +75,9 @@ class Vocabulary:
             folded = name_words(entry.name)
             vocabulary.products.append((entry.sku, folded, display, entry.brand))
             quoted = _QUOTED.search(entry.name)
-            vocabulary.colorways[entry.sku] = frozenset(name_words(quoted.group(1))) if quoted else frozenset()
+            vocabulary.colorways[entry.sku] = (
+                frozenset(name_words(quoted.group(1))) if quoted else frozenset()
+            )
             vocabulary.skus[compact_sku(entry.sku)] = entry.sku
             for position, word in enumerate(folded):
                 positions[word].append((index, position))
@@ -94,7 +96,11 @@ class Vocabulary:
     def skus_for_families(self, phrases: list[str]) -> list[str]:
         """The SKUs of every product whose name holds a family phrase's words, in order."""
         wanted = [name_words(p) for p in phrases]
-        return [sku for sku, folded, _display, _brand in self.products if any(_find(folded, w) is not None for w in wanted)]
+        return [
+            sku
+            for sku, folded, _display, _brand in self.products
+            if any(_find(folded, w) is not None for w in wanted)
+        ]
 
     # --- names in a question ---------------------------------------------------------------
 
@@ -144,7 +150,11 @@ class Vocabulary:
             said = {w.removesuffix("s") for w in words[: best.length]} | set(words[: best.length])
             exact = [sku for sku in best.skus if self.colorways.get(sku) and self.colorways[sku] <= said]
             colorway_words = set().union(*(self.colorways.get(sku, frozenset()) for sku in best.skus))
-            model_words = [w for w in words[: best.length] if w not in colorway_words and w.removesuffix("s") not in colorway_words]
+            model_words = [
+                w
+                for w in words[: best.length]
+                if w not in colorway_words and w.removesuffix("s") not in colorway_words
+            ]
             if exact and model_words:  # a model and a colorway; colorway words alone stay a family
                 best = NameMatch(best.phrases, exact, best.length, exact=True)
         return best
@@ -238,7 +248,8 @@ async def load_vocabulary(session: AsyncSession) -> Vocabulary:
     """The business's names for this database, rebuilt only when the catalogue changed (one
     cheap version query per call)."""
     products = ProductService(session)
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     version = await products.catalogue_version()
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == version:

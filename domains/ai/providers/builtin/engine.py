@@ -50,7 +50,11 @@ TOOL_INTENTS = {
 # Questions offered when greeted, asked for help, or when a question could not be mapped.
 STARTERS = {
     "en": ["Pairs sold by size last month", "Dead stock now, by brand", "Profit per pair by brand this year"],
-    "de": ["Verkaufte Paare nach Größe letzten Monat", "Ladenhüter jetzt, nach Marke", "Gewinn pro Paar nach Marke dieses Jahr"],
+    "de": [
+        "Verkaufte Paare nach Größe letzten Monat",
+        "Ladenhüter jetzt, nach Marke",
+        "Gewinn pro Paar nach Marke dieses Jahr",
+    ],
 }
 PICK_SORT = {"oldest": "oldest", "newest": "newest", "cheapest": "price_asc", "priciest": "price_desc"}
 
@@ -83,7 +87,11 @@ def understand(parser: Parser, questions: list[str], *, now: datetime) -> tuple[
     for question in questions[-HISTORY_TURNS:]:
         reading = parser.read(question, now=now)
         current = assemble(reading, now=now)
-        if previous is not None and previous.action not in ("teach", "greeting", "thanks", "help") and is_followup(current, reading):
+        if (
+            previous is not None
+            and previous.action not in ("teach", "greeting", "thanks", "help")
+            and is_followup(current, reading)
+        ):
             current = merge_followup(current, previous, reading, now=now)
         previous = current
     return current, reading
@@ -127,9 +135,17 @@ class BuiltinProvider:
             interpretation, _reading = understand(parser, users, now=now)
             interpretation = _resolve_families(interpretation, vocabulary)
             if parser.used_taught:
-                interpretation.notes = [*interpretation.notes, *(f"“{k}” = {v}" for k, v in parser.used_taught.items())]
-            if request.facts_saved and (interpretation.action in ("unknown", "greeting", "thanks", "help") or _reading.has("chat:help")):
-                interpretation = Interpretation(action="remembered")  # "remember that ...": the memory saved it
+                interpretation.notes = [
+                    *interpretation.notes,
+                    *(f"“{k}” = {v}" for k, v in parser.used_taught.items()),
+                ]
+            if request.facts_saved and (
+                interpretation.action in ("unknown", "greeting", "thanks", "help")
+                or _reading.has("chat:help")
+            ):
+                interpretation = Interpretation(
+                    action="remembered"
+                )  # "remember that ...": the memory saved it
             answer = await turn.answer(interpretation, facts_saved=request.facts_saved)
         for event in turn.events:
             yield event
@@ -184,7 +200,9 @@ def _teaching(parser: Parser, question: str) -> tuple[str, str] | None:
 
 
 class _Answer:
-    def __init__(self, text: str, interpretation: dict[str, Any], suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self, text: str, interpretation: dict[str, Any], suggestions: list[str] | None = None
+    ) -> None:
         self.text = text
         self.interpretation = interpretation
         self.suggestions = suggestions or []
@@ -211,7 +229,14 @@ class _Turn:
     def t(self, en: str, de: str) -> str:
         return self.writer.t(en, de)
 
-    def finish(self, interpretation: Interpretation, body: str, *, dead_stock_days: int | None = None, suggestions: list[str] | None = None) -> _Answer:
+    def finish(
+        self,
+        interpretation: Interpretation,
+        body: str,
+        *,
+        dead_stock_days: int | None = None,
+        suggestions: list[str] | None = None,
+    ) -> _Answer:
         days = dead_stock_days or 60
         line = restate(interpretation, self.language, now=self.now, dead_stock_days=days)
         text = f"**{line}**\n\n{body}" if body else f"**{line}**"
@@ -230,15 +255,33 @@ class _Turn:
             saved = "; ".join(str(f.get("text")) for f in facts_saved)
             return self.finish(interpretation, self.t(f"Noted: {saved}", f"Gemerkt: {saved}"))
         if action in ("greeting", "thanks", "help"):
-            hello = {"greeting": self.t("Hi!", "Hallo!"), "thanks": self.t("You're welcome.", "Gern geschehen."), "help": ""}[action]
-            text = f"{hello} {self.writer.help()}".strip() + "\n\n" + "\n".join(f"- {q}" for q in self.starters())
-            return _Answer(text, interpretation_payload(interpretation, "", now=self.now, dead_stock_days=None), self.starters())
+            hello = {
+                "greeting": self.t("Hi!", "Hallo!"),
+                "thanks": self.t("You're welcome.", "Gern geschehen."),
+                "help": "",
+            }[action]
+            text = (
+                f"{hello} {self.writer.help()}".strip()
+                + "\n\n"
+                + "\n".join(f"- {q}" for q in self.starters())
+            )
+            return _Answer(
+                text,
+                interpretation_payload(interpretation, "", now=self.now, dead_stock_days=None),
+                self.starters(),
+            )
         if action in ("list", "reprice"):
             return await self.list_pairs(interpretation)
         if action == "product_lookup":
             return await self.lookup(interpretation)
         if action == "low_stock":
-            result = await self.run("low_stock", {"limit": 20, "by_size": bool(interpretation.filters.size) or "size" in interpretation.group_by})
+            result = await self.run(
+                "low_stock",
+                {
+                    "limit": 20,
+                    "by_size": bool(interpretation.filters.size) or "size" in interpretation.group_by,
+                },
+            )
             return self.finish(interpretation, self.tool_text(result, self.writer.low_stock))
         if action in ("market_price", "price_recommendation"):
             return await self.pricing(interpretation)
@@ -248,7 +291,9 @@ class _Turn:
 
     def tool_text(self, result: ToolResult, render: Any) -> str:
         if result.error:
-            return self.t(f"I couldn't get that: {result.error}", f"Das konnte ich nicht abrufen: {result.error}")
+            return self.t(
+                f"I couldn't get that: {result.error}", f"Das konnte ich nicht abrufen: {result.error}"
+            )
         return str(render(result.data))
 
     # --- the semantic query -------------------------------------------------------------------
@@ -278,17 +323,26 @@ class _Turn:
         if "family" in interpretation.group_by and len(families) > 1:
             return await self.per_family(interpretation)
         if interpretation.compare_periods:
-            results = [await self.run("query_business", self.semantic_arguments(interpretation, p)) for p in interpretation.compare_periods]
+            results = [
+                await self.run("query_business", self.semantic_arguments(interpretation, p))
+                for p in interpretation.compare_periods
+            ]
             failed = next((r for r in results if r.error), None)
             if failed is not None:
                 return self.failed(interpretation, failed)
             days = results[0].data.get("query", {}).get("dead_stock_days")
-            return self.finish(interpretation, self.writer.comparison(interpretation, [r.data for r in results]), dead_stock_days=days)
+            return self.finish(
+                interpretation,
+                self.writer.comparison(interpretation, [r.data for r in results]),
+                dead_stock_days=days,
+            )
         result = await self.run("query_business", self.semantic_arguments(interpretation))
         if result.error:
             return self.failed(interpretation, result)
         days = result.data.get("query", {}).get("dead_stock_days")
-        return self.finish(interpretation, self.writer.aggregate(interpretation, result.data), dead_stock_days=days)
+        return self.finish(
+            interpretation, self.writer.aggregate(interpretation, result.data), dead_stock_days=days
+        )
 
     async def per_family(self, interpretation: Interpretation) -> _Answer:
         """Named model families side by side (two Jordan models compared): one query per family (a
@@ -296,7 +350,9 @@ class _Turn:
         others = [d for d in interpretation.group_by if d != "family"]
         rows = []
         for family in interpretation.filters.family:
-            one = replace(interpretation, group_by=others, filters=replace(interpretation.filters, family=[family]))
+            one = replace(
+                interpretation, group_by=others, filters=replace(interpretation.filters, family=[family])
+            )
             result = await self.run("query_business", self.semantic_arguments(one))
             if result.error:
                 return self.failed(interpretation, result)
@@ -306,7 +362,9 @@ class _Turn:
         if result.error:
             return self.failed(interpretation, result)
         if interpretation.sort:
-            rows.sort(key=lambda r: r["values"].get(interpretation.sort) or 0, reverse=interpretation.descending)
+            rows.sort(
+                key=lambda r: r["values"].get(interpretation.sort) or 0, reverse=interpretation.descending
+            )
         data = {"rows": rows, "totals": result.data.get("totals", {}), "total_groups": len(rows)}
         flat = replace(interpretation, group_by=["family"])
         days = result.data.get("query", {}).get("dead_stock_days")
@@ -371,7 +429,13 @@ class _Turn:
         f = interpretation.filters
         names = [*f.product, *f.family, *f.brand]
         if not names:
-            return self.finish(interpretation, self.t("Which product? Name a model, a colorway or a style code.", "Welches Produkt? Nennen Sie ein Modell, eine Farbe oder eine Artikelnummer."))
+            return self.finish(
+                interpretation,
+                self.t(
+                    "Which product? Name a model, a colorway or a style code.",
+                    "Welches Produkt? Nennen Sie ein Modell, eine Farbe oder eine Artikelnummer.",
+                ),
+            )
         result = await self.run("product_lookup", {"query": " ".join(names)[:200], "limit": 5})
         return self.finish(interpretation, self.tool_text(result, self.writer.products))
 
@@ -379,13 +443,16 @@ class _Turn:
 
     async def pricing(self, interpretation: Interpretation) -> _Answer:
         f = interpretation.filters
-        product = (f.product or f.family or [None])[0]
-        if product is None:
+        named = [*f.product, *f.family]
+        if not named:
             return self.finish(
                 interpretation,
-                self.t("Which product? Name a model or a style code (SKU).", "Welches Produkt? Nennen Sie ein Modell oder eine Artikelnummer (SKU)."),
+                self.t(
+                    "Which product? Name a model or a style code (SKU).",
+                    "Welches Produkt? Nennen Sie ein Modell oder eine Artikelnummer (SKU).",
+                ),
             )
-        args: dict[str, Any] = {"product_query": product}
+        args: dict[str, Any] = {"product_query": named[0]}
         if f.size:
             args["size"] = f.size[0]
         if f.platform:
@@ -397,19 +464,25 @@ class _Turn:
         return self.finish(interpretation, self.tool_text(result, self.writer.price_recommendation))
 
     async def fee_estimate(self, interpretation: Interpretation) -> _Answer:
-        price = interpretation.fee_price or interpretation.filters.min_price or interpretation.filters.max_price
+        price = (
+            interpretation.fee_price or interpretation.filters.min_price or interpretation.filters.max_price
+        )
         if price is None:
             return self.finish(interpretation, self.t("At what sale price?", "Zu welchem Verkaufspreis?"))
         args: dict[str, Any] = {"sale_price": float(price)}
         if interpretation.filters.platform:
             args["platform"] = interpretation.filters.platform[0]
         result = await self.run("fee_estimate", args)
-        interpretation = replace(interpretation, filters=replace(interpretation.filters, min_price=None, max_price=None))
+        interpretation = replace(
+            interpretation, filters=replace(interpretation.filters, min_price=None, max_price=None)
+        )
         return self.finish(interpretation, self.tool_text(result, self.writer.fee_estimate))
 
     # --- teaching -----------------------------------------------------------------------------
 
-    async def teach(self, parser: Parser, term: str, meaning: str, *, question: str) -> tuple[_Answer, Interpretation]:
+    async def teach(
+        self, parser: Parser, term: str, meaning: str, *, question: str
+    ) -> tuple[_Answer, Interpretation]:
         problems = meaning_problems(parser, meaning, now=self.now)
         interpretation = Interpretation(action="teach", teach=(term, meaning))
         if problems:
@@ -421,34 +494,67 @@ class _Turn:
                 "Sagen Sie es mit Wörtern, die ich kenne, z. B. einer Kennzahl (Ladenhüter, Umsatz), einer Marke oder einem Modell.",
             )
             interpretation.unknown_terms = list(problems)
-            return _Answer(text, interpretation_payload(interpretation, text, now=self.now, dead_stock_days=None)), interpretation
+            return _Answer(
+                text, interpretation_payload(interpretation, text, now=self.now, dead_stock_days=None)
+            ), interpretation
         result = await self.run("remember", {"kind": term_kind(term), "value": meaning, "text": question})
         if result.error:
-            text = self.t(f"I couldn't save that word: {result.error}", f"Das Wort konnte ich nicht speichern: {result.error}")
+            text = self.t(
+                f"I couldn't save that word: {result.error}",
+                f"Das Wort konnte ich nicht speichern: {result.error}",
+            )
         else:
             text = self.t(
                 f"Got it: when you say “{term}”, I'll read it as {meaning}. You can remove it in the memory panel.",
                 f"Verstanden: wenn Sie „{term}“ sagen, lese ich das als {meaning}. Entfernen können Sie es im Gedächtnis-Bereich.",
             )
         line = self.t(f"Taught word: “{term}” = {meaning}", f"Gelerntes Wort: „{term}“ = {meaning}")
-        return _Answer(text, interpretation_payload(interpretation, line, now=self.now, dead_stock_days=None)), interpretation
+        return _Answer(
+            text, interpretation_payload(interpretation, line, now=self.now, dead_stock_days=None)
+        ), interpretation
 
     # --- when it cannot answer ------------------------------------------------------------------
 
     def not_understood(self, interpretation: Interpretation) -> _Answer:
         suggestions = self.suggestions_for(interpretation)
         text = self.writer.not_understood(interpretation, suggestions)
-        payload = interpretation_payload(interpretation, self.t("Not answered: ", "Nicht beantwortet: ") + ", ".join(
-            [*interpretation.unknown_terms, *(t for _, t in interpretation.no_record)]
-        ) if (interpretation.unknown_terms or interpretation.no_record) else self.t("Not understood", "Nicht verstanden"), now=self.now, dead_stock_days=None)
+        payload = interpretation_payload(
+            interpretation,
+            self.t("Not answered: ", "Nicht beantwortet: ")
+            + ", ".join([*interpretation.unknown_terms, *(t for _, t in interpretation.no_record)])
+            if (interpretation.unknown_terms or interpretation.no_record)
+            else self.t("Not understood", "Nicht verstanden"),
+            now=self.now,
+            dead_stock_days=None,
+        )
         return _Answer(text, payload, suggestions)
 
     def suggestions_for(self, interpretation: Interpretation) -> list[str]:
         """Questions built from what was understood (docs/domain.md honesty rules)."""
         out: list[str] = []
-        if interpretation.metrics and interpretation.action in ("aggregate", "list", "no_record", "unknown", "future"):
-            understood = replace(interpretation, action="aggregate" if interpretation.action != "list" else "list", unknown_terms=[], no_record=[], notes=[])
-            out.append(restate(understood, self.language, now=self.now, dead_stock_days=interpretation.dead_stock_days or 60) + "?")
+        if interpretation.metrics and interpretation.action in (
+            "aggregate",
+            "list",
+            "no_record",
+            "unknown",
+            "future",
+        ):
+            understood = replace(
+                interpretation,
+                action="aggregate" if interpretation.action != "list" else "list",
+                unknown_terms=[],
+                no_record=[],
+                notes=[],
+            )
+            out.append(
+                restate(
+                    understood,
+                    self.language,
+                    now=self.now,
+                    dead_stock_days=interpretation.dead_stock_days or 60,
+                )
+                + "?"
+            )
         for starter in self.starters():
             if len(out) >= 3:
                 break
