@@ -6,10 +6,11 @@ import { STRINGS } from "../src/i18n";
 
 // As the time_series tool returns it (domains/ai/tools/business.py: jsonable(SeriesPoint)).
 const SOURCES: Source[] = [
-  { tool: "kpis", arguments: {}, result: { revenue: 50914.75 } },
+  { tool: "kpis", arguments: {}, result: { revenue: 50914.75 }, facts_used: [] },
   {
     tool: "time_series",
     arguments: { period: "this_year", grain: "month" },
+    facts_used: [],
     result: {
       window: { label: "this year" },
       grain: "month",
