@@ -44,4 +44,14 @@ describe("SeriesChart", () => {
     expect(screen.getByText("Jan")).toBeTruthy();
     expect(screen.getByRole("img").getAttribute("aria-label")).toContain("Revenue by period");
   });
+
+  it("labels money in the configured currency, EUR when unknown", () => {
+    const series = seriesFromSources(SOURCES)!;
+    const usd = render(<SeriesChart points={series.points} grain="month" lang="en" t={STRINGS.en} currency="USD" />);
+    expect(usd.getByRole("img").getAttribute("aria-label")).toContain("$");
+    expect(usd.getByRole("img").getAttribute("aria-label")).not.toContain("€");
+    usd.unmount();
+    const unknown = render(<SeriesChart points={series.points} grain="month" lang="en" t={STRINGS.en} />);
+    expect(unknown.getByRole("img").getAttribute("aria-label")).toContain("€");
+  });
 });

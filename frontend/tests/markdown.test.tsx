@@ -45,4 +45,40 @@ describe("Markdown", () => {
     render(<Markdown text={"| a \\| b | c |\n| --- | --- |\n| 1 | 2 |"} />);
     expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["a | b", "c"]);
   });
+
+  it("renders links (opening in a new tab), code blocks and nested lists", () => {
+    const text = [
+      "See [the fee table](https://soleflip.example/fees) for details.",
+      "",
+      "```",
+      "price = cost * 1.2",
+      "```",
+      "",
+      "- Nike",
+      "  - Dunk Low: 12 pairs",
+      "  - Air Max 1: 3 pairs",
+      "- Jordan",
+    ].join("\n");
+    const { container } = render(<Markdown text={text} />);
+    const link = screen.getByRole("link", { name: "the fee table" });
+    expect(link.getAttribute("href")).toBe("https://soleflip.example/fees");
+    expect(link.getAttribute("target")).toBe("_blank");
+    expect(link.getAttribute("rel")).toContain("noopener");
+    expect(container.querySelector("pre code")?.textContent).toBe("price = cost * 1.2\n");
+    const nested = container.querySelectorAll("ul ul li");
+    expect(Array.from(nested).map((li) => li.textContent)).toEqual(["Dunk Low: 12 pairs", "Air Max 1: 3 pairs"]);
+  });
+
+  it("drops javascript: links", () => {
+    render(<Markdown text="[click me](javascript:alert(1))" />);
+    const link = screen.queryByRole("link");
+    expect(link?.getAttribute("href") ?? "").not.toContain("javascript");
+  });
+
+  it("puts each table in a scrollable, focusable region", () => {
+    render(<Markdown text={ANSWER} />);
+    const region = screen.getByRole("region", { name: "Table" });
+    expect(region.getAttribute("tabindex")).toBe("0");
+    expect(within(region).getByRole("table")).toBeTruthy();
+  });
 });

@@ -283,3 +283,41 @@ describe("the phone's header menu", () => {
     expect(window.localStorage.getItem("sf-menu")).toBeNull();
   });
 });
+
+describe("the chart's currency", () => {
+  const series = {
+    tool: "time_series",
+    arguments: { period: "this_year", grain: "month" },
+    result: {
+      grain: "month",
+      points: [
+        { period_start: "2026-01-01", revenue: 10860.98, profit: 2234.21, orders: 47 },
+        { period_start: "2026-02-01", revenue: 17355.95, profit: 2500.05, orders: 75 },
+      ],
+    },
+    facts_used: [],
+  };
+  const chartAnswer = () =>
+    streamResponse(sse([["final", { ...FINAL("Revenue by month:"), sources: [series] }]]));
+
+  it("follows the currency the server reports in /ai/health", async () => {
+    const { fetchImpl } = fakeServer({
+      "GET /ai/health": () => json({ status: "ok", provider: "builtin", model: "m", memory_backend: "sql", database: "sqlite", memori_enabled: false, currency: "USD" }),
+      "POST /ai/query/stream": chartAnswer,
+    });
+    render(<AIAssistant fetchImpl={fetchImpl} />);
+    await signIn();
+    const answer = await ask("Show revenue by month");
+    const label = within(answer).getByRole("img").getAttribute("aria-label") ?? "";
+    expect(label).toContain("$");
+    expect(label).not.toContain("€");
+  });
+
+  it("falls back to EUR when the server does not say", async () => {
+    const { fetchImpl } = fakeServer({ "POST /ai/query/stream": chartAnswer });
+    render(<AIAssistant fetchImpl={fetchImpl} />);
+    await signIn();
+    const answer = await ask("Show revenue by month");
+    expect(within(answer).getByRole("img").getAttribute("aria-label")).toContain("€");
+  });
+});
