@@ -7,6 +7,13 @@ import { useCallback, useLayoutEffect, useRef, type UIEvent } from "react";
 
 const GAP = 8;
 
+/** Jump without the container's smooth scrolling: an animation would read as the user scrolling away. */
+function jump(container: HTMLElement, top: number) {
+  container.style.scrollBehavior = "auto";
+  container.scrollTop = Math.max(0, top);
+  container.style.scrollBehavior = "";
+}
+
 function topWithin(container: HTMLElement, element: HTMLElement): number {
   return element.getBoundingClientRect().top - container.getBoundingClientRect().top + container.scrollTop;
 }
@@ -23,7 +30,7 @@ export function useAnswerScroll(changeKey: unknown, newestAnswerDone: string | n
     const newestQuestion = questions[questions.length - 1];
     const end = el.scrollHeight - el.clientHeight;
     const questionTop = newestQuestion ? topWithin(el, newestQuestion) - GAP : end;
-    el.scrollTop = Math.max(0, Math.min(end, questionTop));
+    jump(el, Math.min(end, questionTop));
   }, [changeKey]);
 
   useLayoutEffect(() => {
@@ -36,7 +43,7 @@ export function useAnswerScroll(changeKey: unknown, newestAnswerDone: string | n
     const top = topWithin(el, newest);
     const belowTheFold = top > el.scrollTop + el.clientHeight - 48;
     const aboveTheTop = top + newest.offsetHeight < el.scrollTop;
-    if (belowTheFold || aboveTheTop) el.scrollTop = Math.max(0, top - GAP);
+    if (belowTheFold || aboveTheTop) jump(el, top - GAP);
   }, [newestAnswerDone]);
 
   /** Follow again (after sending a question or opening a conversation). */

@@ -33,7 +33,9 @@ export function ScrollTable({ t, children }: { t: Strings; children: ReactNode }
       </div>
       {(hidden.left || hidden.right) && (
         <p className="sf-scroll-hint" data-testid="table-scroll-hint">
+          {hidden.left && "← "}
           {t.tableScrollHint}
+          {hidden.right && " →"}
         </p>
       )}
     </div>
