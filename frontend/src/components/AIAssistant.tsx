@@ -30,6 +30,9 @@ import { MessageView } from "./Message";
 import { Sidebar } from "./Sidebar";
 import { Welcome } from "./Welcome";
 
+/** The width below which the side panels cover the chat (styles.css, same breakpoint). */
+const NARROW = "(max-width: 820px)";
+
 export interface AIAssistantProps {
   /** Base URL of the SoleFlip API ("" = same origin). */
   apiBaseUrl?: string;
@@ -143,6 +146,12 @@ export function AIAssistant({
     setDraft("");
     await chat.ask(text, replaceFrom);
     requestAnimationFrame(() => composerRef.current?.focus());
+  }
+
+  /** An insight's follow-up question; on a phone the panel covers the chat, so it closes. */
+  function askFromPanel(question: string) {
+    if (window.matchMedia?.(NARROW).matches) setPanel(null);
+    void ask(question);
   }
 
   function newChat() {
@@ -285,7 +294,7 @@ export function AIAssistant({
           />
         )}
         {panel === "insights" && (
-          <InsightsPanel api={api} t={t} lang={lang} onClose={closePanel} onError={errorText} onAsk={(q) => void ask(q)} disabled={blocked} />
+          <InsightsPanel api={api} t={t} lang={lang} onClose={closePanel} onError={errorText} onAsk={askFromPanel} disabled={blocked} />
         )}
       </div>
     </div>

@@ -92,6 +92,14 @@ export const Header = forwardRef<HTMLButtonElement, HeaderProps>(function Header
   );
 });
 
+/** Arrow keys walk the menu items, wrapping around (the menu button pattern). */
+function moveFocus(root: HTMLElement | null, step: number) {
+  const items = Array.from(root?.querySelectorAll<HTMLElement>("[role=menuitem]") ?? []);
+  if (items.length === 0) return;
+  const at = items.indexOf(document.activeElement as HTMLElement);
+  items[(at + step + items.length) % items.length].focus();
+}
+
 /** The phone's "More" menu: the same actions as the desktop header, as a menu. */
 function HeaderMenu({ lang, t, switchable, onLanguage, panel, onTogglePanel, onSignOut }: HeaderProps) {
   const [open, setOpen] = useState(false);
@@ -119,10 +127,14 @@ function HeaderMenu({ lang, t, switchable, onLanguage, panel, onTogglePanel, onS
       className="sf-more sf-show-narrow"
       ref={rootRef}
       onKeyDown={(e) => {
-        if (e.key === "Escape" && open) {
+        if (!open) return;
+        if (e.key === "Escape") {
           e.stopPropagation();
           setOpen(false);
           toggleRef.current?.focus();
+        } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          e.preventDefault();
+          moveFocus(rootRef.current, e.key === "ArrowDown" ? 1 : -1);
         }
       }}
     >

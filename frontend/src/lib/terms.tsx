@@ -17,6 +17,7 @@ export function UnknownTerm({ word, title }: { word: string; title: string }) {
   return (
     <span className="sf-unknown" title={title} data-testid="unknown-term">
       {word}
+      <span className="sf-sr-only"> ({title})</span>
     </span>
   );
 }
