@@ -98,7 +98,7 @@ describe("how the assistant read the question", () => {
     const unknown = within(question).getByTestId("unknown-term");
     expect(unknown.getAttribute("title")).toBe("not understood");
     // Screen readers hear it too; the question itself is unchanged around the mark.
-    expect(unknown.textContent).toBe("Depop (not understood)");
+    expect(unknown.textContent).toBe("Depop");
     expect(question.textContent).toBe("How many Jordans did I sell on Depop (not understood) last month by size?");
   });
 
@@ -179,9 +179,9 @@ describe("questions not understood", () => {
     });
     render(<AIAssistant fetchImpl={fetchImpl} />);
     await signIn();
-    const panel = await openMemoryTab("Questions not understood");
+    const panel = await openMemoryTab("Not understood");
     const item = await within(panel).findByTestId("unanswered-question");
-    expect(within(item).getByTestId("unknown-term").textContent).toBe("Depop (not understood)");
+    expect(within(item).getByTestId("unknown-term").textContent).toBe("Depop");
     expect(item.textContent).toContain("partly understood");
     expect(calls.find((c) => c.url.startsWith("/ai/unanswered"))!.url).toBe("/ai/unanswered?limit=20&offset=0");
 
@@ -208,7 +208,7 @@ describe("insights", () => {
     expect(within(insight).getByText("4 pairs became dead stock this week")).toBeTruthy();
     expect(within(insight).getByText("They have been in inventory for more than 60 days.")).toBeTruthy();
     const figures = Array.from(insight.querySelectorAll(".sf-figures div")).map((d) => d.textContent);
-    expect(figures).toEqual(["units4", "value812"]);
+    expect(figures).toEqual(["units4", "value812.00"]);
     expect(within(panel).getByText("No digests yet.")).toBeTruthy();
 
     fireEvent.click(within(insight).getByRole("button"));
@@ -260,7 +260,7 @@ describe("a server without the new endpoints (404)", () => {
 
     const memory = await openMemoryTab("Words I taught");
     expect(await within(memory).findByText("Teaching words is not available on this server yet.")).toBeTruthy();
-    fireEvent.click(within(memory).getByRole("tab", { name: "Questions not understood" }));
+    fireEvent.click(within(memory).getByRole("tab", { name: "Not understood" }));
     expect(await within(memory).findByText("This server does not list the questions it did not understand yet.")).toBeTruthy();
     expect(screen.queryByLabelText("Password")).toBeNull(); // still signed in
   });

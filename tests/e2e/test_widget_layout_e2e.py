@@ -178,7 +178,7 @@ def test_markdown_answers_and_the_new_views_on_todays_server(
     memory.get_by_text(
         re.compile("Teaching words is not available|No words taught yet|means")
     ).first.wait_for()
-    memory.get_by_role("tab", name="Questions not understood").click()
+    memory.get_by_role("tab", name="Not understood").click()
     memory.get_by_text(
         re.compile("does not list the questions|Every question so far|understood")
     ).first.wait_for()

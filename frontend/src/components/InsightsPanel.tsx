@@ -13,11 +13,13 @@ import { PanelError, PanelHead } from "./PanelParts";
 
 const locale = (lang: Lang) => (lang === "de" ? "de-DE" : "en-GB");
 
+/** A key figure: numbers in the user's locale; money strings ("812.00") keep their decimals. */
 function figureValue(value: string | number | null, lang: Lang): string {
   if (value === null || value === undefined) return "–";
-  const n = typeof value === "number" ? value : Number(value);
-  if (typeof value === "string" && (value.trim() === "" || Number.isNaN(n))) return value;
-  return n.toLocaleString(locale(lang), { maximumFractionDigits: 2 });
+  const text = String(value).trim();
+  if (!/^-?\d+(\.\d+)?$/.test(text)) return text;
+  const decimals = typeof value === "string" ? (text.split(".")[1]?.length ?? 0) : Math.min(2, (text.split(".")[1]?.length ?? 0));
+  return Number(text).toLocaleString(locale(lang), { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
 function InsightCard({ insight, lang, t, disabled, onAsk }: { insight: Insight; lang: Lang; t: Strings; disabled: boolean; onAsk: (q: string) => void }) {

@@ -30,12 +30,15 @@ export function Unanswered({
   if (page.unavailable) return <p className="sf-empty">{t.unansweredUnavailable}</p>;
   const items = page.data?.items;
   return (
-    <div className="sf-unanswered">
+    <section className="sf-unanswered" aria-labelledby="sf-unanswered-title">
+      <h3 id="sf-unanswered-title" className="sf-side-title sf-pad">
+        {t.unansweredTitle}
+      </h3>
       <PanelError error={page.error} t={t} onRetry={() => void page.reload()} />
       {!page.data && !page.error && <p className="sf-muted sf-pad" role="status">{t.loading}</p>}
       {items?.length === 0 && <p className="sf-empty">{t.unansweredEmpty}</p>}
       {items && items.length > 0 && (
-        <ul className="sf-facts" aria-label={t.memoryTabUnanswered}>
+        <ul className="sf-facts" aria-label={t.unansweredTitle}>
           {items.map((q) => (
             <li key={q.id} className="sf-fact sf-unanswered-item" data-testid="unanswered-question">
               <p className="sf-fact-text">
@@ -63,6 +66,6 @@ export function Unanswered({
           {t.moreQuestions}
         </button>
       )}
-    </div>
+    </section>
   );
 }

@@ -37,7 +37,10 @@ export function Vocabulary({
 
   if (words.unavailable) return <p className="sf-empty">{t.wordsUnavailable}</p>;
   return (
-    <div className="sf-vocabulary">
+    <section className="sf-vocabulary" aria-labelledby="sf-words-title">
+      <h3 id="sf-words-title" className="sf-side-title sf-pad">
+        {t.memoryTabWords}
+      </h3>
       <PanelError error={words.error} t={t} onRetry={() => void words.reload()} />
       {!words.data && !words.error && <p className="sf-muted sf-pad" role="status">{t.loading}</p>}
       {words.data?.length === 0 && <p className="sf-empty">{t.wordsEmpty}</p>}
@@ -54,7 +57,7 @@ export function Vocabulary({
         </ul>
       )}
       <TeachForm api={api} t={t} onError={onError} prefill={prefill} onTaught={(w) => words.setData((items) => [w, ...(items ?? [])])} />
-    </div>
+    </section>
   );
 }
 

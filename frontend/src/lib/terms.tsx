@@ -15,9 +15,11 @@ export function markTerms(text: string, terms: string[] | undefined, mark: (hit:
 /** The wavy-underlined word with a "not understood" tooltip. */
 export function UnknownTerm({ word, title }: { word: string; title: string }) {
   return (
-    <span className="sf-unknown" title={title} data-testid="unknown-term">
-      {word}
+    <>
+      <span className="sf-unknown" title={title} data-testid="unknown-term">
+        {word}
+      </span>
       <span className="sf-sr-only"> ({title})</span>
-    </span>
+    </>
   );
 }
