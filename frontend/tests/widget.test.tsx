@@ -326,3 +326,47 @@ describe("the chart's currency", () => {
     expect(within(answer).getByRole("img").getAttribute("aria-label")).toContain("€");
   });
 });
+
+describe("stopping an answer", () => {
+  /** A stream that sends `text` and then waits until the request is aborted, as fetch does. */
+  function hangingStream(text: string, signal: AbortSignal | undefined): Response {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(text));
+        signal?.addEventListener("abort", () => controller.error(new DOMException("aborted", "AbortError")));
+      },
+    });
+    return new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } });
+  }
+
+  async function stopAfter(events: Array<[string, unknown]>) {
+    const server = fakeServer();
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) =>
+      String(input).endsWith("/ai/query/stream")
+        ? hangingStream(sse(events), init?.signal ?? undefined)
+        : server.fetchImpl(input, init)) as typeof fetch;
+    render(<AIAssistant fetchImpl={fetchImpl} />);
+    await signIn();
+    fireEvent.change(composer(), { target: { value: "How many pairs?" } });
+    fireEvent.keyDown(composer(), { key: "Enter" });
+    fireEvent.click(await screen.findByRole("button", { name: "Stop" }));
+    await screen.findByRole("button", { name: "Send" });
+  }
+
+  it("keeps the text that had arrived as a finished answer", async () => {
+    await stopAfter([
+      ["start", { conversation_id: "conv-1", provider: "builtin", model: "m" }],
+      ["delta", { text: "You have **645 pairs**" }],
+    ]);
+    const answer = screen.getByTestId("assistant-message");
+    expect(answer.dataset.state).toBe("done");
+    expect(within(answer).getByText("645 pairs")).toBeTruthy();
+    expect(within(answer).queryByRole("status")).toBeNull(); // no "Thinking…" left behind
+  });
+
+  it("drops an answer that had nothing in it yet", async () => {
+    await stopAfter([["start", { conversation_id: "conv-1", provider: "builtin", model: "m" }]]);
+    expect(screen.queryByTestId("assistant-message")).toBeNull();
+    expect(screen.getByTestId("user-message").textContent).toBe("How many pairs?");
+  });
+});

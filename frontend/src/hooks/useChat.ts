@@ -138,7 +138,15 @@ export function useChat({ api, canAsk, online, errorText, onAnswered, onFactsSav
       });
       onAnswered();
     } catch (error) {
-      if (error instanceof DOMException && error.name === "AbortError") return;
+      if (error instanceof DOMException && error.name === "AbortError") {
+        // Stopped: keep what had arrived as the answer; an answer with nothing in it goes.
+        setMessages((list) =>
+          list
+            .filter((m) => m.id !== answer.id || m.content)
+            .map((m) => (m.id === answer.id ? { ...m, state: "done", activeTool: null } : m)),
+        );
+        return;
+      }
       patch(answer.id, {
         state: "error",
         error: error instanceof ApiError ? error : new ApiError("server", String(error)),
