@@ -67,7 +67,7 @@ export function AIAssistant({
   fetchImpl,
 }: AIAssistantProps) {
   const session = useSession({ tokenProp, storageKey, onTokenChange });
-  const { token, tokenRef } = session;
+  const { token, tokenRef, setToken } = session;
   const { lang, t, switchLanguage, switchable } = useLanguage(language, storageKey);
   const api = useMemo(
     () => new ApiClient({ baseUrl: apiBaseUrl, getToken: () => tokenRef.current, fetchImpl }),
@@ -84,9 +84,10 @@ export function AIAssistant({
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const memoryButtonRef = useRef<HTMLButtonElement>(null);
+  // Clears the chat on sign-out or expiry. A ref because expiry is noticed by errorText, which
+  // the chat hooks need before they exist; it is set once they do (below).
   const resetRef = useRef<() => void>(() => undefined);
 
-  const { setToken } = session;
   const expireSession = useCallback(() => {
     resetRef.current();
     setLoginNotice(STRINGS[lang].sessionExpired);
