@@ -6,10 +6,11 @@ import { STRINGS } from "../src/i18n";
 
 // As the time_series tool returns it (domains/ai/tools/business.py: jsonable(SeriesPoint)).
 const SOURCES: Source[] = [
-  { tool: "kpis", arguments: {}, result: { revenue: 50914.75 } },
+  { tool: "kpis", arguments: {}, result: { revenue: 50914.75 }, facts_used: [] },
   {
     tool: "time_series",
     arguments: { period: "this_year", grain: "month" },
+    facts_used: [],
     result: {
       window: { label: "this year" },
       grain: "month",
@@ -42,5 +43,15 @@ describe("SeriesChart", () => {
     expect(container.querySelector("path.sf-line")?.getAttribute("d")).toMatch(/^M[\d.]+,[\d.]+ L/);
     expect(screen.getByText("Jan")).toBeTruthy();
     expect(screen.getByRole("img").getAttribute("aria-label")).toContain("Revenue by period");
+  });
+
+  it("labels money in the configured currency, EUR when unknown", () => {
+    const series = seriesFromSources(SOURCES)!;
+    const usd = render(<SeriesChart points={series.points} grain="month" lang="en" t={STRINGS.en} currency="USD" />);
+    expect(usd.getByRole("img").getAttribute("aria-label")).toContain("$");
+    expect(usd.getByRole("img").getAttribute("aria-label")).not.toContain("€");
+    usd.unmount();
+    const unknown = render(<SeriesChart points={series.points} grain="month" lang="en" t={STRINGS.en} />);
+    expect(unknown.getByRole("img").getAttribute("aria-label")).toContain("€");
   });
 });

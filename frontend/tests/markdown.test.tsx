@@ -1,6 +1,6 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { Markdown, parseBlocks, splitRow } from "../src/lib/markdown";
+import { Markdown } from "../src/lib/markdown";
 
 const ANSWER = `You have **645 pairs** in inventory, worth **€81,854.93** at cost.
 
@@ -37,11 +37,48 @@ describe("Markdown", () => {
   });
 
   it("keeps a table that is still streaming in (no body rows yet)", () => {
-    const blocks = parseBlocks("| Month | Revenue |\n| --- | --- |");
-    expect(blocks).toEqual([{ type: "table", header: ["Month", "Revenue"], align: [null, null], rows: [] }]);
+    render(<Markdown text={"| Month | Revenue |\n| --- | --- |"} />);
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Month", "Revenue"]);
   });
 
-  it("splits rows with escaped pipes", () => {
-    expect(splitRow("| a \\| b | c |")).toEqual(["a | b", "c"]);
+  it("keeps escaped pipes inside a cell", () => {
+    render(<Markdown text={"| a \\| b | c |\n| --- | --- |\n| 1 | 2 |"} />);
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["a | b", "c"]);
+  });
+
+  it("renders links (opening in a new tab), code blocks and nested lists", () => {
+    const text = [
+      "See [the fee table](https://soleflip.example/fees) for details.",
+      "",
+      "```",
+      "price = cost * 1.2",
+      "```",
+      "",
+      "- Nike",
+      "  - Dunk Low: 12 pairs",
+      "  - Air Max 1: 3 pairs",
+      "- Jordan",
+    ].join("\n");
+    const { container } = render(<Markdown text={text} />);
+    const link = screen.getByRole("link", { name: "the fee table" });
+    expect(link.getAttribute("href")).toBe("https://soleflip.example/fees");
+    expect(link.getAttribute("target")).toBe("_blank");
+    expect(link.getAttribute("rel")).toContain("noopener");
+    expect(container.querySelector("pre code")?.textContent).toBe("price = cost * 1.2\n");
+    const nested = container.querySelectorAll("ul ul li");
+    expect(Array.from(nested).map((li) => li.textContent)).toEqual(["Dunk Low: 12 pairs", "Air Max 1: 3 pairs"]);
+  });
+
+  it("drops javascript: links", () => {
+    render(<Markdown text="[click me](javascript:alert(1))" />);
+    const link = screen.queryByRole("link");
+    expect(link?.getAttribute("href") ?? "").not.toContain("javascript");
+  });
+
+  it("puts each table in a scrollable, focusable region", () => {
+    render(<Markdown text={ANSWER} />);
+    const region = screen.getByRole("region", { name: "Table" });
+    expect(region.getAttribute("tabindex")).toBe("0");
+    expect(within(region).getByRole("table")).toBeTruthy();
   });
 });

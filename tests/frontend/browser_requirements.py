@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,21 @@ def need_chromium() -> str:
     if not Path(CHROMIUM).is_file() or not os.access(CHROMIUM, os.X_OK):
         missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     return CHROMIUM
+
+
+def frontend_bin(name: str) -> str:
+    """A tool from frontend/node_modules/.bin (vitest, tsc, openapi-typescript); runs `npm ci` first
+    when the packages are missing."""
+    _node, npm = need_node()
+    binary = FRONTEND / "node_modules" / ".bin" / name
+    if not binary.exists():
+        install = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=FRONTEND,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if install.returncode != 0:
+            missing(f"`npm ci` failed in frontend/: {install.stderr[-2000:]}")
+    return str(binary)

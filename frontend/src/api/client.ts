@@ -1,7 +1,9 @@
 import { SSEParser } from "./sse";
+import type { Digest, DigestSummary, InsightsResponse, UnansweredQuestion, VocabularyItem } from "./pending";
 import type {
   ConversationDetail,
   ConversationSummary,
+  HealthResponse,
   MemoryFact,
   MemoryStatus,
   Page,
@@ -16,6 +18,7 @@ export type ApiErrorKind =
   | "offline" // the browser has no network
   | "unreachable" // the server did not answer
   | "validation" // 422
+  | "not_found" // 404 (also: an endpoint this server does not have yet)
   | "unavailable" // 503 (assistant disabled, database down)
   | "server" // any other 4xx/5xx
   | "stream"; // an `error` event inside a stream
@@ -59,6 +62,7 @@ function kindFor(status: number): ApiErrorKind {
   if (status === 401) return "unauthorized";
   if (status === 429) return "rate_limited";
   if (status === 422) return "validation";
+  if (status === 404) return "not_found";
   if (status === 503) return "unavailable";
   return "server";
 }
@@ -163,6 +167,44 @@ export class ApiClient {
       body: JSON.stringify({ confirm: true }),
       headers: { "Content-Type": "application/json" },
     });
+  }
+
+  /** GET /ai/health (no auth): provider, model and, once the server says so, its currency. */
+  health(): Promise<HealthResponse & { currency?: string | null }> {
+    return this.request("/ai/health");
+  }
+
+  vocabulary(): Promise<Page<VocabularyItem>> {
+    return this.request("/ai/vocabulary?limit=200");
+  }
+
+  /** POST /ai/vocabulary: "when I say `term` I mean `means`"; 422 when the meaning is not understood. */
+  teachWord(term: string, means: string): Promise<VocabularyItem> {
+    return this.request("/ai/vocabulary", {
+      method: "POST",
+      body: JSON.stringify({ term, means }),
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+
+  forgetWord(id: number): Promise<void> {
+    return this.request(`/ai/vocabulary/${id}`, { method: "DELETE" });
+  }
+
+  unanswered(limit = 50, offset = 0): Promise<Page<UnansweredQuestion>> {
+    return this.request(`/ai/unanswered?limit=${limit}&offset=${offset}`);
+  }
+
+  insights(): Promise<InsightsResponse> {
+    return this.request("/ai/insights");
+  }
+
+  digests(limit = 30): Promise<Page<DigestSummary>> {
+    return this.request(`/ai/digests?limit=${limit}`);
+  }
+
+  digest(id: number): Promise<Digest> {
+    return this.request(`/ai/digests/${id}`);
   }
 
   /**

@@ -1,28 +1,36 @@
-/** Shapes of the SoleFlip API the assistant uses (see domains/ai/schemas.py). */
+/**
+ * Shapes of the SoleFlip API the assistant uses. The REST shapes come from the generated
+ * OpenAPI types (schema.d.ts, `npm run gen:api`); only the stream events, which OpenAPI cannot
+ * describe, are written here. Shapes the backend is still adding live in pending.ts.
+ */
+import type { Interpretation } from "./pending";
+import type { components } from "./schema";
 
-export interface Source {
-  tool: string;
-  arguments: Record<string, unknown>;
-  result: Record<string, unknown>;
-  facts_used?: Array<Record<string, unknown>>;
-  error?: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface FinalResponse {
-  response: string;
-  intent: string;
-  tokens_used: number;
-  model: string | null;
-  conversation_id: string;
-  provider: string;
-  fallback: boolean;
-  fallback_reason?: string | null;
-  language: string;
-  sources: Source[];
-  memory_used: Array<Record<string, unknown>>;
-  facts_saved?: Array<Record<string, unknown>>;
-  suggestions: string[];
-  latency_ms: number;
+export type Source = Schemas["Source"];
+export type ConversationSummary = Schemas["ConversationSummary"];
+export type ConversationDetail = Schemas["ConversationDetail"];
+export type MemoryStatus = Schemas["MemoryStatus"];
+export type MemoryFact = Schemas["FactOut"];
+export type SuggestionResponse = Schemas["SuggestionResponse"];
+export type HealthResponse = Schemas["HealthResponse"];
+export type SuggestionCategory = SuggestionResponse["category"];
+
+/** A stored message; `interpretation` is on assistant turns once the backend stores it. */
+export type StoredMessage = Schemas["StoredMessage"] & { interpretation?: Interpretation | null };
+
+/** The `final` stream event: the same body as POST /ai/query or /ai/conversation. */
+export type FinalResponse = (Schemas["AIQueryResponse"] | Schemas["ConversationResponse"]) & {
+  interpretation?: Interpretation | null;
+};
+
+/** Every list endpoint answers a page of this shape (shared/api/schemas.py Page[T]). */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
 }
 
 export type StreamEvent =
@@ -43,62 +51,4 @@ export type StreamEvent =
   | { event: "final"; data: FinalResponse }
   | { event: "error"; data: { error: { code: string; message: string } } };
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface ConversationSummary {
-  id: string;
-  title: string;
-  created_at: string;
-  updated_at: string;
-  message_count: number;
-}
-
-export interface StoredMessage {
-  id: number;
-  role: "user" | "assistant" | "system" | string;
-  content: string;
-  intent: string | null;
-  language: string | null;
-  provider: string | null;
-  model: string | null;
-  sources: Source[] | null;
-  created_at: string;
-}
-
-export interface ConversationDetail extends ConversationSummary {
-  messages: StoredMessage[];
-}
-
-export interface MemoryStatus {
-  memory_enabled: boolean;
-  backend: string;
-  conversation_count: number;
-  message_count: number;
-  fact_count: number;
-  superseded_fact_count?: number;
-}
-
-export interface MemoryFact {
-  id: number;
-  kind: string;
-  value: unknown;
-  text: string;
-  valid_from: string;
-  valid_to?: string | null;
-  current?: boolean;
-  created_at?: string;
-}
-
-export interface SuggestionResponse {
-  category: string;
-  suggestions: string[];
-  from_data?: boolean;
-}
-
-export type SuggestionCategory = "inventory" | "pricing" | "analytics";
 export const SUGGESTION_CATEGORIES: SuggestionCategory[] = ["inventory", "pricing", "analytics"];

@@ -1,18 +1,19 @@
-/** What the assistant remembers: status counts, the facts, forget one, clear all (confirmed). */
+/**
+ * What the assistant remembers, in three tabs: the facts (counts, forget one, clear all behind a
+ * confirmation), the words the user taught it, and the questions it did not understand.
+ */
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApiClient } from "../api/client";
 import type { MemoryFact, MemoryStatus } from "../api/types";
 import type { Lang, Strings } from "../i18n";
+import { PanelError, PanelHead } from "./PanelParts";
+import { Tabs } from "./Tabs";
+import { Unanswered } from "./Unanswered";
+import { Vocabulary } from "./Vocabulary";
 
-export function MemoryPanel({
-  api,
-  t,
-  lang,
-  onClose,
-  onError,
-  onCleared,
-  refreshKey,
-}: {
+type Tab = "facts" | "words" | "unanswered";
+
+interface MemoryPanelProps {
   api: ApiClient;
   t: Strings;
   lang: Lang;
@@ -20,13 +21,71 @@ export function MemoryPanel({
   onError: (error: unknown) => string;
   onCleared: () => void;
   refreshKey: number;
-}) {
+}
+
+export function MemoryPanel(props: MemoryPanelProps) {
+  const { api, t, lang, onClose, onError } = props;
+  const [tab, setTab] = useState<Tab>("facts");
+  const [prefill, setPrefill] = useState<{ term: string } | null>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const [confirming, setConfirming] = useState(false);
+
+  useEffect(() => {
+    closeRef.current?.focus();
+  }, []);
+
+  const tabs: Array<[Tab, string]> = [
+    ["facts", t.memoryTabFacts],
+    ["words", t.memoryTabWords],
+    ["unanswered", t.memoryTabUnanswered],
+  ];
+  return (
+    <aside
+      className="sf-memory"
+      aria-labelledby="sf-memory-title"
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && !confirming) {
+          e.stopPropagation();
+          onClose();
+        }
+      }}
+    >
+      <PanelHead ref={closeRef} id="sf-memory-title" title={t.memoryTitle} t={t} onClose={onClose} />
+      <Tabs tabs={tabs} current={tab} onChoose={setTab} label={t.memoryTitle} className="sf-panel-tabs" />
+      <div role="tabpanel" className="sf-panel-body">
+        {tab === "facts" && <Facts {...props} onConfirming={setConfirming} />}
+        {tab === "words" && <Vocabulary api={api} t={t} onError={onError} prefill={prefill} />}
+        {tab === "unanswered" && (
+          <Unanswered
+            api={api}
+            t={t}
+            lang={lang}
+            onError={onError}
+            onTeach={(term) => {
+              setPrefill({ term });
+              setTab("words");
+            }}
+          />
+        )}
+      </div>
+    </aside>
+  );
+}
+
+function Facts({
+  api,
+  t,
+  lang,
+  onError,
+  onCleared,
+  refreshKey,
+  onConfirming,
+}: MemoryPanelProps & { onConfirming: (confirming: boolean) => void }) {
   const [status, setStatus] = useState<MemoryStatus | null>(null);
   const [facts, setFacts] = useState<MemoryFact[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const closeRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const clearRef = useRef<HTMLButtonElement>(null);
 
@@ -46,12 +105,9 @@ export function MemoryPanel({
   }, [load, refreshKey]);
 
   useEffect(() => {
-    closeRef.current?.focus();
-  }, []);
-
-  useEffect(() => {
+    onConfirming(confirming);
     if (confirming) cancelRef.current?.focus();
-  }, [confirming]);
+  }, [confirming, onConfirming]);
 
   async function forget(fact: MemoryFact) {
     setBusy(true);
@@ -82,33 +138,16 @@ export function MemoryPanel({
   }
 
   return (
-    <aside
-      className="sf-memory"
-      aria-labelledby="sf-memory-title"
+    <div
+      className="sf-facts-tab"
       onKeyDown={(e) => {
-        if (e.key === "Escape") {
+        if (e.key === "Escape" && confirming) {
           e.stopPropagation();
-          if (confirming) setConfirming(false);
-          else onClose();
+          setConfirming(false);
         }
       }}
     >
-      <div className="sf-panel-head">
-        <h2 id="sf-memory-title">{t.memoryTitle}</h2>
-        <button ref={closeRef} type="button" className="sf-icon-button" onClick={onClose} aria-label={t.close}>
-          <svg viewBox="0 0 16 16" aria-hidden="true" className="sf-icon">
-            <path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
-          </svg>
-        </button>
-      </div>
-      {error && (
-        <div className="sf-error" role="alert">
-          {error}{" "}
-          <button type="button" className="sf-link" onClick={() => void load()}>
-            {t.retry}
-          </button>
-        </div>
-      )}
+      <PanelError error={error} t={t} onRetry={() => void load()} />
       {!status && !error && <p className="sf-muted sf-pad" role="status">{t.loading}</p>}
       {status && (
         <div className="sf-memory-status" data-testid="memory-status">
@@ -181,6 +220,6 @@ export function MemoryPanel({
           </div>
         )}
       </div>
-    </aside>
+    </div>
   );
 }

@@ -1,52 +1,73 @@
-import type { ApiError } from "../api/client";
-import type { Source } from "../api/types";
+/** One chat bubble: the user's question (unknown words marked) or an answer with its extras. */
 import { toolLabel, type Lang, type Strings } from "../i18n";
+import type { ChatMessage } from "../lib/chatMessage";
 import { Markdown } from "../lib/markdown";
+import { markTerms, UnknownTerm } from "../lib/terms";
 import { SeriesChart, seriesFromSources } from "./SeriesChart";
 import { Sources } from "./Sources";
 
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  sources: Source[];
-  suggestions: string[];
-  /** streaming: tools being called / text arriving; done; failed */
-  state: "pending" | "streaming" | "done" | "error";
-  activeTool: string | null;
-  error: ApiError | null;
-  errorText: string | null;
-  fallback: boolean;
-  /** The question this answer belongs to (for "Try again"). */
-  question?: string;
-}
+export type { ChatMessage } from "../lib/chatMessage";
 
-export function MessageView({
-  message,
-  lang,
-  t,
-  isLast,
-  onSuggestion,
-  onRetry,
-  busy,
-}: {
+interface MessageProps {
   message: ChatMessage;
   lang: Lang;
   t: Strings;
+  currency: string;
   isLast: boolean;
   onSuggestion: (text: string) => void;
   onRetry: (message: ChatMessage) => void;
   busy: boolean;
-}) {
-  if (message.role === "user") {
-    return (
-      <li className="sf-msg sf-msg-user" data-testid="user-message">
-        <div className="sf-bubble">{message.content}</div>
-      </li>
-    );
-  }
-  const series = message.state === "done" ? seriesFromSources(message.sources) : null;
+}
+
+export function MessageView(props: MessageProps) {
+  return props.message.role === "user" ? <Question message={props.message} t={props.t} /> : <Answer {...props} />;
+}
+
+function Question({ message, t }: { message: ChatMessage; t: Strings }) {
+  return (
+    <li className="sf-msg sf-msg-user" data-testid="user-message">
+      <div className="sf-bubble">
+        {markTerms(message.content, message.unknownTerms, (word, key) => (
+          <UnknownTerm key={key} word={word} title={t.notUnderstood} />
+        ))}
+      </div>
+    </li>
+  );
+}
+
+function Thinking({ message, lang, t }: { message: ChatMessage; lang: Lang; t: Strings }) {
+  return (
+    <p className="sf-thinking" role="status">
+      <span className="sf-dots" aria-hidden="true">
+        <i />
+        <i />
+        <i />
+      </span>
+      {message.activeTool ? t.usingTool(toolLabel(lang, message.activeTool)) : t.thinking}
+    </p>
+  );
+}
+
+function FollowUps({ suggestions, t, busy, onSuggestion }: { suggestions: string[]; t: Strings; busy: boolean; onSuggestion: (s: string) => void }) {
+  return (
+    <div className="sf-followups">
+      <span className="sf-mini-title">{t.followUps}</span>
+      <div className="sf-chip-row">
+        {suggestions.map((s) => (
+          <button key={s} type="button" className="sf-chip" disabled={busy} onClick={() => onSuggestion(s)}>
+            {s}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Answer({ message, lang, t, currency, isLast, onSuggestion, onRetry, busy }: MessageProps) {
+  const done = message.state === "done";
+  const series = done ? seriesFromSources(message.sources) : null;
   const waiting = message.state === "pending" || (message.state === "streaming" && !message.content);
+  const reading = message.interpretation?.text;
   return (
     <li
       className={`sf-msg sf-msg-assistant${message.state === "error" ? " sf-msg-error" : ""}`}
@@ -58,17 +79,13 @@ export function MessageView({
         SF
       </div>
       <div className="sf-answer">
-        {waiting && (
-          <p className="sf-thinking" role="status">
-            <span className="sf-dots" aria-hidden="true">
-              <i />
-              <i />
-              <i />
-            </span>
-            {message.activeTool ? t.usingTool(toolLabel(lang, message.activeTool)) : t.thinking}
+        {reading && (
+          <p className="sf-interpretation" data-testid="interpretation" title={reading}>
+            {t.answered(reading)}
           </p>
         )}
-        {message.content && <Markdown text={message.content} />}
+        {waiting && <Thinking message={message} lang={lang} t={t} />}
+        {message.content && <Markdown text={message.content} t={t} />}
         {message.state === "streaming" && message.content && <span className="sf-caret" aria-hidden="true" />}
         {message.state === "error" && (
           <div className="sf-error" role="alert" data-kind={message.error?.kind}>
@@ -80,20 +97,11 @@ export function MessageView({
             )}
           </div>
         )}
-        {series && <SeriesChart points={series.points} grain={series.grain} lang={lang} t={t} />}
-        {message.fallback && message.state === "done" && <p className="sf-muted sf-small">{t.fallbackNote}</p>}
-        {message.state === "done" && <Sources sources={message.sources} lang={lang} t={t} />}
-        {isLast && message.state === "done" && message.suggestions.length > 0 && (
-          <div className="sf-followups">
-            <span className="sf-mini-title">{t.followUps}</span>
-            <div className="sf-chip-row">
-              {message.suggestions.map((s) => (
-                <button key={s} type="button" className="sf-chip" disabled={busy} onClick={() => onSuggestion(s)}>
-                  {s}
-                </button>
-              ))}
-            </div>
-          </div>
+        {series && <SeriesChart points={series.points} grain={series.grain} lang={lang} t={t} currency={currency} />}
+        {message.fallback && done && <p className="sf-muted sf-small">{t.fallbackNote}</p>}
+        {done && <Sources sources={message.sources} lang={lang} t={t} />}
+        {isLast && done && message.suggestions.length > 0 && (
+          <FollowUps suggestions={message.suggestions} t={t} busy={busy} onSuggestion={onSuggestion} />
         )}
       </div>
     </li>

@@ -36,13 +36,22 @@ function periodLabel(iso: string, grain: string, lang: Lang): string {
   return date.toLocaleDateString(locale, { day: "numeric", month: "short", timeZone: "UTC" });
 }
 
-function compactMoney(value: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-IE", {
-    style: "currency",
-    currency: "EUR",
-    notation: "compact",
-    maximumFractionDigits: 1,
-  }).format(value);
+/** The business currency when the server does not say (settings.CURRENCY defaults to EUR). */
+export const DEFAULT_CURRENCY = "EUR";
+
+function compactMoney(value: number, lang: Lang, currency: string): string {
+  const format = (code: string) =>
+    new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-IE", {
+      style: "currency",
+      currency: code,
+      notation: "compact",
+      maximumFractionDigits: 1,
+    }).format(value);
+  try {
+    return format(currency);
+  } catch {
+    return format(DEFAULT_CURRENCY); // not an ISO 4217 code
+  }
 }
 
 export function SeriesChart({
@@ -50,12 +59,16 @@ export function SeriesChart({
   grain,
   lang,
   t,
+  currency = DEFAULT_CURRENCY,
 }: {
   points: SeriesPoint[];
   grain: string;
   lang: Lang;
   t: Strings;
+  /** ISO 4217 code of the business currency. */
+  currency?: string;
 }) {
+  const money = (value: number) => compactMoney(value, lang, currency);
   const width = 560;
   const height = 180;
   const pad = { top: 12, right: 8, bottom: 28, left: 64 };
@@ -73,11 +86,11 @@ export function SeriesChart({
   const profitPath = points.map((p, i) => `${i === 0 ? "M" : "L"}${cx(i).toFixed(1)},${y(p.profit).toFixed(1)}`).join(" ");
   const first = points[0];
   const last = points[points.length - 1];
-  const summary = `${t.chartTitle}: ${periodLabel(first.period_start, grain, lang)} ${compactMoney(first.revenue, lang)} – ${periodLabel(
+  const summary = `${t.chartTitle}: ${periodLabel(first.period_start, grain, lang)} ${money(first.revenue)} – ${periodLabel(
     last.period_start,
     grain,
     lang,
-  )} ${compactMoney(last.revenue, lang)}`;
+  )} ${money(last.revenue)}`;
 
   return (
     <figure className="sf-chart" data-testid="series-chart">
@@ -93,7 +106,7 @@ export function SeriesChart({
           <g key={i}>
             <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} className="sf-grid" />
             <text x={pad.left - 6} y={y(v) + 4} textAnchor="end" className="sf-axis">
-              {compactMoney(v, lang)}
+              {money(v)}
             </text>
           </g>
         ))}
@@ -107,10 +120,7 @@ export function SeriesChart({
               height={Math.max(0, y(0) - y(Math.max(0, p.revenue)))}
               rx={3}
             >
-              <title>{`${periodLabel(p.period_start, grain, lang)}: ${t.revenue} ${compactMoney(p.revenue, lang)}, ${t.profit} ${compactMoney(
-                p.profit,
-                lang,
-              )}, ${p.orders} ${t.orders}`}</title>
+              <title>{`${periodLabel(p.period_start, grain, lang)}: ${t.revenue} ${money(p.revenue)}, ${t.profit} ${money(p.profit)}, ${p.orders} ${t.orders}`}</title>
             </rect>
             {i % labelEvery === 0 && (
               <text x={cx(i)} y={height - 6} textAnchor="middle" className="sf-axis">

@@ -1,6 +1,7 @@
 /** The expandable "sources" view under an answer: tools called, their arguments and figures. */
 import type { Source } from "../api/types";
 import { toolLabel, type Lang, type Strings } from "../i18n";
+import { ScrollTable } from "../lib/ScrollTable";
 
 const MAX_ROWS = 8;
 
@@ -28,8 +29,8 @@ function RowTable({ rows, lang, t }: { rows: Array<Record<string, unknown>>; lan
   const shown = rows.slice(0, MAX_ROWS);
   const numeric = (c: string) => rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number");
   return (
-    <div className="sf-table-wrap sf-source-table">
-      <table>
+    <div className="sf-source-table">
+      <ScrollTable t={t}>
         <thead>
           <tr>
             {columns.map((c) => (
@@ -50,7 +51,7 @@ function RowTable({ rows, lang, t }: { rows: Array<Record<string, unknown>>; lan
             </tr>
           ))}
         </tbody>
-      </table>
+      </ScrollTable>
       {rows.length > MAX_ROWS && <p className="sf-more">{t.moreRows(rows.length - MAX_ROWS)}</p>}
     </div>
   );

@@ -1,186 +1,84 @@
 /**
- * A deliberately small Markdown renderer for assistant answers: paragraphs, headings,
- * bullet and numbered lists, pipe tables, **bold**, *italic* and `code`. It builds React
- * elements (never HTML strings), so nothing in an answer can inject markup.
+ * Assistant answers as Markdown, rendered by react-markdown with GitHub-flavoured tables, lists,
+ * links and code (remark-gfm). Raw HTML in an answer is shown as text, never as markup (no
+ * rehype-raw), and link URLs go through react-markdown's safe URL filter.
  */
+import type { Element, ElementContent, Root, RootContent } from "hast";
 import type { ReactNode } from "react";
+import ReactMarkdown, { type Components } from "react-markdown";
+import remarkGfm from "remark-gfm";
+import { STRINGS, type Strings } from "../i18n";
+import { ScrollTable } from "./ScrollTable";
 
-type Block =
-  | { type: "p"; text: string }
-  | { type: "h"; level: number; text: string }
-  | { type: "ul" | "ol"; items: string[] }
-  | { type: "table"; header: string[]; align: Array<"left" | "right" | "center" | null>; rows: string[][] };
+const NUMERIC = /^[-+−]?[€$£]?\s?[-+−]?[\d.,\s]+\s?(%|€|\$|£|pairs?|Paare?)?$/i;
 
-const TABLE_SEPARATOR = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
-
-export function splitRow(line: string): string[] {
-  let row = line.trim();
-  if (row.startsWith("|")) row = row.slice(1);
-  if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
-  const cells: string[] = [];
-  let current = "";
-  for (let i = 0; i < row.length; i++) {
-    if (row[i] === "\\" && row[i + 1] === "|") {
-      current += "|";
-      i++;
-    } else if (row[i] === "|") {
-      cells.push(current.trim());
-      current = "";
-    } else {
-      current += row[i];
-    }
-  }
-  cells.push(current.trim());
-  return cells;
-}
-
-export function parseBlocks(markdown: string): Block[] {
-  const lines = markdown.replace(/\r\n?/g, "\n").split("\n");
-  const blocks: Block[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i];
-    if (!line.trim()) {
-      i++;
-      continue;
-    }
-    // Pipe table: a row, then a separator row.
-    if (line.includes("|") && i + 1 < lines.length && TABLE_SEPARATOR.test(lines[i + 1]) && lines[i + 1].includes("-")) {
-      const header = splitRow(line);
-      const align = splitRow(lines[i + 1]).map((cell) => {
-        const left = cell.startsWith(":");
-        const right = cell.endsWith(":");
-        return left && right ? "center" : right ? "right" : left ? "left" : null;
-      });
-      const rows: string[][] = [];
-      i += 2;
-      while (i < lines.length && lines[i].trim() && lines[i].includes("|")) {
-        rows.push(splitRow(lines[i]));
-        i++;
-      }
-      blocks.push({ type: "table", header, align, rows });
-      continue;
-    }
-    const heading = /^(#{1,4})\s+(.*)$/.exec(line);
-    if (heading) {
-      blocks.push({ type: "h", level: heading[1].length, text: heading[2] });
-      i++;
-      continue;
-    }
-    if (/^\s*[-*•]\s+/.test(line) || /^\s*\d+[.)]\s+/.test(line)) {
-      const ordered = /^\s*\d+[.)]\s+/.test(line);
-      const pattern = ordered ? /^\s*\d+[.)]\s+/ : /^\s*[-*•]\s+/;
-      const items: string[] = [];
-      while (i < lines.length && pattern.test(lines[i])) {
-        items.push(lines[i].replace(pattern, ""));
-        i++;
-      }
-      blocks.push({ type: ordered ? "ol" : "ul", items });
-      continue;
-    }
-    const paragraph: string[] = [];
-    while (
-      i < lines.length &&
-      lines[i].trim() &&
-      !/^(#{1,4})\s/.test(lines[i]) &&
-      !/^\s*([-*•]|\d+[.)])\s+/.test(lines[i]) &&
-      !(lines[i].includes("|") && i + 1 < lines.length && TABLE_SEPARATOR.test(lines[i + 1]))
-    ) {
-      paragraph.push(lines[i]);
-      i++;
-    }
-    blocks.push({ type: "p", text: paragraph.join("\n") });
-  }
-  return blocks;
-}
-
-/** Inline formatting: `code`, **bold**, *italic* / _italic_, line breaks. */
-export function renderInline(text: string, keyPrefix = "i"): ReactNode[] {
-  const out: ReactNode[] = [];
-  const pattern = /(`[^`]+`|\*\*[^*]+\*\*|__[^_]+__|\*[^*\s][^*]*\*|_[^_\s][^_]*_|\n)/g;
-  let last = 0;
-  let n = 0;
-  for (const match of text.matchAll(pattern)) {
-    const index = match.index ?? 0;
-    if (index > last) out.push(text.slice(last, index));
-    const token = match[0];
-    const key = `${keyPrefix}-${n++}`;
-    if (token === "\n") out.push(<br key={key} />);
-    else if (token.startsWith("`")) out.push(<code key={key}>{token.slice(1, -1)}</code>);
-    else if (token.startsWith("**") || token.startsWith("__"))
-      out.push(<strong key={key}>{renderInline(token.slice(2, -2), key)}</strong>);
-    else out.push(<em key={key}>{renderInline(token.slice(1, -1), key)}</em>);
-    last = index + token.length;
-  }
-  if (last < text.length) out.push(text.slice(last));
-  return out;
-}
-
-const NUMERIC = /^[-+−]?[€$£]?\s?[-+−]?[\d.,\s]+\s?(%|€|\$|pairs?|Paare?)?$/i;
-
+/** "129", "€17,099.64", "12 %", "4 pairs": a cell that should line up on the right. */
 export function isNumericCell(text: string): boolean {
-  const plain = text.replace(/[*_`]/g, "").trim();
+  const plain = text.trim();
   return plain.length > 0 && /\d/.test(plain) && NUMERIC.test(plain);
 }
 
-export function Markdown({ text }: { text: string }) {
-  const blocks = parseBlocks(text);
+function textOf(node: ElementContent): string {
+  if (node.type === "text") return node.value;
+  if (node.type === "element") return node.children.map(textOf).join("");
+  return "";
+}
+
+const elements = (nodes: RootContent[], tag?: string): Element[] =>
+  nodes.filter((n): n is Element => n.type === "element" && (!tag || n.tagName === tag));
+
+/** Rows of a table element, header row first. */
+function rowsOf(table: Element): Element[] {
+  return elements(table.children).flatMap((section) => elements(section.children, "tr"));
+}
+
+/**
+ * A rehype step: columns whose body cells are all numbers align right, others left, unless the
+ * Markdown set an alignment (`| ---: |`). Hand-written because no maintained plugin does this.
+ */
+function rehypeNumericColumns() {
+  const visit = (node: Root | Element) => {
+    for (const child of elements(node.children)) {
+      if (child.tagName === "table") alignTable(child);
+      else visit(child);
+    }
+  };
+  return (tree: Root) => visit(tree);
+}
+
+function alignTable(table: Element) {
+  const [header, ...body] = rowsOf(table).map((row) => elements(row.children));
+  if (!header) return;
+  header.forEach((_, column) => {
+    const cells = body.map((row) => row[column]).filter(Boolean);
+    const numeric = cells.length > 0 && cells.every((cell) => !textOf(cell).trim() || isNumericCell(textOf(cell)));
+    for (const cell of [header[column], ...cells]) {
+      if (!cell.properties.align) cell.properties.align = numeric ? "right" : "left";
+    }
+  });
+}
+
+function components(t: Strings): Components {
+  return {
+    table: ({ children }) => <ScrollTable t={t}>{children}</ScrollTable>,
+    a: ({ href, children }) => (
+      <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+        {children}
+      </a>
+    ),
+    h1: ({ children }) => <h3>{children}</h3>,
+    h2: ({ children }) => <h3>{children}</h3>,
+    h3: ({ children }) => <h4>{children}</h4>,
+    img: ({ alt }) => <span>{alt}</span>,
+  };
+}
+
+export function Markdown({ text, t = STRINGS.en }: { text: string; t?: Strings }): ReactNode {
   return (
     <div className="sf-md">
-      {blocks.map((block, b) => {
-        const key = `b${b}`;
-        switch (block.type) {
-          case "h": {
-            const Tag = (block.level <= 2 ? "h3" : "h4") as "h3" | "h4";
-            return <Tag key={key}>{renderInline(block.text, key)}</Tag>;
-          }
-          case "ul":
-          case "ol": {
-            const Tag = block.type;
-            return (
-              <Tag key={key}>
-                {block.items.map((item, j) => (
-                  <li key={j}>{renderInline(item, `${key}-${j}`)}</li>
-                ))}
-              </Tag>
-            );
-          }
-          case "table": {
-            const numericColumn = block.header.map(
-              (_, c) => block.rows.length > 0 && block.rows.every((row) => !row[c] || isNumericCell(row[c])),
-            );
-            const alignOf = (c: number) => block.align[c] ?? (numericColumn[c] ? "right" : "left");
-            return (
-              <div className="sf-table-wrap" key={key} tabIndex={0} role="region" aria-label="table">
-                <table>
-                  <thead>
-                    <tr>
-                      {block.header.map((cell, c) => (
-                        <th key={c} style={{ textAlign: alignOf(c) }} scope="col">
-                          {renderInline(cell, `${key}-h${c}`)}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {block.rows.map((row, r) => (
-                      <tr key={r}>
-                        {block.header.map((_, c) => (
-                          <td key={c} style={{ textAlign: alignOf(c) }}>
-                            {renderInline(row[c] ?? "", `${key}-${r}-${c}`)}
-                          </td>
-                        ))}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            );
-          }
-          default:
-            return <p key={key}>{renderInline(block.text, key)}</p>;
-        }
-      })}
+      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={[rehypeNumericColumns]} components={components(t)}>
+        {text}
+      </ReactMarkdown>
     </div>
   );
 }
