@@ -1,4 +1,5 @@
-"""ai_unanswered_questions: questions the assistant did not (fully) understand, per user
+"""ai_unanswered_questions: questions the assistant did not (fully) understand, per user;
+ai_messages.interpretation: what each stored answer answered
 
 Revision ID: 0007
 Revises: 0006
@@ -41,8 +42,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ai_unanswered_questions")),
     )
     op.create_index("ix_ai_unanswered_questions_user_id_id", "ai_unanswered_questions", ["user_id", "id"])
+    with op.batch_alter_table("ai_messages") as batch:
+        batch.add_column(sa.Column("interpretation", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ai_messages") as batch:
+        batch.drop_column("interpretation")
     op.drop_index("ix_ai_unanswered_questions_user_id_id", table_name="ai_unanswered_questions")
     op.drop_table("ai_unanswered_questions")

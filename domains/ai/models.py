@@ -47,6 +47,7 @@ class Message(Base):
     provider: Mapped[str | None] = mapped_column(String(20))
     model: Mapped[str | None] = mapped_column(String(100))
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    interpretation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

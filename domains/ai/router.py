@@ -311,6 +311,7 @@ async def health(request: Request, settings: AppSettings) -> HealthResponse:
         memori_enabled=settings.MEMORI_ENABLED,
         memori_active=coverage.active if coverage else None,
         memori_detail=coverage.detail if coverage else None,
+        currency=settings.CURRENCY,
     )
 
 
@@ -360,6 +361,7 @@ async def get_conversation(
                 prompt_tokens=m.prompt_tokens,
                 completion_tokens=m.completion_tokens,
                 created_at=m.created_at,
+                interpretation=m.interpretation,
             )
             for m in messages
         ],

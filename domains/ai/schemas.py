@@ -200,6 +200,9 @@ class StoredMessage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     created_at: datetime
+    interpretation: InterpretationOut | None = Field(
+        default=None, description="assistant messages: what the answer answered (as in the response)"
+    )
 
 
 class ConversationDetail(ConversationSummary):
@@ -220,6 +223,7 @@ class HealthResponse(BaseModel):
         description="Memori backend only: whether Memori recalls and records for this provider's answers",
     )
     memori_detail: str | None = Field(default=None, description="Memori backend only: why (not)")
+    currency: str = Field(description="the business currency figures are stated in (ISO 4217)")
 
 
 class TeachWordRequest(BaseModel):

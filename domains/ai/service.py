@@ -398,6 +398,7 @@ class AIAssistantService:
             sources=sources,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            interpretation=interpretation,
         )
         await self._memory_after(prepared, answer)
         await record_unanswered(
@@ -547,6 +548,7 @@ class AIAssistantService:
         sources: list[dict[str, Any]],
         prompt_tokens: int,
         completion_tokens: int,
+        interpretation: dict[str, Any] | None = None,
     ) -> Any:
         if prepared.is_new:
             await self.conversations.create(
@@ -574,6 +576,7 @@ class AIAssistantService:
                 provider=provider[:20],
                 model=model[:100],
                 sources=sources,
+                interpretation=interpretation,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 **common,

@@ -4,27 +4,27 @@ import type { Source } from "../src/api/types";
 import { SeriesChart, seriesFromSources } from "../src/components/SeriesChart";
 import { STRINGS } from "../src/i18n";
 
-// As the time_series tool returns it (domains/ai/tools/business.py: jsonable(SeriesPoint)).
+// As the query_business tool returns it: a semantic query grouped by month (docs/semantic.md).
 const SOURCES: Source[] = [
-  { tool: "kpis", arguments: {}, result: { revenue: 50914.75 }, facts_used: [] },
+  { tool: "query_business", arguments: { metrics: ["revenue"] }, result: { rows: [], totals: { revenue: 50914.75 } }, facts_used: [] },
   {
-    tool: "time_series",
-    arguments: { period: "this_year", grain: "month" },
+    tool: "query_business",
+    arguments: { metrics: ["revenue", "profit", "units_sold"], group_by: ["month"], sort_by_group: true },
     facts_used: [],
     result: {
       window: { label: "this year" },
-      grain: "month",
-      points: [
-        { period_start: "2026-01-01", revenue: 10860.98, profit: 2234.21, orders: 47 },
-        { period_start: "2026-02-01", revenue: 17355.95, profit: 2500.05, orders: 75 },
-        { period_start: "2026-03-01", revenue: 17802.72, profit: -120.5, orders: 72 },
+      rows: [
+        { group: { month: "2026-01" }, values: { revenue: 10860.98, profit: 2234.21, units_sold: 47 } },
+        { group: { month: "2026-02" }, values: { revenue: 17355.95, profit: 2500.05, units_sold: 75 } },
+        { group: { month: "2026-03" }, values: { revenue: 17802.72, profit: -120.5, units_sold: 72 } },
       ],
+      totals: { revenue: 46019.65, profit: 4613.76, units_sold: 194 },
     },
   },
 ];
 
 describe("SeriesChart", () => {
-  it("finds the time_series points among the sources", () => {
+  it("finds the points of a query grouped by month among the sources", () => {
     const series = seriesFromSources(SOURCES);
     expect(series?.grain).toBe("month");
     expect(series?.points.map((p) => p.orders)).toEqual([47, 75, 72]);
@@ -32,7 +32,7 @@ describe("SeriesChart", () => {
 
   it("shows no chart for a single period or no time series", () => {
     expect(seriesFromSources([SOURCES[0]])).toBeNull();
-    const one = { ...SOURCES[1], result: { ...SOURCES[1].result, points: [(SOURCES[1].result.points as unknown[])[0]] } };
+    const one = { ...SOURCES[1], result: { ...SOURCES[1].result, rows: [(SOURCES[1].result.rows as unknown[])[0]] } };
     expect(seriesFromSources([one])).toBeNull();
   });
 

@@ -291,13 +291,12 @@ describe("the phone's header menu", () => {
 
 describe("the chart's currency", () => {
   const series = {
-    tool: "time_series",
-    arguments: { period: "this_year", grain: "month" },
+    tool: "query_business",
+    arguments: { metrics: ["revenue", "profit", "units_sold"], group_by: ["month"] },
     result: {
-      grain: "month",
-      points: [
-        { period_start: "2026-01-01", revenue: 10860.98, profit: 2234.21, orders: 47 },
-        { period_start: "2026-02-01", revenue: 17355.95, profit: 2500.05, orders: 75 },
+      rows: [
+        { group: { month: "2026-01" }, values: { revenue: 10860.98, profit: 2234.21, units_sold: 47 } },
+        { group: { month: "2026-02" }, values: { revenue: 17355.95, profit: 2500.05, units_sold: 75 } },
       ],
     },
     facts_used: [],

@@ -153,7 +153,7 @@ def test_markdown_answers_and_the_new_views_on_todays_server(
     live_server: str, browser: Any, artifacts: Path
 ) -> None:
     context, page, errors = _signed_in_page(browser, live_server, 1280, 800)
-    answer = _ask(page, "How many pairs do I have in stock?")
+    answer = _ask(page, "How many pairs do I have in stock, by brand?")
     # Markdown from the server: bold figures and a real table with a header row.
     assert answer.locator(".sf-md strong").count() >= 1
     table = answer.locator(".sf-md table").first

@@ -16,6 +16,7 @@ export interface paths {
         /**
          * Login
          * @description Exchange e-mail (`username`) and password for a bearer token (OAuth2 password flow).
+         *     Too many failed logins for the account or from the client: 429 with Retry-After.
          */
         post: operations["login_auth_token_post"];
         delete?: never;
@@ -612,6 +613,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Semantic Query
+         * @description Any metrics, grouped by up to two dimensions, over filters and a window (docs/semantic.md).
+         */
+        post: operations["semantic_query_analytics_query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ai/query": {
         parameters: {
             query?: never;
@@ -892,6 +913,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ai/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Taught Words
+         * @description The words you taught the assistant and what each means.
+         */
+        get: operations["list_taught_words_ai_vocabulary_get"];
+        put?: never;
+        /**
+         * Teach Word
+         * @description Teach a word ("bricks" = "dead stock"); 422 when its meaning uses words the assistant does not know.
+         */
+        post: operations["teach_word_ai_vocabulary_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/vocabulary/{word_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Forget Word
+         * @description Forget a taught word.
+         */
+        delete: operations["forget_word_ai_vocabulary__word_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/unanswered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Unanswered
+         * @description Your questions the assistant did not (fully) understand, newest first: what to teach it.
+         */
+        get: operations["list_unanswered_ai_unanswered_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Current Insights
+         * @description What needs attention now: every detector's findings with figures, sources and a follow-up question.
+         */
+        get: operations["current_insights_ai_insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/digests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Digests
+         * @description The user's stored daily digests, newest first.
+         */
+        get: operations["list_digests_ai_digests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/digests/{digest_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Digest
+         * @description One stored digest with its insights and how its deliveries went.
+         */
+        get: operations["get_digest_ai_digests__digest_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ai/insights/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Insight Settings
+         * @description The dead-stock threshold, digest on/off and hour, language and minimum severity in force.
+         */
+        get: operations["insight_settings_ai_insights_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1038,6 +1203,8 @@ export interface components {
              * @default []
              */
             suggestions: string[];
+            /** @description What the answer answered and how the question was read */
+            interpretation: components["schemas"]["InterpretationOut"];
             /** Latency Ms */
             latency_ms: number;
         };
@@ -1075,7 +1242,7 @@ export interface components {
         };
         /** BestSellersOut */
         BestSellersOut: {
-            window: components["schemas"]["WindowOut"];
+            window: components["schemas"]["domains__analytics__schemas__WindowOut"];
             /** By */
             by: string;
             /** Brand */
@@ -1300,6 +1467,8 @@ export interface components {
              * @default []
              */
             suggestions: string[];
+            /** @description What the answer answered and how the question was read */
+            interpretation: components["schemas"]["InterpretationOut"];
             /** Latency Ms */
             latency_ms: number;
         };
@@ -1327,21 +1496,97 @@ export interface components {
         };
         /**
          * DeadStockResult
-         * @description Pairs in inventory older than `threshold_days`, oldest first, with totals over all of them.
+         * @description Pairs in inventory older than `threshold_days`, oldest first: the list shape
+         *     (`items/total/limit/offset`, as every list) plus totals over all of them.
          */
         DeadStockResult: {
             /** Items */
             items: components["schemas"]["ItemOut"][];
-            /** Total Units */
-            total_units: number;
-            /** Total Value */
-            total_value: string;
-            /** Threshold Days */
-            threshold_days: number;
+            /**
+             * Total
+             * @description dead pairs in all (one item is one pair)
+             */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
             offset: number;
+            /**
+             * Total Value
+             * @description their purchase value
+             */
+            total_value: string;
+            /** Threshold Days */
+            threshold_days: number;
+            /**
+             * Total Units
+             * @description the same count as `total`; kept for clients written before `total`
+             */
+            readonly total_units: number;
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Channel */
+            channel: string;
+            /** Status */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
+        /** DigestOut */
+        DigestOut: {
+            /** Id */
+            id: number;
+            /**
+             * Digest Date
+             * Format: date
+             */
+            digest_date: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "de";
+            /** Insight Count */
+            insight_count: number;
+            /** Items */
+            items: components["schemas"]["Insight"][];
+            /**
+             * Deliveries
+             * @default []
+             */
+            deliveries: components["schemas"]["DeliveryOut"][];
+        };
+        /** DigestSummary */
+        DigestSummary: {
+            /** Id */
+            id: number;
+            /**
+             * Digest Date
+             * Format: date
+             */
+            digest_date: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "de";
+            /** Insight Count */
+            insight_count: number;
         };
         /** ErrorInfo */
         ErrorInfo: {
@@ -1525,6 +1770,11 @@ export interface components {
              * @description Memori backend only: why (not)
              */
             memori_detail?: string | null;
+            /**
+             * Currency
+             * @description the business currency figures are stated in (ISO 4217)
+             */
+            currency: string;
         };
         /** ImportResult */
         ImportResult: {
@@ -1596,6 +1846,137 @@ export interface components {
              * @description null on a dry run
              */
             order_id?: number | null;
+        };
+        /** Insight */
+        Insight: {
+            /**
+             * Type
+             * @description What was found, e.g. dead_stock_crossed (docs/insights.md)
+             */
+            type: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning" | "critical";
+            /**
+             * Headline
+             * @description One line, in the user's language
+             */
+            headline: string;
+            /**
+             * Explanation
+             * @description A few sentences: what the figures mean and what to do
+             */
+            explanation: string;
+            /**
+             * Figures
+             * @description The numbers behind the headline (money as strings)
+             */
+            figures: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sources
+             * @description The service calls the figures come from
+             */
+            sources: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Follow Up
+             * @description A question to ask the assistant next
+             */
+            follow_up: string;
+        };
+        /**
+         * InsightSettingsOut
+         * @description The settings the user's insights and digest use: their memory facts, else the defaults.
+         */
+        InsightSettingsOut: {
+            /** Dead Stock Days */
+            dead_stock_days: number;
+            /** Digest Enabled */
+            digest_enabled: boolean;
+            /**
+             * Digest Hour
+             * @description UTC hour from which the day's digest is built
+             */
+            digest_hour: number;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "de";
+            /**
+             * Min Severity
+             * @enum {string}
+             */
+            min_severity: "info" | "warning" | "critical";
+            /**
+             * From Memory
+             * @description The fact kinds these came from; the rest are defaults
+             */
+            from_memory: string[];
+        };
+        /** InsightsOut */
+        InsightsOut: {
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "de";
+            /** Items */
+            items: components["schemas"]["Insight"][];
+        };
+        /**
+         * InterpretationOut
+         * @description What the answer answered (docs/domain.md, data contract): the one-line restatement and the
+         *     typed reading behind it, with the words that could not be mapped.
+         */
+        InterpretationOut: {
+            /**
+             * Text
+             * @description one-line restatement, in the answer's language
+             */
+            text: string;
+            /**
+             * Metrics
+             * @default []
+             */
+            metrics: string[];
+            /**
+             * Filters
+             * @default {}
+             */
+            filters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Group By
+             * @default []
+             */
+            group_by: string[];
+            window?: components["schemas"]["domains__ai__schemas__WindowOut"] | null;
+            /**
+             * Unknown Terms
+             * @description words of the question that could not be mapped
+             * @default []
+             */
+            unknown_terms: string[];
+            /**
+             * Understood
+             * @default full
+             * @enum {string}
+             */
+            understood: "full" | "partial" | "none";
+        } & {
+            [key: string]: unknown;
         };
         /** InventorySummary */
         InventorySummary: {
@@ -1730,7 +2111,7 @@ export interface components {
         };
         /** Kpis */
         Kpis: {
-            window: components["schemas"]["WindowOut"];
+            window: components["schemas"]["domains__analytics__schemas__WindowOut"];
             /**
              * Brand
              * @description brand filter, as given
@@ -2041,6 +2422,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[DigestSummary] */
+        Page_DigestSummary_: {
+            /** Items */
+            items: components["schemas"]["DigestSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[FactOut] */
         Page_FactOut_: {
             /** Items */
@@ -2122,6 +2514,28 @@ export interface components {
         Page_ProductOut_: {
             /** Items */
             items: components["schemas"]["ProductOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[TaughtWord] */
+        Page_TaughtWord_: {
+            /** Items */
+            items: components["schemas"]["TaughtWord"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[UnansweredOut] */
+        Page_UnansweredOut_: {
+            /** Items */
+            items: components["schemas"]["UnansweredOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2286,9 +2700,137 @@ export interface components {
             /** Release Date */
             release_date: string | null;
         };
+        /**
+         * QueryFilters
+         * @description What the figures are restricted to. Several values of one filter = any of them (OR);
+         *     different filters all apply (AND). Unknown names match nothing (see unmatched_filters).
+         */
+        "QueryFilters-Input": {
+            /**
+             * Brand
+             * @description brand names, case-insensitive
+             */
+            brand?: string[];
+            /**
+             * Product
+             * @description SKUs (style codes), case-insensitive
+             */
+            product?: string[];
+            /**
+             * Family
+             * @description model families: products whose name contains every word of the phrase as a whole word, in that order ('Jordan 1' matches 'Air Jordan 1 Retro High', not 'Air Jordan 11')
+             */
+            family?: string[];
+            /**
+             * Size
+             * @description US sizes as stored ('10', '10.5')
+             */
+            size?: string[];
+            /**
+             * Platform
+             * @description platform codes (stockx, goat, ebay, klekt, shop, local); stock: the listed platform
+             */
+            platform?: string[];
+            /** Condition */
+            condition?: ("new" | "used")[];
+            /**
+             * Status
+             * @description stock metrics only
+             */
+            status?: ("in_stock" | "listed")[];
+            /**
+             * Aging Bucket
+             * @description stock metrics only: age ranges in whole days
+             */
+            aging_bucket?: ("0-30" | "31-60" | "61-90" | "91+")[];
+            /**
+             * Min Age Days
+             * @description stock: age in whole days > min_age_days
+             */
+            min_age_days?: number | null;
+            /**
+             * Max Age Days
+             * @description stock: age in whole days <= max_age_days
+             */
+            max_age_days?: number | null;
+            /**
+             * Min Price
+             * @description stock/purchases: purchase_price >= min_price; sales: sale_price >= min_price
+             */
+            min_price?: number | string | null;
+            /**
+             * Max Price
+             * @description <= (as min_price)
+             */
+            max_price?: number | string | null;
+        };
+        /**
+         * QueryFilters
+         * @description What the figures are restricted to. Several values of one filter = any of them (OR);
+         *     different filters all apply (AND). Unknown names match nothing (see unmatched_filters).
+         */
+        "QueryFilters-Output": {
+            /**
+             * Brand
+             * @description brand names, case-insensitive
+             */
+            brand?: string[];
+            /**
+             * Product
+             * @description SKUs (style codes), case-insensitive
+             */
+            product?: string[];
+            /**
+             * Family
+             * @description model families: products whose name contains every word of the phrase as a whole word, in that order ('Jordan 1' matches 'Air Jordan 1 Retro High', not 'Air Jordan 11')
+             */
+            family?: string[];
+            /**
+             * Size
+             * @description US sizes as stored ('10', '10.5')
+             */
+            size?: string[];
+            /**
+             * Platform
+             * @description platform codes (stockx, goat, ebay, klekt, shop, local); stock: the listed platform
+             */
+            platform?: string[];
+            /** Condition */
+            condition?: ("new" | "used")[];
+            /**
+             * Status
+             * @description stock metrics only
+             */
+            status?: ("in_stock" | "listed")[];
+            /**
+             * Aging Bucket
+             * @description stock metrics only: age ranges in whole days
+             */
+            aging_bucket?: ("0-30" | "31-60" | "61-90" | "91+")[];
+            /**
+             * Min Age Days
+             * @description stock: age in whole days > min_age_days
+             */
+            min_age_days?: number | null;
+            /**
+             * Max Age Days
+             * @description stock: age in whole days <= max_age_days
+             */
+            max_age_days?: number | null;
+            /**
+             * Min Price
+             * @description stock/purchases: purchase_price >= min_price; sales: sale_price >= min_price
+             */
+            min_price?: string | null;
+            /**
+             * Max Price
+             * @description <= (as min_price)
+             */
+            max_price?: string | null;
+        };
         /** SalesByPlatformOut */
         SalesByPlatformOut: {
-            window: components["schemas"]["WindowOut"];
+            window: components["schemas"]["domains__analytics__schemas__WindowOut"];
             /** Brand */
             brand?: string | null;
             /** Items */
@@ -2331,6 +2873,166 @@ export interface components {
             ignored_columns: string[];
             /** Sales */
             sales: components["schemas"]["ImportedSale"][];
+        };
+        /**
+         * SemanticQuery
+         * @description One question: metrics, optionally per group, over filters and a window.
+         */
+        "SemanticQuery-Input": {
+            /**
+             * Metrics
+             * @description 1 to 8 distinct metrics
+             */
+            metrics: ("units_in_inventory" | "inventory_value" | "dead_stock_units" | "dead_stock_value" | "dead_stock_rate" | "average_age_days" | "units_sold" | "revenue" | "average_sale_price" | "cogs" | "profit" | "average_profit_per_pair" | "margin" | "roi" | "fees" | "shipping" | "selling_costs" | "payout" | "days_to_sell" | "pairs_bought" | "purchase_spend" | "sell_through" | "inventory_turnover")[];
+            /**
+             * Group By
+             * @description 0 to 2 distinct dimensions
+             */
+            group_by?: ("brand" | "product" | "family" | "size" | "platform" | "condition" | "status" | "aging_bucket" | "day" | "week" | "month" | "quarter" | "year")[];
+            filters?: components["schemas"]["QueryFilters-Input"];
+            /**
+             * Start
+             * @description window start (inclusive, UTC); start and end omitted = the last 30 days
+             */
+            start?: string | null;
+            /**
+             * End
+             * @description window end (exclusive, UTC); omitted = now
+             */
+            end?: string | null;
+            /**
+             * Dead Stock Days
+             * @description age in whole days above which a pair in inventory is dead stock
+             * @default 60
+             */
+            dead_stock_days: number;
+            /**
+             * Sort
+             * @description metric the groups are ranked by; default: the first metric
+             */
+            sort?: ("units_in_inventory" | "inventory_value" | "dead_stock_units" | "dead_stock_value" | "dead_stock_rate" | "average_age_days" | "units_sold" | "revenue" | "average_sale_price" | "cogs" | "profit" | "average_profit_per_pair" | "margin" | "roi" | "fees" | "shipping" | "selling_costs" | "payout" | "days_to_sell" | "pairs_bought" | "purchase_spend" | "sell_through" | "inventory_turnover") | null;
+            /**
+             * Descending
+             * @default true
+             */
+            descending: boolean;
+            /**
+             * Limit
+             * @description top-N groups; default 50
+             */
+            limit?: number | null;
+            /**
+             * Sort By Group
+             * @description order the groups by their labels (chronologically for day..year) instead of a metric
+             * @default false
+             */
+            sort_by_group: boolean;
+        };
+        /**
+         * SemanticQuery
+         * @description One question: metrics, optionally per group, over filters and a window.
+         */
+        "SemanticQuery-Output": {
+            /**
+             * Metrics
+             * @description 1 to 8 distinct metrics
+             */
+            metrics: ("units_in_inventory" | "inventory_value" | "dead_stock_units" | "dead_stock_value" | "dead_stock_rate" | "average_age_days" | "units_sold" | "revenue" | "average_sale_price" | "cogs" | "profit" | "average_profit_per_pair" | "margin" | "roi" | "fees" | "shipping" | "selling_costs" | "payout" | "days_to_sell" | "pairs_bought" | "purchase_spend" | "sell_through" | "inventory_turnover")[];
+            /**
+             * Group By
+             * @description 0 to 2 distinct dimensions
+             */
+            group_by?: ("brand" | "product" | "family" | "size" | "platform" | "condition" | "status" | "aging_bucket" | "day" | "week" | "month" | "quarter" | "year")[];
+            filters?: components["schemas"]["QueryFilters-Output"];
+            /**
+             * Start
+             * @description window start (inclusive, UTC); start and end omitted = the last 30 days
+             */
+            start?: string | null;
+            /**
+             * End
+             * @description window end (exclusive, UTC); omitted = now
+             */
+            end?: string | null;
+            /**
+             * Dead Stock Days
+             * @description age in whole days above which a pair in inventory is dead stock
+             * @default 60
+             */
+            dead_stock_days: number;
+            /**
+             * Sort
+             * @description metric the groups are ranked by; default: the first metric
+             */
+            sort?: ("units_in_inventory" | "inventory_value" | "dead_stock_units" | "dead_stock_value" | "dead_stock_rate" | "average_age_days" | "units_sold" | "revenue" | "average_sale_price" | "cogs" | "profit" | "average_profit_per_pair" | "margin" | "roi" | "fees" | "shipping" | "selling_costs" | "payout" | "days_to_sell" | "pairs_bought" | "purchase_spend" | "sell_through" | "inventory_turnover") | null;
+            /**
+             * Descending
+             * @default true
+             */
+            descending: boolean;
+            /**
+             * Limit
+             * @description top-N groups; default 50
+             */
+            limit?: number | null;
+            /**
+             * Sort By Group
+             * @description order the groups by their labels (chronologically for day..year) instead of a metric
+             * @default false
+             */
+            sort_by_group: boolean;
+        };
+        /** SemanticResult */
+        SemanticResult: {
+            /** @description the query as executed: window, sort and limit filled in */
+            query: components["schemas"]["SemanticQuery-Output"];
+            window: components["schemas"]["domains__analytics__schemas__WindowOut"];
+            /**
+             * Rows
+             * @description one per group, sorted, top `limit`; empty without group_by
+             */
+            rows: components["schemas"]["SemanticRow"][];
+            /**
+             * Totals
+             * @description the metrics over everything the filters select
+             */
+            totals: {
+                [key: string]: number | string | null;
+            };
+            /**
+             * Total Groups
+             * @description number of groups before the limit
+             */
+            total_groups: number;
+            /**
+             * Sources
+             * @description the tables that answered
+             */
+            sources: string[];
+            /**
+             * Unmatched Filters
+             * @description filter values with no record (brand, product, family, platform): no data for them
+             */
+            unmatched_filters?: {
+                [key: string]: string[];
+            };
+        };
+        /** SemanticRow */
+        SemanticRow: {
+            /**
+             * Group
+             * @description dimension -> label ('Nike', '10.5', 'stockx', '2026-11', '31-60'); grouping by product adds 'sku'
+             */
+            group: {
+                [key: string]: string | null;
+            };
+            /**
+             * Values
+             * @description metric -> value
+             */
+            values: {
+                [key: string]: number | string | null;
+            };
         };
         /** SeriesPoint */
         SeriesPoint: {
@@ -2397,6 +3099,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description assistant messages: what the answer answered (as in the response) */
+            interpretation?: components["schemas"]["InterpretationOut"] | null;
         };
         /** SuggestionResponse */
         SuggestionResponse: {
@@ -2413,9 +3117,41 @@ export interface components {
              */
             from_data: boolean;
         };
+        /** TaughtWord */
+        TaughtWord: {
+            /** Id */
+            id: number;
+            /** Term */
+            term: string;
+            /** Means */
+            means: string;
+            /** Text */
+            text: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * TeachWordRequest
+         * @description Body of POST /ai/vocabulary: a word and what it means ("bricks" -> "dead stock").
+         */
+        TeachWordRequest: {
+            /**
+             * Term
+             * @description the word or short phrase
+             */
+            term: string;
+            /**
+             * Means
+             * @description what it means, in words the assistant knows
+             */
+            means: string;
+        };
         /** TimeSeriesOut */
         TimeSeriesOut: {
-            window: components["schemas"]["WindowOut"];
+            window: components["schemas"]["domains__analytics__schemas__WindowOut"];
             /** Grain */
             grain: string;
             /** Brand */
@@ -2436,6 +3172,27 @@ export interface components {
             token_type: string;
             /** Expires In */
             expires_in: number;
+        };
+        /** UnansweredOut */
+        UnansweredOut: {
+            /** Id */
+            id: number;
+            /** Question */
+            question: string;
+            /** Unknown Terms */
+            unknown_terms: string[];
+            /**
+             * Understood
+             * @enum {string}
+             */
+            understood: "partial" | "none";
+            /** Conversation Id */
+            conversation_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** UsageOut */
         UsageOut: {
@@ -2486,11 +3243,20 @@ export interface components {
              */
             created_at: string;
         };
+        /** WindowOut */
+        domains__ai__schemas__WindowOut: {
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+            /** Label */
+            label?: string | null;
+        };
         /**
          * WindowOut
          * @description The half-open interval [start, end) the numbers cover, in UTC.
          */
-        WindowOut: {
+        domains__analytics__schemas__WindowOut: {
             /**
              * Start
              * Format: date-time
@@ -3795,6 +4561,8 @@ export interface operations {
             query?: {
                 /** @description validate and count only; write nothing */
                 dry_run?: boolean;
+                /** @description the file's decimal mark: point (1,234.50), comma (1.234,50), or auto: detected from the whole file */
+                decimal?: "auto" | "point" | "comma";
             };
             header?: never;
             path?: never;
@@ -5622,6 +6390,8 @@ export interface operations {
             query?: {
                 /** @description check and preview only; write nothing */
                 dry_run?: boolean;
+                /** @description the file's decimal mark: point (1,234.50), comma (1.234,50), or auto: detected from the whole file */
+                decimal?: "auto" | "point" | "comma";
             };
             header?: never;
             path?: never;
@@ -6312,6 +7082,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_LowStockRow_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    semantic_query_analytics_query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SemanticQuery-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SemanticResult"];
                 };
             };
             /** @description Bad Request */
@@ -7772,6 +8647,840 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_taught_words_ai_vocabulary_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaughtWord_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    teach_word_ai_vocabulary_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeachWordRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaughtWord"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    forget_word_ai_vocabulary__word_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                word_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_unanswered_ai_unanswered_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UnansweredOut_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    current_insights_ai_insights_get: {
+        parameters: {
+            query?: {
+                /** @description en or de; default: the user's setting */
+                language?: ("en" | "de") | null;
+                /** @description info, warning or critical; default: the user's setting */
+                min_severity?: ("info" | "warning" | "critical") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_digests_ai_digests_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DigestSummary_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_digest_ai_digests__digest_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                digest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    insight_settings_ai_insights_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightSettingsOut"];
                 };
             };
             /** @description Bad Request */

@@ -14,7 +14,7 @@ import { PanelError, PanelHead } from "./PanelParts";
 const locale = (lang: Lang) => (lang === "de" ? "de-DE" : "en-GB");
 
 /** A key figure: numbers in the user's locale; money strings ("812.00") keep their decimals. */
-function figureValue(value: string | number | null, lang: Lang): string {
+function figureValue(value: unknown, lang: Lang): string {
   if (value === null || value === undefined) return "–";
   const text = String(value).trim();
   if (!/^-?\d+(\.\d+)?$/.test(text)) return text;

@@ -1,4 +1,4 @@
-/** A small SVG chart of a time_series tool result: revenue bars and a profit line. */
+/** A small SVG chart of sales over time (a semantic query by day/week/month/quarter/year): revenue bars and a profit line. */
 import type { Source } from "../api/types";
 import type { Lang, Strings } from "../i18n";
 
@@ -9,21 +9,36 @@ export interface SeriesPoint {
   orders: number;
 }
 
-/** The points of the first time_series source with at least two periods, else null. */
+const TIME_GRAINS = ["day", "week", "month", "quarter", "year"];
+
+/** The first day of a semantic query's period label: "2026-11" -> "2026-11-01", "2026-Q3" -> "2026-07-01". */
+function periodStart(label: string): string {
+  const quarter = /^(\d{4})-Q([1-4])$/.exec(label);
+  if (quarter) return `${quarter[1]}-${String(3 * Number(quarter[2]) - 2).padStart(2, "0")}-01`;
+  if (/^\d{4}$/.test(label)) return `${label}-01-01`;
+  if (/^\d{4}-\d{2}$/.test(label)) return `${label}-01`;
+  return label;
+}
+
+/** The points of the first semantic query (query_business) grouped by one time grain, with at
+ * least two periods, else null. */
 export function seriesFromSources(sources: Source[] | null | undefined): { points: SeriesPoint[]; grain: string } | null {
   for (const source of sources ?? []) {
-    if (source.tool !== "time_series" || source.error) continue;
-    const points = (source.result as { points?: unknown }).points;
-    if (!Array.isArray(points) || points.length < 2) continue;
-    const clean = points
-      .filter((p): p is Record<string, unknown> => !!p && typeof p === "object" && "period_start" in p)
-      .map((p) => ({
-        period_start: String(p.period_start),
-        revenue: Number(p.revenue) || 0,
-        profit: Number(p.profit) || 0,
-        orders: Number(p.orders) || 0,
-      }));
-    if (clean.length >= 2) return { points: clean, grain: String((source.result as { grain?: unknown }).grain ?? "month") };
+    if (source.error || source.tool !== "query_business") continue;
+    const groupBy = (source.arguments as { group_by?: unknown }).group_by;
+    const grain = Array.isArray(groupBy) && groupBy.length === 1 ? String(groupBy[0]) : "";
+    const rows = (source.result as { rows?: unknown }).rows;
+    if (!TIME_GRAINS.includes(grain) || !Array.isArray(rows) || rows.length < 2) continue;
+    const points = rows
+      .filter((r): r is { group: Record<string, unknown>; values: Record<string, unknown> } => !!r && typeof r === "object" && "group" in r && "values" in r)
+      .map((r) => ({
+        period_start: periodStart(String(r.group[grain] ?? "")),
+        revenue: Number(r.values.revenue) || 0,
+        profit: Number(r.values.profit) || 0,
+        orders: Number(r.values.units_sold) || 0,
+      }))
+      .sort((a, b) => a.period_start.localeCompare(b.period_start));
+    if (points.length >= 2) return { points, grain };
   }
   return null;
 }
@@ -33,6 +48,8 @@ function periodLabel(iso: string, grain: string, lang: Lang): string {
   if (Number.isNaN(date.getTime())) return iso;
   const locale = lang === "de" ? "de-DE" : "en-GB";
   if (grain === "month") return date.toLocaleDateString(locale, { month: "short", timeZone: "UTC" });
+  if (grain === "quarter") return `Q${Math.floor(date.getUTCMonth() / 3) + 1} ${String(date.getUTCFullYear()).slice(2)}`;
+  if (grain === "year") return String(date.getUTCFullYear());
   return date.toLocaleDateString(locale, { day: "numeric", month: "short", timeZone: "UTC" });
 }
 

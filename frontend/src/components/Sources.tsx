@@ -57,13 +57,30 @@ function RowTable({ rows, lang, t }: { rows: Array<Record<string, unknown>>; lan
   );
 }
 
+interface SemanticResult {
+  totals: Record<string, unknown>;
+  rows: Array<{ group: Record<string, unknown>; values: Record<string, unknown> }>;
+}
+
+/** A semantic query's result (query_business): totals as figures, groups as one table. */
+function isSemantic(result: Record<string, unknown>): result is Record<string, unknown> & SemanticResult {
+  return !!result.totals && typeof result.totals === "object" && Array.isArray(result.rows);
+}
+
 function SourceCard({ source, lang, t }: { source: Source; lang: Lang; t: Strings }) {
   const args = Object.entries(source.arguments ?? {}).filter(([, v]) => v !== null && v !== undefined && v !== "");
-  const result = source.result ?? {};
-  const scalars = Object.entries(result).filter(
-    ([, v]) => v !== null && (typeof v !== "object" || (v && "label" in (v as object))),
-  );
-  const lists = Object.entries(result).filter(([, v]) => isRowList(v)) as Array<[string, Array<Record<string, unknown>>]>;
+  const result = (source.result ?? {}) as Record<string, unknown>;
+  const semantic = isSemantic(result);
+  const scalars = semantic
+    ? Object.entries(result.totals)
+    : Object.entries(result).filter(([, v]) => v !== null && (typeof v !== "object" || (v && "label" in (v as object))));
+  const lists = (
+    semantic
+      ? result.rows.length > 0
+        ? [["rows", result.rows.map((r) => ({ ...r.group, ...r.values }))]]
+        : []
+      : Object.entries(result).filter(([, v]) => isRowList(v))
+  ) as Array<[string, Array<Record<string, unknown>>]>;
   return (
     <li className="sf-source">
       <div className="sf-source-head">
