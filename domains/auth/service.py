@@ -7,6 +7,7 @@ import uuid
 
 import jwt
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.auth.models import User
@@ -77,7 +78,10 @@ class AuthService:
             is_owner=is_owner,
         )
         self.session.add(user)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError:  # a concurrent request created the same e-mail first
+            raise Conflict(f"A user with e-mail {email} already exists", code="user_exists") from None
         return user
 
     async def ensure_user(

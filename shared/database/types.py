@@ -80,8 +80,6 @@ BusinessDateTime = Annotated[datetime, AfterValidator(business_time)]
 AwareBusinessDateTime = Annotated[datetime, AfterValidator(_aware), AfterValidator(business_time)]
 # When a fee schedule starts: 2000-01-01 up to 2100 (it may lie in the future).
 AwareScheduleDateTime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_schedule_time)]
-# A query filter bound: clamped into the business range, never refused for being far away.
-FilterDateTime = Annotated[datetime, AfterValidator(clamp_to_business_range)]
 
 
 def to_money(value: Any) -> Decimal:

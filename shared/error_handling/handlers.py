@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.error_handling.errors import DomainError, RateLimited
@@ -123,6 +123,16 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated:
         return _connection_lost(request, exc)
+    if isinstance(exc, IntegrityError):
+        # A unique key refused a row that a concurrent request wrote first. Services turn the
+        # races they know into a specific 409; this is the net under the ones they do not.
+        logger.warning("request_conflicts_with_concurrent_write", path=request.url.path)
+        return JSONResponse(
+            error_body(
+                request, code="conflict", message="The request conflicts with data written at the same time"
+            ),
+            status_code=409,
+        )
     if not is_data_error(exc):
         return await _unhandled(request, exc)
     logger.info(
