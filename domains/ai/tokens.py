@@ -3,8 +3,8 @@
 tiktoken downloads its vocabularies on first use, which fails on a machine without
 internet. The official cl100k_base and o200k_base rank files ship with this package
 (domains/ai/vocabularies/, 2.5 MB gzipped); we check them against the SHA-256 that tiktoken
-itself pins and hand them to tiktoken, so counts are exactly tiktoken's. Only if tiktoken
-does not import do we fall back to a calibrated characters-per-token heuristic.
+itself pins and hand them to tiktoken, so counts are exactly tiktoken's. Only if a rank file
+is missing or fails that check do we fall back to a calibrated characters-per-token heuristic.
 
 Claude's tokenizer is not public: for Anthropic models we count with cl100k_base, which
 is close for English and German business text (Anthropic bills from its own count, which

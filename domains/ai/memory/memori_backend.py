@@ -1,4 +1,4 @@
-"""Opt-in memory backend on the Memori 3.x SDK (MEMORI_ENABLED=true, `pip install -e ".[memori]"`).
+"""Opt-in memory backend on the Memori 3.x SDK (MEMORI_ENABLED=true, `make install-memori`).
 
 What it does per request (see docs/ai/memory.md and /work/shared/docs/memori-notes.md):
 - one Memori instance per request, never shared: a shared instance pins its cached session

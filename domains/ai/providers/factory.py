@@ -16,16 +16,13 @@ from shared.config.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
-# The SDK each cloud provider needs: the `ai` extra (`make install-ai`), not the default install.
-_SDK_OF = {"openai": "openai", "anthropic": "anthropic"}
-
 
 class ProviderSdkMissing(RuntimeError):
-    """A cloud provider is configured but its SDK (the `ai` extra) is not installed."""
+    """A cloud provider is configured but its SDK (the `ai` extra, `make install-ai`) is not installed."""
 
 
 def _cloud_provider(name: str, settings: Settings) -> Provider:
-    # Imported only when chosen: their SDKs are the optional `ai` extra.
+    # Imported only when chosen: their SDKs (package `openai` / `anthropic`) are the optional `ai` extra.
     try:
         if name == "openai":
             from domains.ai.providers.openai_provider import OpenAIProvider
@@ -35,7 +32,7 @@ def _cloud_provider(name: str, settings: Settings) -> Provider:
 
         return AnthropicProvider(settings)
     except ModuleNotFoundError as exc:
-        if exc.name != _SDK_OF[name]:
+        if exc.name != name:
             raise
         raise ProviderSdkMissing(
             f"MEMORI_PROVIDER resolves to {name!r} but the {exc.name!r} package is not installed: "
@@ -50,7 +47,6 @@ def build_providers(settings: Settings) -> tuple[Provider, Provider]:
     """
     fallback: Provider = BuiltinProvider(settings)
     name = resolve_provider_name(settings)
-    primary: Provider
     primary = fallback if name == "builtin" else _cloud_provider(name, settings)
     logger.info("ai_provider_selected", provider=primary.name, model=primary.model)
     return primary, fallback
