@@ -85,7 +85,7 @@ class DigestRunner:
 
     async def _digest_for(self, user_id: uuid.UUID, email: str, now: datetime) -> int | None:
         async with self.sessionmaker() as session:
-            service = InsightService(session, settings=self.settings, now=now)
+            service = InsightService(session, settings=self.settings, now=now, sessionmaker=self.sessionmaker)
             preferences = await service.preferences(user_id)
             if not preferences.digest_enabled or now.hour < preferences.digest_hour:
                 return None
