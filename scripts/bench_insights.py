@@ -55,7 +55,9 @@ async def bench(database_url: str, runs: int) -> int:
         counts: dict[str, int] = {}
         for run in range(runs + 1):  # the first run warms the caches and is not counted
             async with sessionmaker() as session:
-                service = InsightService(session, settings=settings, now=datetime.now(UTC))
+                service = InsightService(
+                    session, settings=settings, now=datetime.now(UTC), sessionmaker=sessionmaker
+                )
                 started = time.perf_counter()
                 digest = await service.build_digest(user_id=user_id)
                 elapsed = time.perf_counter() - started

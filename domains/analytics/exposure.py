@@ -82,6 +82,20 @@ def payout_after_fees(
     return type_coerce(case(*whens, else_=None), Money())
 
 
+def _may_pay_out_less(price: Any, schedules: list[FeeScheduleOut]) -> ColumnElement[bool]:
+    """A cheap necessary condition of `payout < purchase_price`, checked before the fee CASE:
+    no platform's payout is below price x (1 - highest total rate) - highest fixed part - a cent
+    of rounding, so a pair priced well above its cost is dropped without the arithmetic."""
+    if not schedules:
+        return literal(True)
+    rate = max(
+        max(f.commission_pct, f.commission_pct_below_threshold or 0) + f.processing_pct for f in schedules
+    )
+    fixed = max(f.fixed_fee + f.min_commission for f in schedules) + Decimal("0.01")
+    condition: ColumnElement[bool] = price * (1 - rate / HUNDRED) - fixed < InventoryItem.purchase_price
+    return condition
+
+
 def _latest_market() -> Any:
     """The newest observation (latest observed_at, then highest id) of each (product, size,
     platform), found through ix_market_prices_lookup (newest time per key, then its row) rather
@@ -249,8 +263,9 @@ class ExposureService:
     async def listings_below_cost(self, *, limit: int = 10) -> RiskTotals:
         """Listed pairs whose listed price, after their platform's fees, pays out less than they
         cost. Gap: purchase price - payout."""
+        schedules = await self._schedules()
         payout = payout_after_fees(
-            self.dialect, InventoryItem.listed_price, InventoryItem.listed_platform, await self._schedules()
+            self.dialect, InventoryItem.listed_price, InventoryItem.listed_platform, schedules
         )
         flagged = (
             select(
@@ -260,7 +275,11 @@ class ExposureService:
                 payout.label("net_after_fees"),
                 type_coerce(InventoryItem.purchase_price - payout, Money()).label("gap"),
             )
-            .where(LISTED, payout < InventoryItem.purchase_price)
+            .where(
+                LISTED,
+                _may_pay_out_less(InventoryItem.listed_price, schedules),
+                payout < InventoryItem.purchase_price,
+            )
             .subquery("below_cost")
         )
         return await self._totals(flagged, flagged.c.listed_price, limit=limit)

@@ -140,12 +140,14 @@ async def deliver_digest(
     digest_id: int,
     user_id: Any,
     user_email: str,
+    only: set[int] | None = None,
 ) -> None:
-    """Send every pending delivery of a committed digest; each outcome is committed on its own."""
+    """Send every pending delivery of a committed digest (or only the delivery ids `only`); each
+    outcome is committed on its own."""
     async with sessionmaker() as session:
         digest = await InsightService(session, settings=settings).digest(user_id=user_id, digest_id=digest_id)
         for delivery in await InsightRepository(session).deliveries_of(digest_id):
-            if delivery.status != "pending":
+            if delivery.status != "pending" or (only is not None and delivery.id not in only):
                 continue
             try:
                 await _deliver_one(session, settings, delivery, digest, user_email)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,3 +72,27 @@ class InsightRepository:
 
     async def delivery(self, delivery_id: int) -> InsightDelivery | None:
         return await self.session.get(InsightDelivery, delivery_id)
+
+    async def stalled_deliveries(self, *, before: datetime) -> list[tuple[int, int, uuid.UUID]]:
+        """(delivery id, digest id, user id) of deliveries still pending since before `before`:
+        their worker stopped while sending."""
+        rows = await self.session.execute(
+            select(InsightDelivery.id, InsightDelivery.digest_id, InsightDigest.user_id)
+            .join(InsightDigest, InsightDigest.id == InsightDelivery.digest_id)
+            .where(InsightDelivery.status == "pending", InsightDelivery.updated_at < before)
+            .order_by(InsightDelivery.id)
+        )
+        return [(r.id, r.digest_id, r.user_id) for r in rows]
+
+    async def claim_stalled_delivery(self, *, delivery_id: int, before: datetime, now: datetime) -> bool:
+        """Take over a stalled delivery: one conditional UPDATE, so of several workers only one wins."""
+        result = await self.session.execute(
+            update(InsightDelivery)
+            .where(
+                InsightDelivery.id == delivery_id,
+                InsightDelivery.status == "pending",
+                InsightDelivery.updated_at < before,
+            )
+            .values(updated_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)

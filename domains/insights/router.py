@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from domains.auth.dependencies import CurrentUser
 from domains.insights.schemas import (
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/ai", tags=["insights"], responses=ERROR_RESPONSES)
 
 @router.get("/insights", response_model=InsightsOut)
 async def current_insights(
+    request: Request,
     user: CurrentUser,
     session: DbSession,
     settings: AppSettings,
@@ -33,9 +34,8 @@ async def current_insights(
     ] = None,
 ) -> InsightsOut:
     """What needs attention now: every detector's findings with figures, sources and a follow-up question."""
-    return await InsightService(session, settings=settings).current(
-        user_id=user.id, language=language, min_severity=min_severity
-    )
+    service = InsightService(session, settings=settings, sessionmaker=request.app.state.sessionmaker)
+    return await service.current(user_id=user.id, language=language, min_severity=min_severity)
 
 
 @router.get("/digests", response_model=Page[DigestSummary])

@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -31,6 +31,9 @@ logger = structlog.get_logger(__name__)
 
 LOCK_PREFIX = "soleflip:insights:digest"
 LOCK_SECONDS = 26 * 3600  # past the day: a later worker of the same day finds it taken
+# A delivery pending this long was cut off (its worker stopped): a later run takes it over.
+# Far above the longest retry sequence (attempts x (timeout + backoff of at most 300 s)).
+STALLED_DELIVERY_AFTER = timedelta(hours=2)
 
 
 def lock_key(user_id: uuid.UUID, day: date) -> str:
@@ -81,11 +84,41 @@ class DigestRunner:
             digest_id = await self._digest_for(user_id, email, now)
             if digest_id is not None:
                 built.append(digest_id)
+        await self._resume_stalled_deliveries(now, dict(users))
         return built
+
+    async def _resume_stalled_deliveries(self, now: datetime, emails: dict[uuid.UUID, str]) -> None:
+        before = now - STALLED_DELIVERY_AFTER
+        async with self.sessionmaker() as session:
+            repo = InsightRepository(session)
+            claimed: dict[tuple[int, uuid.UUID], set[int]] = {}
+            for delivery_id, digest_id, user_id in await repo.stalled_deliveries(before=before):
+                if user_id in emails and await repo.claim_stalled_delivery(
+                    delivery_id=delivery_id, before=before, now=now
+                ):
+                    claimed.setdefault((digest_id, user_id), set()).add(delivery_id)
+            await session.commit()
+        for (digest_id, user_id), ids in claimed.items():
+            logger.info("digest_delivery_resumed", digest_id=digest_id, deliveries=len(ids))
+            self._deliver(digest_id, user_id, emails[user_id], only=ids)
+
+    def _deliver(self, digest_id: int, user_id: uuid.UUID, email: str, only: set[int] | None = None) -> None:
+        task = asyncio.create_task(
+            deliver_digest(
+                self.sessionmaker,
+                self.settings,
+                digest_id=digest_id,
+                user_id=user_id,
+                user_email=email,
+                only=only,
+            )
+        )
+        self.deliveries.add(task)
+        task.add_done_callback(self.deliveries.discard)
 
     async def _digest_for(self, user_id: uuid.UUID, email: str, now: datetime) -> int | None:
         async with self.sessionmaker() as session:
-            service = InsightService(session, settings=self.settings, now=now)
+            service = InsightService(session, settings=self.settings, now=now, sessionmaker=self.sessionmaker)
             preferences = await service.preferences(user_id)
             if not preferences.digest_enabled or now.hour < preferences.digest_hour:
                 return None
@@ -100,13 +133,7 @@ class DigestRunner:
                 return None
         if digest is None:
             return None
-        task = asyncio.create_task(
-            deliver_digest(
-                self.sessionmaker, self.settings, digest_id=digest.id, user_id=user_id, user_email=email
-            )
-        )
-        self.deliveries.add(task)
-        task.add_done_callback(self.deliveries.discard)
+        self._deliver(digest.id, user_id, email)
         return digest.id
 
     async def wait_for_deliveries(self) -> None:

@@ -3,19 +3,22 @@ an aiosmtpd SMTP server on loopback; failures retried, recorded, and never costi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 from collections import deque
 from collections.abc import Iterator
 from email import message_from_bytes
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
+import pytest_asyncio
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +26,9 @@ from starlette.routing import Route
 
 from domains.auth.models import User
 from domains.insights.delivery import SIGNATURE_HEADER
+from domains.insights.models import InsightDelivery
 from domains.insights.scheduler import DigestRunner
+from domains.insights.service import InsightService
 from tests.ai.fakes.loopback import LoopbackServer, free_port
 from tests.factories import auth_headers_for
 from tests.insights.test_scheduler import at, runner_settings, some_business
@@ -77,6 +82,30 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
     controller.stop()
 
 
+class Scene(NamedTuple):
+    """A business with one user, the webhook receiver (emptied) and the SMTP server."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    receiver: WebhookReceiver
+    box: Mailbox
+    port: int
+    user: User
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def scene(
+    app: FastAPI,
+    db: AsyncSession,
+    client: httpx.AsyncClient,
+    receiver: WebhookReceiver,
+    mailbox: tuple[Mailbox, int],
+) -> Scene:
+    (user,) = await some_business(db, 1)
+    receiver.received.clear()
+    return Scene(app, client, receiver, mailbox[0], mailbox[1], user)
+
+
 def delivering(app: FastAPI, receiver: WebhookReceiver, smtp_port: int, **overrides: Any) -> DigestRunner:
     settings = runner_settings(
         app,
@@ -100,16 +129,8 @@ async def digest_seen_by(
     return body
 
 
-async def test_signed_webhook_and_email_are_delivered_after_retries(
-    app: FastAPI,
-    db: AsyncSession,
-    client: httpx.AsyncClient,
-    receiver: WebhookReceiver,
-    mailbox: tuple[Mailbox, int],
-) -> None:
-    box, port = mailbox
-    (user,) = await some_business(db, 1)
-    receiver.received.clear()
+async def test_signed_webhook_and_email_are_delivered_after_retries(scene: Scene) -> None:
+    app, client, receiver, box, port, user = scene
     receiver.statuses.extend([500, 503])  # two failures, then the receiver takes it
     runner = delivering(app, receiver, port)
 
@@ -137,16 +158,8 @@ async def test_signed_webhook_and_email_are_delivered_after_retries(
     assert (deliveries["email"]["status"], deliveries["email"]["attempts"]) == ("delivered", 1)
 
 
-async def test_a_failing_delivery_is_recorded_and_the_digest_still_stands(
-    app: FastAPI,
-    db: AsyncSession,
-    client: httpx.AsyncClient,
-    receiver: WebhookReceiver,
-    mailbox: tuple[Mailbox, int],
-) -> None:
-    box, _live_port = mailbox
-    (user,) = await some_business(db, 1)
-    receiver.received.clear()
+async def test_a_failing_delivery_is_recorded_and_the_digest_still_stands(scene: Scene) -> None:
+    app, client, receiver, box, _live_port, user = scene
     receiver.statuses.extend([500] * 10)
     # The SMTP port next to the live one has no server: every e-mail attempt is refused.
     runner = delivering(app, receiver, free_port(), INSIGHTS_DELIVERY_ATTEMPTS=3)
@@ -162,3 +175,29 @@ async def test_a_failing_delivery_is_recorded_and_the_digest_still_stands(
         assert (delivery["status"], delivery["attempts"]) == ("failed", 3)
         assert delivery["last_error"] and delivery["delivered_at"] is None
     assert "500" in next(d for d in seen["deliveries"] if d["channel"] == "webhook")["last_error"]
+
+
+async def test_a_delivery_cut_off_by_a_stopped_worker_is_resumed_once(scene: Scene) -> None:
+    app, client, receiver, box, port, user = scene
+    # A worker stored the digest and its pending deliveries, then stopped before sending (3 h ago).
+    async with app.state.sessionmaker() as session:
+        service = InsightService(session, settings=delivering(app, receiver, port).settings, now=at(6)())
+        digest = await service.build_digest(user_id=user.id)
+        assert digest is not None
+        await session.execute(
+            update(InsightDelivery).where(InsightDelivery.digest_id == digest.id).values(updated_at=at(6)())
+        )
+        await session.commit()
+
+    first, second = delivering(app, receiver, port), delivering(app, receiver, port)
+    first.clock = second.clock = at(9)
+    assert await asyncio.gather(first.run_due_digests(), second.run_due_digests()) == [[], []]
+    await first.wait_for_deliveries()
+    await second.wait_for_deliveries()
+
+    assert len(receiver.received) == 1 and len(box.messages) == 1  # taken over by one worker only
+    seen = await digest_seen_by(client, app, user, digest.id)
+    assert {(d["channel"], d["status"], d["attempts"]) for d in seen["deliveries"]} == {
+        ("webhook", "delivered", 1),
+        ("email", "delivered", 1),
+    }
