@@ -15,6 +15,7 @@ the previous turn's (merge_followup).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -402,33 +403,8 @@ class Parser:
             unit = UNITS.get(nxt)
             if unit is None and nxt in ("+", "plus") and i + 2 < n:
                 unit = UNITS.get(words[i + 2])
-            comparator_before = prev in (
-                "over",
-                "ueber",
-                "under",
-                "unter",
-                "within",
-                "innerhalb",
-                "max",
-                "than",
-                "als",
-                "ab",
-                "from",
-                "bis",
-            ) or prev2 in (
-                "more than",
-                "mehr als",
-                "older than",
-                "aelter als",
-                "less than",
-                "weniger als",
-                "younger than",
-                "juenger als",
-                "longer than",
-                "laenger als",
-                "at least",
-                "at most",
-            )
+            older1, older2, younger1, younger2 = _comparators()
+            comparator_before = prev in older1 | younger1 or prev2 in older2 | younger2
             if unit is not None and unit != "quarter" and not comparator_before and nxt not in ("+", "plus"):
                 after = words[i + 2] if i + 2 < n else ""
                 if after not in ("old", "alt", "ago", "aged") and prev not in ("for", "seit"):
@@ -437,45 +413,9 @@ class Parser:
                     continue
             if unit is not None and unit != "quarter":
                 days = int(value * DAY_FACTOR[unit])
-                younger = prev in (
-                    "under",
-                    "unter",
-                    "within",
-                    "innerhalb",
-                    "max",
-                    "hoechstens",
-                    "bis",
-                ) or prev2 in (
-                    "less than",
-                    "weniger als",
-                    "younger than",
-                    "juenger als",
-                    "fewer than",
-                    "at most",
-                    "newer than",
-                )
+                younger = prev in younger1 or prev2 in younger2
                 end = i + 2 if nxt not in ("+", "plus") else i + 3
-                start = (
-                    i - 1
-                    if prev
-                    in ("over", "ueber", "under", "unter", "within", "innerhalb", "max", "ab", "from", "bis")
-                    else i
-                )
-                if prev2 in (
-                    "more than",
-                    "mehr als",
-                    "older than",
-                    "aelter als",
-                    "less than",
-                    "weniger als",
-                    "younger than",
-                    "juenger als",
-                    "longer than",
-                    "laenger als",
-                    "at least",
-                    "at most",
-                ):
-                    start = i - 2
+                start = i - 2 if prev2 in older2 | younger2 else i - 1 if prev in older1 | younger1 else i
                 if reading.free(start, end):
                     reading.take(start, end, "max_age" if younger else "min_age", days)
                 continue
@@ -1037,6 +977,21 @@ def _aging_bucket(value: float, words: list[str], i: int) -> tuple[str, int] | N
     ):
         return buckets[(int(value), int(high))], 3
     return None
+
+
+@functools.cache
+def _comparators() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """The lexicon's age comparators ([age] older / younger) as one- and two-word sets."""
+    by_role: dict[str, tuple[set[str], set[str]]] = {
+        "age:older": (set(), set()),
+        "age:younger": (set(), set()),
+    }
+    for phrase, roles in load_lexicon().phrases.items():
+        for role in roles:
+            if role in by_role and len(phrase) <= 2:
+                by_role[role][len(phrase) - 1].add(" ".join(phrase))
+    (older1, older2), (younger1, younger2) = by_role["age:older"], by_role["age:younger"]
+    return frozenset(older1), frozenset(older2), frozenset(younger1), frozenset(younger2)
 
 
 def has_how_many(reading: Reading) -> bool:
