@@ -364,7 +364,7 @@ class Writer:
     def help(self) -> str:
         return self.t(
             "Ask about stock, sales, profit, fees, payout, purchases, dead stock, sizes, platforms or a model family, "
-            "for any period: e.g. “pairs sold by size last month”, “profit per pair on GOAT in Q3”, "
+            "for any period: e.g. “pairs sold by size last month”, “GOAT profit per pair in Q3”, "
             "“which Jordan 4s have sat over 75 days?”.",
             "Fragen Sie nach Bestand, Umsatz, Gewinn, Gebühren, Auszahlung, Einkäufen, Ladenhütern, Größen, Plattformen "
             "oder einer Modellreihe, für jeden Zeitraum: z. B. „verkaufte Paare nach Größe letzten Monat“, "

@@ -243,7 +243,17 @@ class Parser:
                 out += [replace(token, text=compact.group(1)), replace(token, text=compact.group(2))]
                 continue
             if text not in self.known:
-                fixed = self._correct(text)
+                stem = next(
+                    (
+                        text[: -len(end)]
+                        for end in ("s", "es", "ed", "ing")
+                        if text.endswith(end)
+                        and len(text) - len(end) >= 3
+                        and text[: -len(end)] in self.known
+                    ),
+                    None,
+                )
+                fixed = stem or self._correct(text)  # "moves" is "move" before it is a typo of "movers"
                 if fixed is not None:
                     text = fixed
             expanded = self.vocabulary.expand(text)
@@ -756,6 +766,8 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         metrics += [
             counted[m] for m in metrics if m in counted
         ]  # a value metric and a count, joined by "and"
+    if {"fees", "shipping"} <= set(metrics) and "selling_costs" not in metrics:
+        metrics = ["selling_costs"]  # fees plus shipping are the selling costs (docs/domain.md)
     if rate and not dead and metrics == ["profit"]:
         metrics, average = ["margin"], False  # profit as a percentage of sales is the margin
     # average modifies a named metric ("... and how much per pair": both)
@@ -1141,6 +1153,22 @@ def merge_followup(
         merged.unknown_terms = [w for w in merged.unknown_terms if not w.replace(".", "").isdigit()]
     if current.dead_stock_days:
         merged.dead_stock_days = current.dead_stock_days
+    sizes = [w for w in current.unknown_terms if is_us_size(number_value(w) or 0)]
+    if sizes and not current.filters.size and (previous.filters.size or "size" in previous.group_by):
+        merged.filters.size = [size_label(number_value(w) or 0) for w in sizes]  # "und 10,5?"
+        merged.unknown_terms = [w for w in merged.unknown_terms if w not in sizes]
+    if (
+        reading.has("rate")
+        and previous.stock_only
+        and previous.filters.min_age_days is not None
+        and not named_metrics
+    ):
+        merged.metrics = [
+            "dead_stock_rate"
+        ]  # the share of that selection: the dead-stock rate with that age as threshold
+        merged.dead_stock_days = previous.filters.min_age_days
+        merged.filters.min_age_days = None
+        merged.action = "aggregate"
     bare_days = reading.values("bare_days")
     if any(m.startswith("dead_stock") for m in merged.metrics) and bare_days:
         merged.dead_stock_days = int(bare_days[0])  # type: ignore[call-overload]  # a new threshold for the previous dead-stock question

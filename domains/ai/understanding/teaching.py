@@ -1,4 +1,4 @@
-"""Teaching a word: "when I say bricks I mean dead stock", "mit Breds meine ich Jordan 4 Bred".
+"""Teaching a word: "when I say <word> I mean <meaning>", "mit <Wort> meine ich <Bedeutung>".
 
 The taught word is stored in the user's memory (a fact of kind "term:<word>") and stands for
 its meaning in every later question of that user (Parser._substitute_taught).
