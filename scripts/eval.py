@@ -43,9 +43,8 @@ BLIND3_QUESTIONS = EVAL_DIR / "questions_blind3.yaml"
 # round 4: the most common day-to-day questions, written before reading the engine
 BLIND4_QUESTIONS = EVAL_DIR / "questions_blind4.yaml"
 DEFAULT_QUESTIONS = (QUESTIONS, BLIND_QUESTIONS, BLIND2_QUESTIONS, BLIND3_QUESTIONS, BLIND4_QUESTIONS)
-# The held-out set: written by someone who never saw the engine, with its own oracle over the raw
-# rows (eval/heldout/oracle.py); scored on its first run, then frozen (eval/heldout/README.md).
-HELDOUT_DIR = EVAL_DIR / "heldout"
+# The held-out sets (eval/heldout*/): written by someone who never saw the engine, each with its own
+# oracle over the raw rows (oracle.py); scored on their first run, recorded in their README.md.
 
 
 @dataclass(slots=True)
@@ -373,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("dev", "heldout", "all"),
         default="all",
         help="without --questions: the development set (eval/questions*.yaml), the held-out set "
-        "(eval/heldout/questions.yaml), or both, reported separately",
+        "(eval/heldout*/questions.yaml), or both, reported separately",
     )
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
@@ -386,11 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths: list[Path] = list(args.questions)
     if not paths:
-        heldout = HELDOUT_DIR / "questions.yaml"
         if args.set in ("dev", "all"):
             paths += DEFAULT_QUESTIONS
-        if args.set in ("heldout", "all") and heldout.exists():
-            paths.append(heldout)
+        if args.set in ("heldout", "all"):
+            paths += sorted(EVAL_DIR.glob("heldout*/questions.yaml"))
     cases = load_cases(*paths)
     if args.only_ci:
         cases = [c for c in cases if c.ci]
