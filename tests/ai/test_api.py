@@ -205,6 +205,7 @@ async def test_health_is_public_and_reveals_no_secrets(
         "memori_enabled": False,
         "memori_active": None,
         "memori_detail": None,
+        "currency": "EUR",  # the business currency, for the widget's charts
     }
     assert "sk-test" not in response.text
 
