@@ -92,3 +92,20 @@ def test_remember_tool_values_are_validated_and_normalized() -> None:
         normalize_fact("dead_stock_threshold", 0, "zero days")
     with pytest.raises(ValidationFailed):
         normalize_fact("favourite_colour", "red", "red")
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "value"),
+    [
+        ("no daily digest for me please", "digest_enabled", False),
+        ("bitte keinen Tagesbericht mehr", "digest_enabled", False),
+        ("turn the daily digest back on", "digest_enabled", True),
+        ("send my digest at 7am", "digest_hour", 7),
+        ("Schick mir den Tagesbericht um 18 Uhr", "digest_hour", 18),
+        ("remember: only critical insights", "insights_min_severity", "critical"),
+        ("nur Warnungen als Hinweise bitte", "insights_min_severity", "warning"),
+    ],
+)
+def test_digest_settings_are_facts_the_insights_read(message: str, kind: str, value: object) -> None:
+    """The daily digest's settings (docs/insights.md) are said in chat like any preference."""
+    assert [(f.kind, f.value) for f in extract_facts(message)] == [(kind, value)]

@@ -24,6 +24,9 @@ FACT_KINDS: dict[str, str | None] = {
     "sizes_of_interest": "sizes_of_interest",  # list of sizes
     "currency": "currency",  # ISO code
     "language": "language",  # "en" / "de"
+    "digest_enabled": "digest_enabled",  # bool: the daily insights digest on or off
+    "digest_hour": "digest_hour",  # int 0..23 (UTC): when the day's digest is built
+    "insights_min_severity": "insights_min_severity",  # info | warning | critical
     "note": None,  # free text
 }
 

@@ -317,7 +317,68 @@ def _language(clause: str) -> ExtractedFact | None:
     return ExtractedFact("language", code, clause)
 
 
-_EXTRACTORS = (_dead_stock, _target_margin, _seller_level, _preferred_platform, _sizes, _currency, _language)
+# The daily insights digest (docs/insights.md): on/off, hour (UTC) and the least severity shown.
+_DIGEST_OFF = re.compile(
+    r"\b(?:no|stop|turn off|switch off|disable|keine[nm]?|stopp|abschalten|ausschalten|deaktivier\w*)\b"
+    r"[^.?!]{0,30}\b(?:digest|daily report|tagesbericht|zusammenfassung)\b"
+    r"|\b(?:digest|daily report|tagesbericht)\b[^.?!]{0,20}\b(?:off|aus|abschalten|ausschalten)\b",
+    re.IGNORECASE,
+)
+_DIGEST_ON = re.compile(
+    r"\b(?:turn|switch)\b[^.?!]{0,30}\b(?:digest|daily report|tagesbericht)\b[^.?!]{0,10}\bon\b"
+    r"|\b(?:turn on|switch on|enable|start|send|schick\w*|aktivier\w*|einschalten)\b[^.?!]{0,30}"
+    r"\b(?:digest|daily report|tagesbericht)\b",
+    re.IGNORECASE,
+)
+_DIGEST_HOUR = re.compile(
+    r"\b(?:digest|daily report|tagesbericht|zusammenfassung)\b[^.?!]{0,40}?\b(?:at|um|by|gegen)\s+"
+    r"(\d{1,2})(?::00)?\s*(am|pm|uhr|h)?\b",
+    re.IGNORECASE,
+)
+_MIN_SEVERITY = re.compile(
+    r"\b(?:only|nur)\b[^.?!]{0,20}\b(critical|kritische\w*|warnings?|warnungen|wichtige\w*)\b"
+    r"[^.?!]{0,20}\b(?:insights?|alerts?|hinweise?|meldungen)\b",
+    re.IGNORECASE,
+)
+
+
+def _digest(clause: str) -> ExtractedFact | None:
+    if _DIGEST_OFF.search(clause):
+        return ExtractedFact("digest_enabled", False, clause)
+    hour = _DIGEST_HOUR.search(clause)
+    if hour:
+        value = int(hour.group(1)) % 24
+        if (hour.group(2) or "").lower() == "pm" and value < 12:
+            value += 12
+        return ExtractedFact("digest_hour", value, clause)
+    if _DIGEST_ON.search(clause):
+        return ExtractedFact("digest_enabled", True, clause)
+    return None
+
+
+def _min_severity(clause: str) -> ExtractedFact | None:
+    match = _MIN_SEVERITY.search(clause)
+    if not match:
+        return None
+    word = match.group(1).lower()
+    return ExtractedFact(
+        "insights_min_severity",
+        "critical" if word.startswith("krit") or word == "critical" else "warning",
+        clause,
+    )
+
+
+_EXTRACTORS = (
+    _dead_stock,
+    _target_margin,
+    _seller_level,
+    _preferred_platform,
+    _sizes,
+    _currency,
+    _language,
+    _digest,
+    _min_severity,
+)
 
 
 def _platform_code(raw: str) -> str | None:
@@ -442,6 +503,24 @@ def normalize_fact(kind: str, value: Any, text: str) -> ExtractedFact:
         if code is None:
             raise invalid(f"unknown currency {value!r}")
         return ExtractedFact(kind, code, said)
+    if kind == "digest_enabled":
+        text = str(value).strip().lower()
+        if text not in ("true", "false", "1", "0", "on", "off", "yes", "no"):
+            raise invalid("digest_enabled must be true or false")
+        return ExtractedFact(kind, text in ("true", "1", "on", "yes"), said)
+    if kind == "digest_hour":
+        try:
+            hour = int(value)
+        except (TypeError, ValueError) as exc:
+            raise invalid("digest_hour needs an hour 0..23 (UTC)") from exc
+        if not 0 <= hour <= 23:
+            raise invalid("digest_hour needs an hour 0..23 (UTC)")
+        return ExtractedFact(kind, hour, said)
+    if kind == "insights_min_severity":
+        severity = str(value).strip().lower()
+        if severity not in ("info", "warning", "critical"):
+            raise invalid("insights_min_severity is info, warning or critical")
+        return ExtractedFact(kind, severity, said)
     if kind == "language":
         lang = str(value).strip().lower()[:2]
         mapped = {"de": "de", "ge": "de", "en": "en"}.get(lang)

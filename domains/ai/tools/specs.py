@@ -152,6 +152,9 @@ FactKind = Literal[
     "sizes_of_interest",
     "currency",
     "language",
+    "digest_enabled",
+    "digest_hour",
+    "insights_min_severity",
     "note",
 ]
 
