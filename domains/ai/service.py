@@ -399,6 +399,8 @@ class AIAssistantService:
             sources=sources,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            cached_tokens=completed.usage.cached_tokens,
+            cache_write_tokens=completed.usage.cache_write_tokens,
         )
         await self._memory_after(prepared, answer)
         await record_unanswered(
@@ -427,6 +429,7 @@ class AIAssistantService:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                "cached_prompt_tokens": completed.usage.cached_tokens,
                 "estimated_cost_usd": float(cost),
             },
             memory_used=[fact_as_dict(f) for f in memory_context.facts],
@@ -548,6 +551,8 @@ class AIAssistantService:
         sources: list[dict[str, Any]],
         prompt_tokens: int,
         completion_tokens: int,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> Any:
         if prepared.is_new:
             await self.conversations.create(
@@ -587,6 +592,8 @@ class AIAssistantService:
             model=model,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
         )
 
 
