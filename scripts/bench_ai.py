@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -637,6 +638,242 @@ async def ai_prompt_tokens_section(ctx: Any) -> Any:
         ],
     )
     return result
+
+
+# --------------------------------------------------------------------------------------
+# ai-cost: the whole tool loop per answered question, and its price per 100 questions
+# --------------------------------------------------------------------------------------
+
+# (provider, model) priced per 100 questions: a few current models of each provider.
+COST_MODELS: tuple[tuple[str, str], ...] = (
+    ("openai", "gpt-4o-mini"),
+    ("openai", "gpt-4.1-mini"),
+    ("openai", "gpt-5-mini"),
+    ("openai", "gpt-4o"),
+    ("openai", "gpt-4-turbo"),
+    ("anthropic", "claude-3-5-haiku"),
+    ("anthropic", "claude-haiku-4-5"),
+    ("anthropic", "claude-sonnet-4-5"),
+)
+PLAN_ESTIMATE = (
+    "integration plan: 100 questions/day x (~1,000 input + 500 output tokens) on GPT-4 Turbo = $2.50/day"
+)
+OPENAI_MIN_CACHED_PREFIX = 1024  # OpenAI caches prompts from 1,024 tokens on, in steps of 128
+
+
+@dataclass(slots=True)
+class _LoopRequest:
+    prompt: int  # every prompt token of the request
+    stable: int  # of it: the tools and the rules, the same for every question
+    completion: int
+
+
+@dataclass(slots=True)
+class _Loop:
+    question: Question
+    requests: list[_LoopRequest]
+    tool_calls: int
+
+
+def _stable_prefix_tokens(body: dict[str, Any], model: str) -> int:
+    """Tokens of the request's tools and the rules at the head of its system message."""
+    from domains.ai.providers.prompts import system_prompt
+
+    tools = body.get("tools") or []
+    rules = system_prompt(currency="EUR")
+    return count_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":")), model) + count_tokens(
+        rules, model
+    )
+
+
+def _loop_request(body: dict[str, Any], reply_text: str, model: str) -> _LoopRequest:
+    tools = body.get("tools") or []
+    prompt = count_message_tokens(body["messages"], model) + (
+        count_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":")), model) if tools else 0
+    )
+    return _LoopRequest(prompt, _stable_prefix_tokens(body, model), count_tokens(reply_text, model))
+
+
+def _loop_cost(loop: _Loop, provider: str, model: str, *, cached: bool) -> Decimal:
+    """USD of one answered question's tool loop. cached: the prompt caches as they work inside
+    one loop - the first request pays the whole prompt (Anthropic: its tools and rules written
+    to the cache at 1.25x), every later request reads its predecessor's prompt from the cache
+    (OpenAI only from 1,024 tokens on, in steps of 128)."""
+    from domains.ai.usage import estimate_cost_usd
+
+    total = Decimal(0)
+    previous = 0
+    for index, request in enumerate(loop.requests):
+        read = write = 0
+        if cached and provider == "anthropic":
+            write = request.stable if index == 0 else 0
+            read = request.stable if index > 0 else 0
+        elif cached and index > 0 and previous >= OPENAI_MIN_CACHED_PREFIX:
+            read = previous // 128 * 128
+        total += estimate_cost_usd(
+            provider=provider,
+            model=model,
+            prompt_tokens=request.prompt,
+            completion_tokens=request.completion,
+            cached_tokens=read,
+            cache_write_tokens=write,
+        )
+        previous = request.prompt
+    return total
+
+
+async def _builtin_calls(ctx: Any, question: Question) -> tuple[list[tuple[str, str, str]], str]:
+    """The tool calls (with the arguments as given) and the answer of the built-in engine: what a
+    language model's loop is scripted with, so the tool results it reads are the real ones."""
+    _seconds, answer = await _timed_question(ctx, question)
+    calls = [
+        (f"call_{i}", s["tool"], json.dumps(s["arguments"], ensure_ascii=False))
+        for i, s in enumerate(answer.get("sources", []))
+        if not s.get("error")
+    ]
+    return calls, str(answer["response"])
+
+
+@section("ai-cost")
+async def ai_cost_section(ctx: Any) -> Any:
+    from domains.ai.providers.openai_provider import OpenAIProvider
+    from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
+
+    loops: list[_Loop] = []
+    llm = FakeLLMServer()
+    llm.start()
+    app = ctx.app
+    saved_providers = getattr(app.state, "ai_providers", None)
+    try:
+        with _no_limits(ctx):
+            scripted = {q: await _builtin_calls(ctx, q) for q in QUESTIONS}
+            provider = OpenAIProvider(
+                app.state.settings.model_copy(
+                    update={
+                        "OPENAI_BASE_URL": f"{llm.url}/v1",
+                        "OPENAI_API_KEY": SecretStr("sk-bench-0123456789abcdef"),
+                        "AI_MAX_RETRIES": 0,
+                    }
+                )
+            )
+            app.state.ai_providers = (provider, BuiltinProvider(app.state.settings))
+            model = provider.model
+            for question in tqdm(QUESTIONS, desc="ai-cost questions", unit="q"):
+                conversation_id = None
+                if question.follow_up_of:
+                    llm.script(OPENAI_PATH, Reply(sse=openai_stream(text="Your revenue was 12,345.00 EUR.")))
+                    conversation_id = (await _ask(ctx, question.follow_up_of))["conversation_id"]
+                calls, answer_text = scripted[question]
+                replies = [Reply(sse=openai_stream(tool_calls=calls))] if calls else []
+                llm.script(OPENAI_PATH, *replies, Reply(sse=openai_stream(text=answer_text)))
+                before = len(llm.requests_to(OPENAI_PATH))
+                answer = await _ask(ctx, question.text, conversation_id)
+                sent = llm.requests_to(OPENAI_PATH)[before:]
+                if answer.get("fallback") or len(sent) != len(replies) + 1:
+                    raise RuntimeError(f"ai-cost: unexpected loop for {question.text!r}: {answer}")
+                outputs = ["".join(c[1] + c[2] for c in calls)] if calls else []
+                outputs.append(answer_text)
+                loops.append(
+                    _Loop(
+                        question,
+                        [_loop_request(r.body, out, model) for r, out in zip(sent, outputs, strict=True)],
+                        len(calls),
+                    )
+                )
+            await provider.aclose()
+    finally:
+        app.state.ai_providers = saved_providers
+        llm.stop()
+    return _cost_results(loops, scale=_scale(ctx))
+
+
+def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
+    first = [loop.requests[0].prompt for loop in loops]
+    loop_rows = [
+        [
+            loop.question.kind,
+            loop.question.text,
+            str(len(loop.requests)),
+            f"{loop.requests[0].prompt:,}",
+            f"{loop.requests[0].stable:,}",
+            f"{sum(r.prompt for r in loop.requests):,}",
+            f"{sum(r.completion for r in loop.requests):,}",
+        ]
+        for loop in loops
+    ]
+    loop_rows.append(
+        [
+            "**median**",
+            f"{len(loops)} questions",
+            f"{percentile([len(loop.requests) for loop in loops], 50):.0f}",
+            f"{percentile(first, 50):,.0f}",
+            f"{percentile([loop.requests[0].stable for loop in loops], 50):,.0f}",
+            f"{percentile([sum(r.prompt for r in loop.requests) for loop in loops], 50):,.0f}",
+            f"{percentile([sum(r.completion for r in loop.requests) for loop in loops], 50):,.0f}",
+        ]
+    )
+    prompt_100 = sum(sum(r.prompt for r in loop.requests) for loop in loops) * 100 / len(loops)
+    completion_100 = sum(sum(r.completion for r in loop.requests) for loop in loops) * 100 / len(loops)
+    cost_rows = []
+    for provider, model in COST_MODELS:
+        plain = sum(_loop_cost(loop, provider, model, cached=False) for loop in loops) * 100 / len(loops)
+        cached = sum(_loop_cost(loop, provider, model, cached=True) for loop in loops) * 100 / len(loops)
+        cost_rows.append(
+            [
+                provider,
+                model,
+                f"{prompt_100:,.0f}",
+                f"{completion_100:,.0f}",
+                f"${plain:,.2f}",
+                f"${cached:,.2f}",
+            ]
+        )
+    cost_rows.append(["plan", "gpt-4-turbo", "100,000", "50,000", "$2.50", "-"])
+    loop_table = SectionResult(
+        title=f"Tokens of the whole tool loop per answered question, OpenAI provider ({scale})",
+        columns=[
+            "kind",
+            "question",
+            "requests",
+            "first request: prompt",
+            "of it: tools + rules",
+            "loop: prompt",
+            "loop: completion",
+        ],
+        rows=loop_rows,
+        notes=[
+            "The real OpenAIProvider (tool loop, system prompt, history, pre-fetched context with "
+            "include_context=true) against the loopback fake, scripted to call the tools the built-in engine "
+            "called for that question with the same arguments and to answer with the built-in engine's text: "
+            "the tool results in the second request are the app's real results on this database.",
+            "Counted with tiktoken as the requests were sent (tools as compact JSON, which errs high); "
+            "completion = the tool calls' JSON, then the answer.",
+            f"median first-request prompt: {percentile(first, 50):,.0f} tokens (target <= 1,000).",
+        ],
+    )
+    cost_table = SectionResult(
+        title=f"Cost per 100 answered questions ({scale})",
+        columns=[
+            "provider",
+            "model",
+            "prompt tokens",
+            "completion tokens",
+            "no cache",
+            "with prompt caching",
+        ],
+        rows=cost_rows,
+        notes=[
+            "The loops above (mean over the questions) x 100 at domains/ai/usage.py's list prices "
+            "(USD per 1M tokens; cached input per the same table).",
+            "with prompt caching: only what caching saves inside each tool loop (a cold cache on every "
+            "question's first request; Anthropic: the tools and rules written at 1.25x, read at 0.1x by the "
+            "next request; OpenAI: the previous request's prompt read at the cached price when >= 1,024 "
+            "tokens). Questions asked within 5 minutes of each other also hit on their first request.",
+            "Claude's tokenizer differs from OpenAI's; the same token counts are priced for both.",
+            PLAN_ESTIMATE + " (its prompts carried no tools and could answer only from a fixed summary).",
+        ],
+    )
+    return [loop_table, cost_table]
 
 
 # --------------------------------------------------------------------------------------
