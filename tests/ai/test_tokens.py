@@ -138,7 +138,11 @@ def test_guards_the_tools_enforce_are_not_sent_but_still_hold() -> None:
     model, _description = TOOL_ARGS["query_business"]
     compact = compact_schema(model.model_json_schema())
     brand = compact["$defs"]["QueryFilters"]["properties"]["brand"]
-    assert brand == {"description": "brand names, case-insensitive", "items": {"type": "string"}, "type": "array"}
+    assert brand == {
+        "description": "brand names, case-insensitive",
+        "items": {"type": "string"},
+        "type": "array",
+    }
     assert "maximum" not in compact["$defs"]["QueryFilters"]["properties"]["min_age_days"]
     with pytest.raises(ValidationError):
         model.model_validate({"metrics": ["revenue"], "filters": {"brand": ["Nike"] * 51}})
