@@ -86,6 +86,11 @@ bench: install-dev  ## Benchmarks on PostgreSQL (BENCH_DATABASE_URL); printed ta
 load: install  ## Load test: 50 users for 60 s against its own server on PostgreSQL (LOAD_DATABASE_URL)
 	$(PY) -m scripts.load --database-url $(LOAD_DATABASE_URL) --workers $$(nproc) --users 50 --duration 60
 
+.PHONY: bench-demo
+bench-demo: install-dev  ## The assistant at demo scale on SQLite (5,000 pairs): latency by stage, vs analytics, tokens, cost
+	$(PY) -m scripts.bench --items 5000 --database-url sqlite+aiosqlite:///var/bench-demo.db --requests 20 \
+		--section ai-latency --section ai-vs-analytics --section ai-prompt-tokens --section ai-cost
+
 .PHONY: bench-full
 bench-full: install-dev  ## The benchmarks at 1,000,000 pairs (loads them first; a few minutes)
 	$(PY) -m scripts.bench --full

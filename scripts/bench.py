@@ -1,4 +1,4 @@
-"""Benchmarks on PostgreSQL: the analytics API against the naive way of computing the same numbers.
+"""Benchmarks: the analytics API against the naive way of computing the same numbers, the assistant.
 
     python -m scripts.bench [--items 100000] [--full] [--database-url URL] [--requests 50]
                             [--section analytics] [--no-docs]
@@ -329,7 +329,7 @@ async def seed(database_url: str, items: int, seed_value: int) -> float | None:
 
 async def run_benchmarks(
     *, database_url: str, items: int, requests: int, warmup: int, sections: Sequence[str], seed_value: int
-) -> tuple[list[SectionResult], float | None]:
+) -> tuple[list[tuple[str, list[SectionResult]]], float | None]:
     demo_data = any(name not in OWN_DATA_SECTIONS for name in sections)
     load_seconds = await seed(database_url, items, seed_value) if demo_data else None
     if not demo_data:
@@ -365,48 +365,67 @@ async def run_benchmarks(
                 warmup=warmup,
             )
             for name in sections:
-                result = await SECTIONS[name](ctx)
-                print()
-                print(result.text())
-                results.append(result)
+                produced = await SECTIONS[name](ctx)
+                section_results = produced if isinstance(produced, list) else [produced]
+                for result in section_results:
+                    print()
+                    print(result.text())
+                results.append((name, section_results))
     return results, load_seconds
 
 
-def _block_markers(items: int) -> tuple[str, str]:
-    return f"<!-- bench items={items} -->", f"<!-- /bench items={items} -->"
+def _backend(database_url: str) -> str:
+    return "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
+
+
+def block_key(name: str, *, items: int, database_url: str) -> str:
+    """One docs block per section, scale and database: a later run of the same section at the same
+    scale replaces it, and nothing else (issue 12: the 1M analytics block was overwritten)."""
+    key = f"section={name}"
+    if name not in OWN_DATA_SECTIONS:
+        key += f" items={items}"
+    if _backend(database_url) == "SQLite":
+        key += " db=sqlite"
+    return key
 
 
 def write_docs(
-    results: Sequence[SectionResult],
+    results: Sequence[tuple[str, Sequence[SectionResult]]],
     *,
     items: int,
     database_url: str,
     command: str,
     load_seconds: float | None,
 ) -> None:
-    """Replace (or append) this item count's block in docs/benchmarks.md; keep everything else."""
-    start, end = _block_markers(items)
-    load = f"{load_seconds:.1f}s in this run" if load_seconds is not None else "already loaded"
-    block = "\n".join(
-        [
-            start,
-            f"## {items:,} pairs",
-            "",
-            f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load_average()}",
-            "",
-            f"- machine: {machine()}",
-            f"- database: PostgreSQL `{database_url.rsplit('/', 1)[-1]}`; demo data load: {load}",
-            "",
-            *(r.markdown() + "\n" for r in results),
-            end,
-        ]
-    )
+    """Replace (or append) each section's block in docs/benchmarks.md; keep everything else."""
     current = DOCS_PATH.read_text() if DOCS_PATH.exists() else DOCS_INTRO
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + block + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
+    load = f"{load_seconds:.1f}s in this run" if load_seconds is not None else "already loaded"
+    for name, section_results in results:
+        key = block_key(name, items=items, database_url=database_url)
+        start, end = f"<!-- bench {key} -->", f"<!-- /bench {key} -->"
+        own_data = name in OWN_DATA_SECTIONS
+        database = section_results[0].database or make_url(database_url).database or "?"
+        scale = "" if own_data else f" at {items:,} pairs"
+        block = "\n".join(
+            [
+                start,
+                f"## {name}{scale} ({_backend(database_url)})",
+                "",
+                f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load_average()}",
+                "",
+                f"- machine: {machine()}",
+                f"- database: {_backend(database_url)} `{database}`"
+                + ("" if own_data else f"; demo data load: {load}"),
+                "",
+                *(r.markdown() + "\n" for r in section_results),
+                end,
+            ]
+        )
+        if start in current and end in current:
+            before, rest = current.split(start, 1)
+            current = before + block + rest.split(end, 1)[1]
+        else:
+            current = current.rstrip("\n") + "\n\n" + block + "\n"
     DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
     DOCS_PATH.write_text(current)
 
@@ -444,9 +463,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     items = 1_000_000 if args.full else args.items
     database_url = Settings(DATABASE_URL=args.database_url).DATABASE_URL
-    if not database_url.startswith("postgresql"):
-        print("bench: needs PostgreSQL (--database-url or BENCH_DATABASE_URL)", file=sys.stderr)
-        return 2
     results, load_seconds = asyncio.run(
         run_benchmarks(
             database_url=database_url,

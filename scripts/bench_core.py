@@ -50,6 +50,7 @@ class SectionResult:
     columns: list[str]
     rows: list[list[str]]
     notes: list[str] = field(default_factory=list)
+    database: str | None = None  # a section on its own database (memory-recall) names it
 
     def markdown(self) -> str:
         lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
@@ -67,7 +68,7 @@ class SectionResult:
         return "\n".join(out)
 
 
-Section = Callable[[BenchContext], Awaitable[SectionResult]]
+Section = Callable[[BenchContext], Awaitable[SectionResult | list[SectionResult]]]
 SECTIONS: dict[str, Section] = {}
 OWN_DATA_SECTIONS: set[str] = set()  # sections that bring their own data and need no demo business
 

@@ -142,6 +142,9 @@ class UsageOut(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    cached_prompt_tokens: int = Field(
+        default=0, description="Of prompt_tokens: read from the provider's prompt cache (billed cheaper)"
+    )
     estimated_cost_usd: float
 
 

@@ -293,7 +293,10 @@ class AIAssistantService:
             user_settings=memory_context.settings,
             facts=memory_context.facts,
         )
-        guessed_intent = prepared.intent_override or classify_intent(prepared.text)
+        # The built-in engine reports the intent it read; reading the question a second time just
+        # for a guess costs ~10 ms per turn, so the guess is made only when it is used.
+        prefetch = prepared.include_context and self.provider.name not in TOOL_GROUNDED_PROVIDERS
+        guessed_intent = prepared.intent_override or (classify_intent(prepared.text) if prefetch else None)
         yield StreamEvent(
             "start",
             {
@@ -305,9 +308,9 @@ class AIAssistantService:
         context = BuiltContext()
         # The built-in engine fetches exactly the figures it states through the tools; a
         # pre-fetched summary is for language models (it saves them a tool round trip).
-        if prepared.include_context and self.provider.name not in TOOL_GROUNDED_PROVIDERS:
+        if prefetch:
             context = await ContextBuilder(tools, currency=self.settings.CURRENCY).build(
-                intent=guessed_intent, filters=prepared.filters
+                intent=guessed_intent or "general", filters=prepared.filters
             )
             for result in context.results:
                 yield _tool_call_event(result.call_id, result.name, result.arguments)
@@ -372,7 +375,9 @@ class AIAssistantService:
             )
             completion_tokens = count_tokens(answer, model)
         intent = prepared.intent_override or (
-            completed.intent if completed.intent and completed.intent != "llm" else guessed_intent
+            completed.intent
+            if completed.intent and completed.intent != "llm"
+            else guessed_intent or classify_intent(prepared.text)
         )
         results = [*context.results, *outcome.results]
         if remembering is not None:  # facts the language model saved with its `remember` tool
@@ -399,6 +404,8 @@ class AIAssistantService:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             interpretation=interpretation,
+            cached_tokens=completed.usage.cached_tokens,
+            cache_write_tokens=completed.usage.cache_write_tokens,
         )
         await self._memory_after(prepared, answer)
         await record_unanswered(
@@ -427,6 +434,7 @@ class AIAssistantService:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                "cached_prompt_tokens": completed.usage.cached_tokens,
                 "estimated_cost_usd": float(cost),
             },
             memory_used=[fact_as_dict(f) for f in memory_context.facts],
@@ -549,6 +557,8 @@ class AIAssistantService:
         prompt_tokens: int,
         completion_tokens: int,
         interpretation: dict[str, Any] | None = None,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> Any:
         if prepared.is_new:
             await self.conversations.create(
@@ -589,6 +599,8 @@ class AIAssistantService:
             model=model,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
         )
 
 

@@ -10,6 +10,11 @@ from typing import Any
 
 _DROPPED_KEYS = frozenset({"title"})
 _STRING_CAP = 200  # ToolArgs' str_max_length: enforced on our side, not worth tokens per request
+# Guards the executor enforces anyway (it validates with the full models and sends a model its
+# error back): the no-NUL pattern on every string, list caps, wide number bounds.
+_GUARD_PATTERN = "^[^\\x00]*$"
+_LIST_CAP = 50
+_WIDE_BOUND = 10_000
 
 
 def compact_schema(schema: Any) -> Any:
@@ -31,6 +36,10 @@ def compact_schema(schema: Any) -> Any:
         if key == "default" and value is None:
             continue
         if key == "maxLength" and value == _STRING_CAP:
+            continue
+        if (key == "pattern" and value == _GUARD_PATTERN) or (key == "maxItems" and value == _LIST_CAP):
+            continue
+        if key == "maximum" and isinstance(value, int | float) and value >= _WIDE_BOUND:
             continue
         if key == "properties" and isinstance(value, dict):  # property names are data, never dropped
             out[key] = {name: compact_schema(prop) for name, prop in value.items()}

@@ -104,7 +104,8 @@ async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provide
     assert first["model"] == "claude-3-5-haiku-latest"
     assert first["max_tokens"] == 1024 and first["stream"] is True
     assert "temperature" not in first  # API 2026-10-21 rejects sampling parameters
-    assert "SoleFlip" in first["system"] and "sells on StockX" in first["system"]
+    rules, volatile = first["system"]
+    assert "SoleFlip" in rules["text"] and "sells on StockX" in volatile["text"]
     assert first["messages"] == [{"role": "user", "content": "Best seller last month?"}]
     assistant, results = second["messages"][1], second["messages"][2]
     assert assistant == {
@@ -267,3 +268,45 @@ def test_history_is_shaped_for_the_messages_api() -> None:
         {"role": "assistant", "content": "1,250.00 EUR."},
         {"role": "user", "content": "And profit?"},
     ]
+
+
+async def test_tools_and_rules_are_cached_and_cache_tokens_are_read(
+    server: FakeLLMServer, make_provider: Make
+) -> None:
+    """cache_control closes the tools and the rules (the same for every user and question);
+    settings, memory and context follow the breakpoint, so they never spoil the cache."""
+    server.script(
+        ANTHROPIC_PATH,
+        Reply(
+            sse=anthropic_stream(
+                tool_calls=[("toolu_01", "query_business", '{"metrics": ["units_sold"]}')],
+                usage=(2000, 40),
+                cache_write=1800,
+            )
+        ),
+        Reply(sse=anthropic_stream(text=ANSWER, usage=(2100, 35), cache_read=1800)),
+    )
+    run = await run_provider(
+        make_provider(),
+        ask("Best seller last month?", memory=["sells on StockX"], user_settings={"dead_stock_days": 45}),
+        RecordingTools(data={"query_business": BEST}),
+    )
+    usage = run.completed.usage
+    assert (usage.prompt_tokens, usage.cached_tokens, usage.cache_write_tokens) == (4100, 1800, 1800)
+
+    first, second = bodies(server)
+    for body in (first, second):
+        *plain, last = body["tools"]
+        assert last["cache_control"] == {"type": "ephemeral"}
+        assert all("cache_control" not in tool for tool in plain)
+        rules, volatile = body["system"]
+        assert rules["cache_control"] == {"type": "ephemeral"} and "SoleFlip" in rules["text"]
+        assert "cache_control" not in volatile
+        assert "sells on StockX" in volatile["text"] and "dead_stock_days: 45" in volatile["text"]
+        assert "sells on StockX" not in rules["text"]
+
+    server.reset()
+    server.script(ANTHROPIC_PATH, Reply(json_body=anthropic_json(text=ANSWER, usage=(1900, 30), cache_read=1700)))
+    once = await run_provider(make_provider(stream_responses=False), ask("Best seller?"), RecordingTools())
+    assert (once.completed.usage.prompt_tokens, once.completed.usage.cached_tokens) == (1900, 1700)
+    assert [block["type"] for block in bodies(server)[0]["system"]] == ["text"]  # nothing volatile

@@ -78,8 +78,8 @@ def llm(models: LanguageModels) -> FakeLLMServer:
     return models.server
 
 
-def says(answer: str, *, usage: tuple[int, int] = (100, 20)) -> Reply:
-    return Reply(sse=openai_stream(text=answer, usage=usage, model=MODEL))
+def says(answer: str, *, usage: tuple[int, int] = (100, 20), cached: int = 0) -> Reply:
+    return Reply(sse=openai_stream(text=answer, usage=usage, model=MODEL, cached=cached))
 
 
 def calls(*tool_calls: tuple[str, str, dict[str, Any]], usage: tuple[int, int] = (100, 20)) -> Reply:
@@ -323,6 +323,29 @@ async def test_query_answers_with_figures_sources_usage_and_stores_the_turn(
     assert [(r.provider, r.model, r.requests, r.prompt_tokens, r.completion_tokens) for r in ledger] == [
         ("openai", "gpt-4o-mini", 1, 120, 30)
     ]
+
+
+async def test_cached_prompt_tokens_are_reported_and_priced_as_cached_in_the_ledger(
+    client: httpx.AsyncClient, auth: dict[str, str], llm: FakeLLMServer, db: AsyncSession, user: User
+) -> None:
+    await stock(db, fresh=2, dead=3)
+    llm.script(
+        OPENAI_PATH,
+        calls(("call_a", "query_business", {"metrics": ["units_in_inventory"]}), usage=(1200, 20)),
+        says("You have 5 pairs in inventory.", usage=(1300, 10), cached=1152),
+    )
+    response = await client.post(
+        "/ai/query", json={"query": "How many pairs do I have?", "include_context": False}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    usage = response.json()["usage"]
+    assert (usage["prompt_tokens"], usage["cached_prompt_tokens"], usage["completion_tokens"]) == (2500, 1152, 30)
+    # gpt-4o-mini: 0.15 per million input, 0.075 for cached input, 0.60 output
+    cost = ((2500 - 1152) * 0.15 + 1152 * 0.075 + 30 * 0.60) / 1e6
+    assert usage["estimated_cost_usd"] == pytest.approx(cost, abs=1e-6)
+    ledger = (await db.execute(select(UsageLedger).where(UsageLedger.user_id == user.id))).scalar_one()
+    assert (ledger.prompt_tokens, ledger.completion_tokens) == (2500, 30)
+    assert float(ledger.cost_usd) == pytest.approx(cost, abs=1e-6)
 
 
 async def test_builtin_answer_states_the_figures_counts_its_tokens_and_offers_follow_ups(

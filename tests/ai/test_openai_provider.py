@@ -458,3 +458,40 @@ def test_retry_after_forms_and_backoff() -> None:
     )
     assert policy.delay(3, None) is None  # retries used up
     assert policy.delay(0, 5.0) == 5.0 and policy.delay(0, 31.0) is None
+
+
+async def test_cached_prompt_tokens_are_read_from_the_usage_over_the_tool_loop(
+    server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    # The second request repeats the first one's prefix: OpenAI serves 1,024 of it from its cache.
+    server.script(
+        OPENAI_PATH,
+        Reply(sse=openai_stream(tool_calls=[("call_1", "query_business", '{"metrics": ["units_sold"]}')], usage=(1500, 20))),
+        Reply(sse=openai_stream(text=ANSWER, usage=(1600, 30), cached=1024)),
+    )
+    run = await run_provider(make_provider(), ask("Sales?"), RecordingTools(data={"query_business": {}}))
+    usage = run.completed.usage
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens) == (3100, 50, 1024)
+
+    server.reset()
+    server.script(OPENAI_PATH, Reply(json_body=openai_json(text=ANSWER, usage=(1200, 25), cached=256)))
+    once = await run_provider(make_provider(stream_responses=False), ask("Sales?"), RecordingTools())
+    assert once.completed.usage.cached_tokens == 256
+
+
+async def test_the_prompt_starts_with_what_every_request_shares(
+    server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    """OpenAI caches the longest prefix it has seen: the tools and the rules come first and are
+    the same for every user and question; settings, memory and context come after them."""
+    server.script(OPENAI_PATH, Reply(sse=openai_stream(text=ANSWER)), Reply(sse=openai_stream(text=ANSWER)))
+    provider = make_provider()
+    await run_provider(provider, ask("Dead stock?", memory=["prefers StockX"], user_settings={"dead_stock_days": 45}), RecordingTools())
+    await run_provider(provider, ask("Umsatz?", language="de", context="Units in inventory: 14"), RecordingTools())
+    first, second = bodies(server)
+    assert first["tools"] == second["tools"]
+    rules = SYSTEM_PROMPT.format(currency="EUR")
+    for body, volatile in ((first, "prefers StockX"), (second, "Units in inventory: 14")):
+        system = body["messages"][0]["content"]
+        assert system.startswith(rules) and volatile in system
+        assert system.index(volatile) > len(rules)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from domains.ai import tokens
 from domains.ai.providers.base import ChatTurn, ToolSpec
@@ -129,6 +130,24 @@ def test_compact_tool_schemas_keep_what_the_model_needs() -> None:
         json.dumps([{"type": "function", "function": vars_of(s)} for s in SPECS], separators=(",", ":")),
         "gpt-4o",
     )
+
+
+def test_guards_the_tools_enforce_are_not_sent_but_still_hold() -> None:
+    """The no-NUL pattern, the 50-item list cap and wide number bounds cost tokens on every
+    request and tell a model nothing; the tool's own validation still refuses what they guard."""
+    model, _description = TOOL_ARGS["query_business"]
+    compact = compact_schema(model.model_json_schema())
+    brand = compact["$defs"]["QueryFilters"]["properties"]["brand"]
+    assert brand == {
+        "description": "brand names, case-insensitive",
+        "items": {"type": "string"},
+        "type": "array",
+    }
+    assert "maximum" not in compact["$defs"]["QueryFilters"]["properties"]["min_age_days"]
+    with pytest.raises(ValidationError):
+        model.model_validate({"metrics": ["revenue"], "filters": {"brand": ["Nike"] * 51}})
+    with pytest.raises(ValidationError):
+        model.model_validate({"metrics": ["revenue"], "filters": {"brand": ["Ni\x00ke"]}})
 
 
 def vars_of(spec: ToolSpec) -> dict[str, object]:

@@ -63,6 +63,40 @@ def test_cost_estimates_per_model_and_builtin_is_free() -> None:
     ) == Decimal("0.002500")
 
 
+def test_cached_prompt_tokens_are_priced_as_the_providers_bill_them() -> None:
+    # gpt-4o-mini: 0.15 per million input, 0.075 cached, 0.60 output
+    assert estimate_cost_usd(
+        provider="openai",
+        model="gpt-4o-mini",
+        prompt_tokens=1_000_000,
+        completion_tokens=0,
+        cached_tokens=600_000,
+    ) == Decimal("0.105000")  # 400k x 0.15 + 600k x 0.075
+    # a model without a cached price: half its input price
+    assert estimate_cost_usd(
+        provider="openai", model="my-proxy-model", prompt_tokens=1000, completion_tokens=0, cached_tokens=1000
+    ) == Decimal("0.001250")
+    # Claude: a cache read costs 0.1x the input price, a cache write 1.25x (haiku 3.5: 0.80 input)
+    assert estimate_cost_usd(
+        provider="anthropic",
+        model="claude-3-5-haiku-latest",
+        prompt_tokens=1_000_000,
+        completion_tokens=0,
+        cached_tokens=500_000,
+        cache_write_tokens=250_000,
+    ) == Decimal("0.490000")  # 250k x 0.80 + 500k x 0.08 + 250k x 1.00
+    assert (
+        estimate_cost_usd(
+            provider="builtin",
+            model="soleflip-builtin-1",
+            prompt_tokens=10,
+            completion_tokens=0,
+            cached_tokens=10,
+        )
+        == 0
+    )
+
+
 def test_budget_retry_is_the_next_utc_midnight() -> None:
     assert seconds_until_next_utc_day(NOON) == 12 * 3600
     assert seconds_until_next_utc_day(datetime(2026, 3, 15, 23, 59, 59, 900000, tzinfo=UTC)) == 1

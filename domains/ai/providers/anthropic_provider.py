@@ -38,7 +38,7 @@ from domains.ai.providers.llm_common import (
     parse_tool_arguments,
     tool_result_content,
 )
-from domains.ai.providers.prompts import compose_system_message
+from domains.ai.providers.prompts import stable_system_text, volatile_system_text
 from domains.ai.tool_schema import compact_schema
 
 NO_KEY_PLACEHOLDER = "not-needed"
@@ -53,12 +53,32 @@ _FINISH_REASONS = {
 }
 
 
+# Anthropic caches the prompt up to a block marked with cache_control (tools, then system, then
+# messages); a cache read costs a tenth of the input price, a write 1.25x (5-minute lifetime).
+CACHE_CONTROL = {"type": "ephemeral"}
+
+
 def anthropic_tools(specs: list[ToolSpec]) -> list[dict[str, Any]]:
-    """Our ToolSpecs as Anthropic tools."""
-    return [
+    """Our ToolSpecs as Anthropic tools; the last one closes the cacheable tool block."""
+    tools: list[dict[str, Any]] = [
         {"name": s.name, "description": s.description, "input_schema": compact_schema(s.parameters)}
         for s in specs
     ]
+    if tools:
+        tools[-1] = {**tools[-1], "cache_control": CACHE_CONTROL}
+    return tools
+
+
+def anthropic_system(request: AssistantRequest) -> list[dict[str, Any]]:
+    """The system prompt as blocks: the rules (cached with the tools), then what changes per
+    user and question (settings, memory, pre-fetched context), after the cache breakpoint."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "text", "text": stable_system_text(request), "cache_control": CACHE_CONTROL}
+    ]
+    volatile = volatile_system_text(request)
+    if volatile:
+        blocks.append({"type": "text", "text": volatile})
+    return blocks
 
 
 def anthropic_messages(turns: list[ChatTurn]) -> list[dict[str, Any]]:
@@ -106,7 +126,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
 
     async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
         specs = list(tools.specs)
-        system = compose_system_message(request)
+        system = anthropic_system(request)
         messages = anthropic_messages(request.messages)
         if not messages:
             raise ProviderError("anthropic: no user message to answer")
@@ -171,7 +191,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
     def _params(
         self,
         request: AssistantRequest,
-        system: str,
+        system: list[dict[str, Any]],
         messages: list[dict[str, Any]],
         specs: list[ToolSpec],
         *,
@@ -194,7 +214,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
         stream = await self._client.messages.create(**params, stream=True)
         turn = _Turn()
         blocks: dict[int, _ToolUse] = {}
-        input_tokens = output_tokens = 0
+        input_tokens = output_tokens = cached = cache_write = 0
         stop_reason: str | None = None
         stopped = False
         try:
@@ -204,6 +224,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
                     turn.model = event.message.model
                     input_tokens = _input_tokens(event.message.usage)
                     output_tokens = event.message.usage.output_tokens or 0
+                    cached, cache_write = _cache_tokens(event.message.usage)
                 elif kind == "content_block_start":
                     block = event.content_block
                     if block.type == "tool_use":
@@ -228,7 +249,12 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
             raise ProviderError("anthropic: the response stream ended before message_stop")
         turn.tool_uses = [blocks[i] for i in sorted(blocks)]
         turn.finish_reason = _FINISH_REASONS.get(stop_reason, stop_reason)
-        turn.usage = Usage(prompt_tokens=input_tokens, completion_tokens=output_tokens)
+        turn.usage = Usage(
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+            cached_tokens=cached,
+            cache_write_tokens=cache_write,
+        )
         yield turn
 
     async def _attempt_once(self, params: dict[str, Any]) -> AsyncIterator[str | _Turn]:
@@ -244,8 +270,12 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
                 turn.tool_uses.append(_ToolUse(id=block.id, name=block.name, input=raw, input_json=""))
         stop_reason = response.stop_reason or "end_turn"
         turn.finish_reason = _FINISH_REASONS.get(stop_reason, stop_reason)
+        cached, cache_write = _cache_tokens(response.usage)
         turn.usage = Usage(
-            prompt_tokens=_input_tokens(response.usage), completion_tokens=response.usage.output_tokens or 0
+            prompt_tokens=_input_tokens(response.usage),
+            completion_tokens=response.usage.output_tokens or 0,
+            cached_tokens=cached,
+            cache_write_tokens=cache_write,
         )
         if turn.text:
             yield turn.text
@@ -258,6 +288,14 @@ def _input_tokens(usage: Any) -> int:
         (getattr(usage, "input_tokens", None) or 0)
         + (getattr(usage, "cache_creation_input_tokens", None) or 0)
         + (getattr(usage, "cache_read_input_tokens", None) or 0)
+    )
+
+
+def _cache_tokens(usage: Any) -> tuple[int, int]:
+    """(read from the prompt cache, written to it) as Anthropic reports them."""
+    return (
+        getattr(usage, "cache_read_input_tokens", None) or 0,
+        getattr(usage, "cache_creation_input_tokens", None) or 0,
     )
 
 

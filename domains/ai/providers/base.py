@@ -62,8 +62,10 @@ class AssistantRequest:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    prompt_tokens: int = 0
+    prompt_tokens: int = 0  # every input token, the cached ones included
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens: read from the provider's prompt cache (cheaper)
+    cache_write_tokens: int = 0  # of prompt_tokens: written to the cache (Anthropic bills them higher)
 
     @property
     def total_tokens(self) -> int:

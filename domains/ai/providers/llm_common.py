@@ -368,6 +368,8 @@ class AgentRun:
     used_tools: list[str] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
     finish: str = "stop"
 
     async def step(
@@ -399,6 +401,8 @@ class AgentRun:
         """Count one turn's tokens; the last turn's model and finish reason win."""
         self.prompt_tokens += usage.prompt_tokens
         self.completion_tokens += usage.completion_tokens
+        self.cached_tokens += usage.cached_tokens
+        self.cache_write_tokens += usage.cache_write_tokens
         self.model = model or self.model
         self.finish = finish_reason
 
@@ -409,7 +413,12 @@ class AgentRun:
         return Completed(
             answer=self.answer,
             intent=intent_for_tools(self.used_tools),
-            usage=Usage(prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens),
+            usage=Usage(
+                prompt_tokens=self.prompt_tokens,
+                completion_tokens=self.completion_tokens,
+                cached_tokens=self.cached_tokens,
+                cache_write_tokens=self.cache_write_tokens,
+            ),
             model=self.model,
             finish_reason=self.finish,
             language=language or "en",

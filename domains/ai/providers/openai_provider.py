@@ -227,10 +227,7 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
             async for chunk in idle_timeout(stream, self._timeout):
                 turn.model = chunk.model or turn.model
                 if chunk.usage is not None:
-                    turn.usage = Usage(
-                        prompt_tokens=chunk.usage.prompt_tokens or 0,
-                        completion_tokens=chunk.usage.completion_tokens or 0,
-                    )
+                    turn.usage = openai_usage(chunk.usage)
                 for choice in chunk.choices or []:
                     if choice.index != 0:
                         continue
@@ -262,10 +259,7 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
         message = choice.message
         turn = _Turn(model=response.model, finish_reason=choice.finish_reason or "stop")
         if response.usage is not None:
-            turn.usage = Usage(
-                prompt_tokens=response.usage.prompt_tokens or 0,
-                completion_tokens=response.usage.completion_tokens or 0,
-            )
+            turn.usage = openai_usage(response.usage)
         for call in message.tool_calls or []:
             function = getattr(call, "function", None)
             if function is not None:
@@ -276,6 +270,17 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
             turn.text = message.content
             yield message.content
         yield turn
+
+
+def openai_usage(usage: Any) -> Usage:
+    """The usage an OpenAI(-compatible) server reports; `prompt_tokens_details.cached_tokens` are
+    the prompt's leading tokens served from OpenAI's automatic prompt cache (billed cheaper)."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details is not None else 0,
+    )
 
 
 def classify_openai_error(exc: Exception) -> Failure:

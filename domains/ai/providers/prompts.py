@@ -36,8 +36,21 @@ def system_prompt(*, currency: str = "EUR") -> str:
 
 
 def compose_system_message(request: AssistantRequest) -> str:
-    """System prompt + user settings + remembered facts + pre-fetched context, in that order."""
-    parts = [request.system_prompt.strip() or system_prompt()]
+    """System prompt + user settings + remembered facts + pre-fetched context, in that order:
+    the stable rules first, so the providers' prompt caches can reuse them (with the tools) on
+    every request, and what changes per user and question last."""
+    volatile = volatile_system_text(request)
+    return stable_system_text(request) + (f"\n\n{volatile}" if volatile else "")
+
+
+def stable_system_text(request: AssistantRequest) -> str:
+    """The rules: the same text for every user and question (cacheable with the tools)."""
+    return request.system_prompt.strip() or system_prompt()
+
+
+def volatile_system_text(request: AssistantRequest) -> str:
+    """Language hint, user settings, remembered facts and pre-fetched context ('' when none)."""
+    parts: list[str] = []
     if request.language == "de":
         parts.append(GERMAN_HINT)
     if request.user_settings:

@@ -13,6 +13,7 @@ as floats are kept; "not available" ratios stay `null`; datetimes and dates are 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -91,6 +92,16 @@ def validation_error_text(exc: ValidationError) -> str:
     return "Invalid arguments: " + "; ".join(parts)
 
 
+@functools.cache
+def business_tool_specs() -> tuple[ToolSpec, ...]:
+    """The tools' specs, built once per process: pydantic's JSON schema generation took 10-20 ms
+    per assistant turn when every turn's BusinessTools built them anew (docs/benchmarks.md)."""
+    return tuple(
+        ToolSpec(name=name, description=description, parameters=model.model_json_schema())
+        for name, (model, description) in TOOL_ARGS.items()
+    )
+
+
 class BusinessTools:
     """ToolExecutor over the business: one instance per assistant turn (one session, one `now`)."""
 
@@ -108,10 +119,7 @@ class BusinessTools:
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self.user_settings = dict(user_settings or {})
         self.facts = list(facts or [])
-        self.specs: list[ToolSpec] = [
-            ToolSpec(name=name, description=description, parameters=model.model_json_schema())
-            for name, (model, description) in TOOL_ARGS.items()
-        ]
+        self.specs: list[ToolSpec] = list(business_tool_specs())
         self._handlers: dict[str, Callable[[Any, _Call], Awaitable[dict[str, Any]]]] = {
             "query_business": self._query_business,
             "list_inventory": self._list_inventory,

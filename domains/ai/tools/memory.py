@@ -7,6 +7,7 @@ default, as every later question does (it is loaded from memory then).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -24,6 +25,15 @@ from shared.error_handling.errors import DomainError
 logger = structlog.get_logger(__name__)
 
 REMEMBER = "remember"
+
+
+@functools.cache
+def memory_tool_specs() -> tuple[ToolSpec, ...]:
+    """The `remember` spec, built once per process (see business_tool_specs)."""
+    return tuple(
+        ToolSpec(name=name, description=description, parameters=model.model_json_schema())
+        for name, (model, description) in MEMORY_TOOL_ARGS.items()
+    )
 
 
 class RememberingTools:
@@ -46,13 +56,7 @@ class RememberingTools:
         self.saved: list[FactRef] = []
         self.now = business.now
         self.vocabulary = business.vocabulary  # the built-in engine reads questions with it
-        self.specs: list[ToolSpec] = [
-            *business.specs,
-            *(
-                ToolSpec(name=name, description=description, parameters=model.model_json_schema())
-                for name, (model, description) in MEMORY_TOOL_ARGS.items()
-            ),
-        ]
+        self.specs: list[ToolSpec] = [*business.specs, *memory_tool_specs()]
 
     async def run(self, name: str, arguments: dict[str, Any], *, call_id: str | None = None) -> ToolResult:
         if name != REMEMBER:

@@ -146,8 +146,10 @@ def openai_stream(
     finish_reason: str | None = None,
     piece: int = 6,
     done: bool = True,
+    cached: int = 0,
 ) -> list[str]:
-    """SSE frames exactly as /v1/chat/completions streams them (stream_options.include_usage)."""
+    """SSE frames exactly as /v1/chat/completions streams them (stream_options.include_usage);
+    `cached` of the prompt tokens reported as served from the prompt cache."""
     tool_calls = tool_calls or []
     base = {
         "id": "chatcmpl-fake",
@@ -188,6 +190,7 @@ def openai_stream(
                         "prompt_tokens": prompt,
                         "completion_tokens": completion,
                         "total_tokens": prompt + completion,
+                        "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
                     },
                 }
             )
@@ -203,6 +206,7 @@ def openai_json(
     tool_calls: list[ToolCall] | None = None,
     usage: tuple[int, int] = (100, 20),
     model: str = "gpt-4o-mini-2024-07-18",
+    cached: int = 0,
 ) -> dict[str, Any]:
     """A non-streaming chat.completion body."""
     message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
@@ -224,7 +228,12 @@ def openai_json(
                 "finish_reason": "tool_calls" if tool_calls else "stop",
             }
         ],
-        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+        "usage": {
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "total_tokens": sum(usage),
+            "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+        },
     }
 
 
@@ -244,8 +253,11 @@ def anthropic_stream(
     model: str = "claude-3-5-haiku-20241022",
     stop_reason: str | None = None,
     piece: int = 6,
+    cache_read: int = 0,
+    cache_write: int = 0,
 ) -> list[str]:
-    """SSE frames exactly as /v1/messages streams them."""
+    """SSE frames exactly as /v1/messages streams them. usage[0] is the whole prompt; as the API
+    does, input_tokens counts only its part after the cache (cache_read + cache_write apart)."""
     tool_calls = tool_calls or []
     frames = [
         _event(
@@ -260,7 +272,7 @@ def anthropic_stream(
                     "content": [],
                     "stop_reason": None,
                     "stop_sequence": None,
-                    "usage": {"input_tokens": usage[0], "output_tokens": 1},
+                    "usage": _anthropic_usage(usage[0], 1, cache_read, cache_write),
                 },
             },
         ),
@@ -330,6 +342,8 @@ def anthropic_json(
     tool_calls: list[tuple[str, str, dict[str, Any]]] | None = None,
     usage: tuple[int, int] = (120, 30),
     model: str = "claude-3-5-haiku-20241022",
+    cache_read: int = 0,
+    cache_write: int = 0,
 ) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     content += [
@@ -343,7 +357,16 @@ def anthropic_json(
         "content": content,
         "stop_reason": "tool_use" if tool_calls else "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
+        "usage": _anthropic_usage(usage[0], usage[1], cache_read, cache_write),
+    }
+
+
+def _anthropic_usage(prompt: int, output: int, cache_read: int, cache_write: int) -> dict[str, int]:
+    return {
+        "input_tokens": prompt - cache_read - cache_write,
+        "cache_read_input_tokens": cache_read,
+        "cache_creation_input_tokens": cache_write,
+        "output_tokens": output,
     }
 
 
