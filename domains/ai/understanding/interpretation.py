@@ -13,18 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from domains.ai.understanding.timegrammar import Period
+from domains.analytics.semantic.catalog import METRICS
 
-STOCK_METRICS = frozenset(
-    {
-        "units_in_inventory",
-        "inventory_value",
-        "dead_stock_units",
-        "dead_stock_value",
-        "dead_stock_rate",
-        "average_age_days",
-    }
-)
-PURCHASE_METRICS = frozenset({"pairs_bought", "purchase_spend"})
+# Which fact a metric reads comes from the semantic layer's declarations (one source).
+STOCK_METRICS = frozenset(name for name, metric in METRICS.items() if metric.fact == "stock")
+PURCHASE_METRICS = frozenset(name for name, metric in METRICS.items() if metric.fact == "purchases")
 STOCK_ONLY_DIMENSIONS = frozenset({"status", "aging_bucket"})
 TIME_DIMENSIONS = frozenset({"day", "week", "month", "quarter", "year"})
 
@@ -117,6 +110,14 @@ class Interpretation:
     period_words: str = ""  # the words that named the window, as typed
     intersect_families: bool = False  # several families named together: products with all of them
     followup: bool = False
+
+    def settle_future(self) -> None:
+        """A figure for a period that has not started is "no data yet", and only then."""
+        future = self.period is not None and self.period.future and not self.stock_only
+        if future and self.action == "aggregate":
+            self.action = "future"
+        elif self.action == "future" and not future:
+            self.action = "aggregate"
 
     @property
     def facts(self) -> set[str]:

@@ -950,13 +950,7 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         result.action = "no_record"
     elif taught_meanings:
         result.action = "aggregate"
-    if (
-        result.period is not None
-        and result.period.future
-        and result.action == "aggregate"
-        and not result.stock_only
-    ):
-        result.action = "future"
+    result.settle_future()
     brand_ends = {e: s for s, e, r, _ in reading.roles if r == "brand"}
     for s, e, r, v in list(reading.roles):
         if r == "unknown" and s in brand_ends and re.fullmatch(r"\d{1,4}s?", reading.tokens[s].text):
@@ -1197,15 +1191,7 @@ def merge_followup(
     ):
         merged.compare_periods = [previous.period, current.period]  # "vs q2?"
         merged.period = previous.period
-    if (
-        merged.period is not None
-        and merged.period.future
-        and merged.action == "aggregate"
-        and not merged.stock_only
-    ):
-        merged.action = "future"
-    elif merged.action == "future" and (merged.period is None or not merged.period.future):
-        merged.action = "aggregate"
+    merged.settle_future()
     return merged
 
 
