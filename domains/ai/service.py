@@ -374,17 +374,19 @@ class AIAssistantService:
             return
         except Exception as exc:
             _raise_if_database_lost(exc)  # the fallback would answer on the same dead session
-            failure = exc
-        reason = _failure_reason(failure)
-        failed = answered.provider
-        if self.fallback is failed or (answered.outcome.text_sent and not buffered):
-            logger.warning("ai_provider_failed", provider=failed.name, reason=reason)
+            reason = _failure_reason(exc)
+            # Text already shown to a streaming client cannot be taken back by another answer.
+            can_fall_back = self.fallback is not answered.provider and (
+                buffered or not answered.outcome.text_sent
+            )
+            if can_fall_back and not isinstance(exc, ProviderError):
+                logger.exception("ai_provider_crashed", provider=answered.provider.name)
+        if not can_fall_back:
+            logger.warning("ai_provider_failed", provider=answered.provider.name, reason=reason)
             answered.outcome = _Outcome()
             yield _error_event("assistant_unavailable", f"The assistant could not answer: {reason}")
             return
-        if not isinstance(failure, ProviderError):
-            logger.exception("ai_provider_crashed", provider=failed.name, exc_info=failure)
-        logger.warning("ai_fallback", provider=failed.name, reason=reason)
+        logger.warning("ai_fallback", provider=answered.provider.name, reason=reason)
         answered.switch_to(self.fallback, reason=reason)
         yield StreamEvent("fallback", {"reason": reason, "provider": self.fallback.name})
         try:

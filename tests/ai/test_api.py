@@ -395,6 +395,33 @@ async def test_include_context_prefetches_a_summary_for_the_intent(
     assert "3 pairs" in system["content"] and "Dead stock (> 90 days): 2 pairs" in system["content"]
 
 
+async def test_a_provider_that_fetches_its_own_figures_gets_no_prefetched_summary(
+    client: httpx.AsyncClient, auth: dict[str, str], models: LanguageModels, db: AsyncSession
+) -> None:
+    """The provider's capability flag decides, not its name: the same OpenAI provider, declared
+    to fetch every figure itself (as the built-in engine does), is sent no summary."""
+    await stock(db, fresh=1, dead=2)
+    models.openai().wants_prefetched_context = False
+    models.server.script(OPENAI_PATH, says("Let me look that up."))
+    response = await client.post("/ai/query", json={"query": "How is my Jordan stock?"}, headers=auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["context_included"] is False and body["sources"] == []
+    [request] = sent(models.server)
+    assert "Dead stock" not in request["messages"][0]["content"]
+
+
+async def test_the_builtin_engine_states_only_figures_it_fetched_itself(
+    client: httpx.AsyncClient, auth: dict[str, str], builtin: None, db: AsyncSession
+) -> None:
+    await stock(db, fresh=2, dead=3)
+    response = await client.post("/ai/query", json={"query": "How many pairs do I have?"}, headers=auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["context_included"] is False  # include_context defaults to true; the engine declines it
+    assert "5 pairs" in body["response"]
+
+
 async def test_query_continues_a_stored_conversation_by_id(
     client: httpx.AsyncClient, auth: dict[str, str], llm: FakeLLMServer, db: AsyncSession
 ) -> None:
