@@ -23,19 +23,17 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.conversations import ConversationStore
-from domains.ai.lifecycle import providers_for, rate_limiter_for
-from domains.ai.memory.base import MemoryContext
-from domains.ai.memory.factory import build_memory
+from domains.ai.dependencies import Assistant, AssistantParts, Parts, Suggestions, Usage
 from domains.ai.memory.memori_backend import memori_coverage
 from domains.ai.memory.router import memory_router
+from domains.ai.resources import Providers
 from domains.ai.schemas import (
-    SUGGESTION_CATEGORIES,
     AIQueryRequest,
     AIQueryResponse,
     ConversationDetail,
@@ -47,14 +45,10 @@ from domains.ai.schemas import (
     SuggestionResponse,
 )
 from domains.ai.service import AIAssistantService, PreparedTurn, StreamEvent
-from domains.ai.suggestions import SuggestionBuilder
-from domains.ai.tools.business import BusinessTools
-from domains.ai.usage import UsageService
 from domains.ai.vocabulary_router import vocabulary_router
 from domains.auth.dependencies import CurrentUser
 from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
-from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
 from shared.error_handling.handlers import DATABASE_RETRY_AFTER_SECONDS, lost_connection
 
@@ -75,19 +69,6 @@ Enabled = [Depends(require_enabled)]
 
 # The routes of this module; `router` (imported by main.py) also carries the memory routes.
 ai = APIRouter(prefix="/ai", tags=["ai"], responses=ERROR_RESPONSES)
-
-
-def assistant_for(app: FastAPI, session: AsyncSession) -> AIAssistantService:
-    settings: Settings = app.state.settings
-    primary, fallback = providers_for(app)
-    return AIAssistantService(
-        session,
-        settings=settings,
-        provider=primary,
-        fallback=fallback,
-        memory=build_memory(session, settings),
-        rate_limiter=rate_limiter_for(app),
-    )
 
 
 # Error events a client may simply send again (after `retry_after` seconds when given).
@@ -134,7 +115,7 @@ async def _rollback_quietly(session: AsyncSession) -> None:
         logger.warning("ai_stream_rollback_failed", error_type=type(exc).__name__)
 
 
-def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
+def stream_turn(parts: AssistantParts, prepared: PreparedTurn) -> StreamingResponse:
     """Run the prepared turn in its own session; commit only when `final` is reached, then
     release the turn's budget reservation (also when the client leaves or the turn fails)."""
 
@@ -146,8 +127,8 @@ def stream_turn(app: FastAPI, prepared: PreparedTurn) -> StreamingResponse:
             await prepared.release()
 
     async def turn_events() -> AsyncIterator[str]:
-        async with app.state.sessionmaker() as session:
-            service = assistant_for(app, session)
+        async with parts.sessions() as session:
+            service = parts.service(session)
             try:
                 async for event in service.run(prepared):
                     if event.event == "final":
@@ -192,22 +173,20 @@ async def answer_and_commit(
 
 @ai.post("/query", response_model=AIQueryResponse, dependencies=Enabled)
 async def query(
-    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request
+    body: AIQueryRequest, user: CurrentUser, session: DbSession, assistant: Assistant
 ) -> AIQueryResponse:
     """Ask a question about inventory, pricing or sales in plain English or German."""
-    service = assistant_for(request.app, session)
-    prepared = await service.prepare_query(user_id=user.id, request=body)
-    return await answer_and_commit(service, session, prepared)
+    prepared = await assistant.prepare_query(user_id=user.id, request=body)
+    return await answer_and_commit(assistant, session, prepared)
 
 
 @ai.post("/conversation", response_model=ConversationResponse, dependencies=Enabled)
 async def conversation(
-    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request
+    body: ConversationRequest, user: CurrentUser, session: DbSession, assistant: Assistant
 ) -> ConversationResponse:
     """Continue a conversation: send the full history, or a stored conversation_id and the new message."""
-    service = assistant_for(request.app, session)
-    prepared = await service.prepare_conversation(user_id=user.id, request=body)
-    response = await answer_and_commit(service, session, prepared)
+    prepared = await assistant.prepare_conversation(user_id=user.id, request=body)
+    response = await answer_and_commit(assistant, session, prepared)
     assert isinstance(response, ConversationResponse)
     return response
 
@@ -219,12 +198,12 @@ async def conversation(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def query_stream(
-    body: AIQueryRequest, user: CurrentUser, session: DbSession, request: Request, turns: TurnsToRelease
+    body: AIQueryRequest, user: CurrentUser, assistant: Assistant, parts: Parts, turns: TurnsToRelease
 ) -> StreamingResponse:
     """Ask a question; the answer streams as Server-Sent Events (start, tool_call, tool_result, delta, final)."""
-    prepared = await assistant_for(request.app, session).prepare_query(user_id=user.id, request=body)
+    prepared = await assistant.prepare_query(user_id=user.id, request=body)
     turns.append(prepared)
-    return stream_turn(request.app, prepared)
+    return stream_turn(parts, prepared)
 
 
 @ai.post(
@@ -234,12 +213,12 @@ async def query_stream(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
 )
 async def conversation_stream(
-    body: ConversationRequest, user: CurrentUser, session: DbSession, request: Request, turns: TurnsToRelease
+    body: ConversationRequest, user: CurrentUser, assistant: Assistant, parts: Parts, turns: TurnsToRelease
 ) -> StreamingResponse:
     """Continue a conversation; the answer streams as Server-Sent Events."""
-    prepared = await assistant_for(request.app, session).prepare_conversation(user_id=user.id, request=body)
+    prepared = await assistant.prepare_conversation(user_id=user.id, request=body)
     turns.append(prepared)
-    return stream_turn(request.app, prepared)
+    return stream_turn(parts, prepared)
 
 
 # --- suggestions, usage, health ----------------------------------------------------------------
@@ -247,44 +226,24 @@ async def conversation_stream(
 
 @ai.get("/suggestions/{category}", response_model=SuggestionResponse, dependencies=Enabled)
 async def suggestions(
-    category: Annotated[str, Path(max_length=40)],
-    user: CurrentUser,
-    session: DbSession,
-    settings: AppSettings,
+    category: Annotated[str, Path(max_length=40)], user: CurrentUser, service: Suggestions
 ) -> SuggestionResponse:
     """Questions to ask, made from your own figures: category inventory, pricing or analytics."""
-    if category not in SUGGESTION_CATEGORIES:
-        raise DomainError(
-            f"Unknown category {category!r}; use one of: {', '.join(SUGGESTION_CATEGORIES)}",
-            code="invalid_category",
-        )
-    memory_context = MemoryContext()
-    memory = build_memory(session, settings)
-    if memory is not None:
-        try:
-            memory_context = await memory.load(user_id=user.id, query=category, token_budget=200)
-        except Exception:
-            logger.exception("ai_memory_failed")
-    tools = BusinessTools(
-        session, settings=settings, user_settings=memory_context.settings, facts=memory_context.facts
-    )
-    items, from_data = await SuggestionBuilder(tools).suggestions(category)
-    return SuggestionResponse(category=category, suggestions=items, from_data=from_data)
+    return await service.for_category(user_id=user.id, category=category)
 
 
 @ai.get("/usage", dependencies=Enabled)
 async def usage(
     user: CurrentUser,
-    session: DbSession,
-    settings: AppSettings,
+    ledger: Usage,
     days: Annotated[int, Query(ge=1, le=366, description="Days back, today included")] = 30,
 ) -> dict[str, Any]:
     """Your assistant usage per day and model, totals, and today's remaining token budget."""
-    return await UsageService(session, settings=settings).report(user_id=user.id, days=days)
+    return await ledger.report(user_id=user.id, days=days)
 
 
 @ai.get("/health", response_model=HealthResponse)
-async def health(request: Request, settings: AppSettings) -> HealthResponse:
+async def health(request: Request, settings: AppSettings, providers: Providers) -> HealthResponse:
     """Assistant status: resolved provider and model, memory backend, database (no auth, no secrets)."""
     database = "unavailable"
     try:
@@ -293,7 +252,7 @@ async def health(request: Request, settings: AppSettings) -> HealthResponse:
         database = request.app.state.engine.dialect.name
     except Exception as exc:
         logger.warning("ai_health_database_failed", error=type(exc).__name__)
-    primary, _fallback = providers_for(request.app)
+    primary = providers.primary
     status = (
         "disabled"
         if not settings.AI_ASSISTANT_ENABLED

@@ -21,11 +21,13 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domains.ai.budget import BudgetHold, DailyTokenBudget
 from domains.ai.context_builder import BuiltContext, ContextBuilder
 from domains.ai.conversations import ConversationStore
 from domains.ai.intents import classify_intent
@@ -45,6 +47,8 @@ from domains.ai.providers.base import (
     ToolResult,
 )
 from domains.ai.providers.prompts import system_prompt
+from domains.ai.rate_limit import RequestRateLimit
+from domains.ai.reservations import ReservationStore
 from domains.ai.schemas import AIQueryRequest, AIQueryResponse, ConversationRequest, ConversationResponse
 from domains.ai.teaching import record_unanswered
 from domains.ai.tokens import count_tokens, trim_history
@@ -53,7 +57,7 @@ from domains.ai.tools.memory import RememberingTools
 from domains.ai.understanding.interpretation import STOCK_METRICS
 from domains.ai.understanding.lexicon import detect_language
 from domains.ai.understanding.restatement import empty_interpretation, interpretation_from_query
-from domains.ai.usage import BudgetHold, RateLimiter, UsageService, enforce_rate_limit
+from domains.ai.usage import UsageService
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
 from shared.error_handling.handlers import lost_connection
@@ -61,9 +65,6 @@ from shared.error_handling.handlers import lost_connection
 logger = structlog.get_logger(__name__)
 
 MEMORY_TOKEN_BUDGET = 600
-# Providers that fetch every figure they state through the tools and extract facts from the
-# message themselves: no pre-fetched context, no `remember` tool.
-TOOL_GROUNDED_PROVIDERS = frozenset({"builtin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,8 @@ class AIAssistantService:
         fallback: Provider,
         memory: MemoryBackend | None,
         now: datetime | None = None,
-        rate_limiter: RateLimiter | None = None,
+        request_limit: RequestRateLimit | None = None,
+        reservations: ReservationStore | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
@@ -118,7 +120,8 @@ class AIAssistantService:
         self.fallback = fallback
         self.memory = memory
         self.fixed_now = now
-        self.rate_limiter = rate_limiter
+        self.request_limit = request_limit
+        self.reservations = reservations
         self.conversations = ConversationStore(session)
 
     def now(self) -> datetime:
@@ -166,10 +169,12 @@ class AIAssistantService:
 
     async def _admit(self, user_id: uuid.UUID) -> BudgetHold | None:
         """Rate limit, then the daily budget (a reservation the caller must release)."""
-        if self.rate_limiter is not None:
-            await enforce_rate_limit(self.rate_limiter, user_id=user_id, settings=self.settings)
-        return await UsageService(self.session, settings=self.settings, now=self.now()).admit(
-            user_id=user_id, reservations=self.rate_limiter
+        if self.request_limit is not None:
+            await self.request_limit.enforce(
+                user_id=user_id, per_minute=self.settings.AI_RATE_LIMIT_PER_MINUTE
+            )
+        return await DailyTokenBudget(self.session, settings=self.settings, now=self.now()).admit(
+            user_id=user_id, reservations=self.reservations
         )
 
     async def _stored_history(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID) -> list[ChatTurn]:
@@ -281,22 +286,7 @@ class AIAssistantService:
         buffered=True (non-streaming callers): nothing has been shown yet, so the fallback may
         answer even after the primary provider produced text.
         """
-        now = self.now()
-        language = prepared.language
-        facts_saved, memory_context = await self._memory_before(
-            prepared, language or detect_language(prepared.text)
-        )
-        tools = BusinessTools(
-            self.session,
-            settings=self.settings,
-            now=now,
-            user_settings=memory_context.settings,
-            facts=memory_context.facts,
-        )
-        # The built-in engine reports the intent it read; reading the question a second time just
-        # for a guess costs ~10 ms per turn, so the guess is made only when it is used.
-        prefetch = prepared.include_context and self.provider.name not in TOOL_GROUNDED_PROVIDERS
-        guessed_intent = prepared.intent_override or (classify_intent(prepared.text) if prefetch else None)
+        turn = await self._gather(prepared)
         yield StreamEvent(
             "start",
             {
@@ -305,145 +295,221 @@ class AIAssistantService:
                 "model": self.provider.model,
             },
         )
-        context = BuiltContext()
-        # The built-in engine fetches exactly the figures it states through the tools; a
-        # pre-fetched summary is for language models (it saves them a tool round trip).
-        if prefetch:
-            context = await ContextBuilder(tools, currency=self.settings.CURRENCY).build(
-                intent=guessed_intent or "general", filters=prepared.filters
+        # A pre-fetched summary is for providers that want one (language models: it saves them a
+        # tool round trip); the built-in engine fetches exactly the figures it states.
+        if self._prefetches(prepared):
+            turn.context = await ContextBuilder(turn.tools, currency=self.settings.CURRENCY).build(
+                intent=turn.guessed_intent, filters=prepared.filters
             )
-            for result in context.results:
+            for result in turn.context.results:
                 yield _tool_call_event(result.call_id, result.name, result.arguments)
                 yield _tool_result_event(result)
-        request = AssistantRequest(
-            messages=[*prepared.history, ChatTurn(role="user", content=prepared.text)],
-            system_prompt=system_prompt(currency=self.settings.CURRENCY),
-            context=context.text or None,
-            memory=list(memory_context.snippets),
-            user_settings=dict(memory_context.settings),
-            facts_saved=[fact_as_dict(f) for f in facts_saved],
-            max_tokens=self.settings.AI_MAX_TOKENS,
-            temperature=self.settings.AI_TEMPERATURE,
-            language=language,
+        request = self._assistant_request(prepared, turn)
+        answered = _Answered(provider=self.provider)
+        async for event in self._answer_with_fallback(prepared, request, turn, answered, buffered=buffered):
+            yield event
+        completed = answered.outcome.completed
+        if completed is None:  # the error event was sent; nothing is written
+            return
+        usage = _usage_of(completed, answered, request)
+        findings = self._findings(prepared, turn, answered, completed)
+        cost = await self._persist(prepared, turn, answered, usage, findings)
+        response = self._response(prepared, turn, answered, usage, findings, cost=cost)
+        yield StreamEvent("final", response.model_dump(mode="json"), response=response)
+
+    def _prefetches(self, prepared: PreparedTurn) -> bool:
+        return prepared.include_context and self.provider.wants_prefetched_context
+
+    async def _gather(self, prepared: PreparedTurn) -> _Turn:
+        """Memory (facts from the message, recalled facts) and the tools the answer may use."""
+        now = self.now()
+        facts_saved, memory_context = await self._memory_before(
+            prepared, prepared.language or detect_language(prepared.text)
+        )
+        tools = BusinessTools(
+            self.session,
+            settings=self.settings,
+            now=now,
+            user_settings=memory_context.settings,
+            facts=memory_context.facts,
+        )
+        return _Turn(
+            now=now,
+            tools=tools,
+            remembering=self._remembering_tools(tools, prepared),
+            memory_context=memory_context,
+            facts_saved=facts_saved,
+            # Read for a guess only where it is used (the pre-fetched summary of language models):
+            # the built-in engine reports the intent it read (~10 ms a turn saved).
+            guessed_intent=prepared.intent_override
+            or (classify_intent(prepared.text) if self._prefetches(prepared) else ""),
         )
 
-        remembering = self._remembering_tools(tools, prepared)
-        provider = self.provider
-        fallback_reason: str | None = None
-        outcome = _Outcome()
+    def _assistant_request(self, prepared: PreparedTurn, turn: _Turn) -> AssistantRequest:
+        return AssistantRequest(
+            messages=[*prepared.history, ChatTurn(role="user", content=prepared.text)],
+            system_prompt=system_prompt(currency=self.settings.CURRENCY),
+            context=turn.context.text or None,
+            memory=list(turn.memory_context.snippets),
+            user_settings=dict(turn.memory_context.settings),
+            facts_saved=[fact_as_dict(f) for f in turn.facts_saved],
+            max_tokens=self.settings.AI_MAX_TOKENS,
+            temperature=self.settings.AI_TEMPERATURE,
+            language=prepared.language,
+        )
+
+    # --- answer with fallback -----------------------------------------------------------------
+
+    async def _answer_with_fallback(
+        self,
+        prepared: PreparedTurn,
+        request: AssistantRequest,
+        turn: _Turn,
+        answered: _Answered,
+        *,
+        buffered: bool,
+    ) -> AsyncIterator[StreamEvent]:
+        """The primary provider's events; when it fails before any text was shown (or at all,
+        when buffered), the fallback's. `answered` ends with the provider that answered and its
+        outcome, or without a completed outcome after an `error` event."""
+        tools = self._tools_for(turn.tools, turn.remembering)
         try:
             async with self._provider_for_turn(prepared) as primary:
-                async for event in self._answer(
-                    primary, request, self._tools_for(primary, tools, remembering), outcome
-                ):
+                async for event in self._answer(primary, request, tools, answered.outcome):
                     yield event
+            return
         except Exception as exc:
             _raise_if_database_lost(exc)  # the fallback would answer on the same dead session
             reason = _failure_reason(exc)
-            can_fall_back = self.fallback is not provider and (buffered or not outcome.text_sent)
-            if not can_fall_back:
-                logger.warning("ai_provider_failed", provider=provider.name, reason=reason)
-                yield _error_event("assistant_unavailable", f"The assistant could not answer: {reason}")
-                return
-            if not isinstance(exc, ProviderError):
-                logger.exception("ai_provider_crashed", provider=provider.name)
-            logger.warning("ai_fallback", provider=provider.name, reason=reason)
-            fallback_reason = reason
-            provider = self.fallback
-            outcome = _Outcome()
-            yield StreamEvent("fallback", {"reason": reason, "provider": provider.name})
-            try:
-                async for event in self._answer(
-                    provider, request, self._tools_for(provider, tools, remembering), outcome
-                ):
-                    yield event
-            except Exception as second:
-                logger.exception("ai_fallback_failed", provider=provider.name)
-                yield _error_event(
-                    "assistant_unavailable", f"The assistant could not answer: {_failure_reason(second)}"
-                )
-                return
-
-        completed = outcome.completed
-        assert completed is not None
-        answer = completed.answer or "".join(outcome.text)
-        prompt_tokens, completion_tokens = completed.usage.prompt_tokens, completed.usage.completion_tokens
-        model = completed.model or provider.model
-        if prompt_tokens + completion_tokens == 0:  # engine without metering (built-in): count ourselves
-            prompt_tokens = sum(count_tokens(t.content, model) for t in request.messages) + count_tokens(
-                "\n".join(filter(None, [request.system_prompt, request.context, *request.memory])), model
+            # Text already shown to a streaming client cannot be taken back by another answer.
+            can_fall_back = self.fallback is not answered.provider and (
+                buffered or not answered.outcome.text_sent
             )
-            completion_tokens = count_tokens(answer, model)
+            if can_fall_back and not isinstance(exc, ProviderError):
+                logger.exception("ai_provider_crashed", provider=answered.provider.name)
+        if not can_fall_back:
+            logger.warning("ai_provider_failed", provider=answered.provider.name, reason=reason)
+            answered.outcome = _Outcome()
+            yield _error_event("assistant_unavailable", f"The assistant could not answer: {reason}")
+            return
+        logger.warning("ai_fallback", provider=answered.provider.name, reason=reason)
+        answered.switch_to(self.fallback, reason=reason)
+        yield StreamEvent("fallback", {"reason": reason, "provider": self.fallback.name})
+        try:
+            async for event in self._answer(self.fallback, request, tools, answered.outcome):
+                yield event
+        except Exception as second:
+            logger.exception("ai_fallback_failed", provider=self.fallback.name)
+            answered.outcome = _Outcome()
+            yield _error_event(
+                "assistant_unavailable", f"The assistant could not answer: {_failure_reason(second)}"
+            )
+
+    # --- what was answered ----------------------------------------------------------------------
+
+    def _findings(
+        self, prepared: PreparedTurn, turn: _Turn, answered: _Answered, completed: Completed
+    ) -> _Findings:
+        """The answer's text, intent, language, interpretation, sources and the facts saved."""
+        outcome = answered.outcome
         intent = prepared.intent_override or (
             completed.intent
             if completed.intent and completed.intent != "llm"
-            else guessed_intent or classify_intent(prepared.text)
+            else turn.guessed_intent or classify_intent(prepared.text)
         )
-        results = [*context.results, *outcome.results]
-        if remembering is not None:  # facts the language model saved with its `remember` tool
-            facts_saved = [*facts_saved, *remembering.saved]
-        sources = [_source(r) for r in results]
-        answer_language = completed.language or language or "en"
-        interpretation = completed.interpretation or _interpretation_of(outcome.results, answer_language, now)
+        language = completed.language or prepared.language or "en"
+        interpretation = completed.interpretation or _interpretation_of(outcome.results, language, turn.now)
         if (
             not prepared.intent_override
             and intent == "analytics"
             and set(interpretation["metrics"] or ["?"]) <= STOCK_METRICS
         ):
             intent = "inventory"  # a language model's stock question through the semantic query
-
-        cost = await self._store_turn(
-            prepared,
-            now=now,
-            answer=answer,
+        facts_saved = list(turn.facts_saved)
+        if turn.remembering is not None:  # facts the language model saved with its `remember` tool
+            facts_saved.extend(turn.remembering.saved)
+        return _Findings(
+            answer=completed.answer or "".join(outcome.text),
             intent=intent,
-            language=answer_language,
-            provider=provider.name,
-            model=model,
-            sources=sources,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            language=language,
             interpretation=interpretation,
-            cached_tokens=completed.usage.cached_tokens,
-            cache_write_tokens=completed.usage.cache_write_tokens,
+            sources=[_source(r) for r in [*turn.context.results, *outcome.results]],
+            facts_saved=facts_saved,
+            suggestions=list(completed.suggestions),
         )
-        await self._memory_after(prepared, answer)
+
+    # --- persistence ----------------------------------------------------------------------------
+
+    async def _persist(
+        self,
+        prepared: PreparedTurn,
+        turn: _Turn,
+        answered: _Answered,
+        usage: _TokenUsage,
+        findings: _Findings,
+    ) -> Decimal:
+        """The turn's messages and usage, memory's after-turn step and the unanswered-question
+        log, flushed (the caller commits); returns the turn's estimated cost in USD."""
+        provider = answered.provider.name
+        await self._store_messages(prepared, now=turn.now, provider=provider, usage=usage, findings=findings)
+        cost = await UsageService(self.session, settings=self.settings, now=turn.now).record(
+            user_id=prepared.user_id,
+            provider=provider,
+            model=usage.model,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cached_tokens=usage.cached_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+        )
+        await self._memory_after(prepared, findings.answer)
         await record_unanswered(
             session=self.session,
             user_id=prepared.user_id,
             conversation_id=prepared.conversation_id,
             question=prepared.text,
-            interpretation=interpretation,
+            interpretation=findings.interpretation,
         )
         await self.session.flush()
+        return cost
 
-        response = prepared.response_model(
-            response=answer,
-            intent=intent,
-            tokens_used=prompt_tokens + completion_tokens,
-            model=model,
-            context_included=context.included,
-            timestamp=now,
+    # --- response -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _response(
+        prepared: PreparedTurn,
+        turn: _Turn,
+        answered: _Answered,
+        usage: _TokenUsage,
+        findings: _Findings,
+        *,
+        cost: Decimal,
+    ) -> AIQueryResponse:
+        return prepared.response_model(
+            response=findings.answer,
+            intent=findings.intent,
+            tokens_used=usage.total_tokens,
+            model=usage.model,
+            context_included=turn.context.included,
+            timestamp=turn.now,
             conversation_id=prepared.conversation_id,
-            provider=provider.name,
-            fallback=fallback_reason is not None,
-            fallback_reason=fallback_reason,
-            language=answer_language,
-            sources=sources,
+            provider=answered.provider.name,
+            fallback=answered.fallback_reason is not None,
+            fallback_reason=answered.fallback_reason,
+            language=findings.language,
+            sources=findings.sources,
             usage={
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "cached_prompt_tokens": completed.usage.cached_tokens,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.total_tokens,
+                "cached_prompt_tokens": usage.cached_tokens,
                 "estimated_cost_usd": float(cost),
             },
-            memory_used=[fact_as_dict(f) for f in memory_context.facts],
-            facts_saved=[fact_as_dict(f) for f in facts_saved],
-            suggestions=list(completed.suggestions),
-            interpretation=interpretation,
+            memory_used=[fact_as_dict(f) for f in turn.memory_context.facts],
+            facts_saved=[fact_as_dict(f) for f in findings.facts_saved],
+            suggestions=findings.suggestions,
+            interpretation=findings.interpretation,
             latency_ms=int((time.perf_counter() - prepared.started) * 1000),
         )
-        yield StreamEvent("final", response.model_dump(mode="json"), response=response)
 
     def _provider_for_turn(self, prepared: PreparedTurn) -> AbstractAsyncContextManager[Provider]:
         """The primary provider for this turn. With the Memori backend an OpenAI(-compatible)
@@ -468,9 +534,7 @@ class AIAssistantService:
         )
 
     @staticmethod
-    def _tools_for(
-        provider: Provider, tools: BusinessTools, remembering: RememberingTools | None
-    ) -> ToolExecutor:
+    def _tools_for(tools: BusinessTools, remembering: RememberingTools | None) -> ToolExecutor:
         """With memory, every provider also gets `remember`: language models for what users ask
         them to keep, the built-in engine for the words users teach it."""
         return tools if remembering is None else remembering
@@ -543,23 +607,10 @@ class AIAssistantService:
 
     # --- storage ----------------------------------------------------------------------------
 
-    async def _store_turn(
-        self,
-        prepared: PreparedTurn,
-        *,
-        now: datetime,
-        answer: str,
-        intent: str,
-        language: str,
-        provider: str,
-        model: str,
-        sources: list[dict[str, Any]],
-        prompt_tokens: int,
-        completion_tokens: int,
-        interpretation: dict[str, Any] | None = None,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
-    ) -> Any:
+    async def _store_messages(
+        self, prepared: PreparedTurn, *, now: datetime, provider: str, usage: _TokenUsage, findings: _Findings
+    ) -> None:
+        """The conversation (created, or its activity time moved on) and the turn's messages."""
         if prepared.is_new:
             await self.conversations.create(
                 conversation_id=prepared.conversation_id,
@@ -573,43 +624,105 @@ class AIAssistantService:
             )
             await self.conversations.touch(conversation, now=now)
         common = {"conversation_id": prepared.conversation_id, "user_id": prepared.user_id, "created_at": now}
+        intent, language = findings.intent[:40], findings.language[:5]
         rows = [Message(role=t.role, content=t.content, **common) for t in prepared.prior_messages]
-        rows.append(
-            Message(role="user", content=prepared.text, intent=intent[:40], language=language[:5], **common)
-        )
+        rows.append(Message(role="user", content=prepared.text, intent=intent, language=language, **common))
         rows.append(
             Message(
                 role="assistant",
-                content=answer,
-                intent=intent[:40],
-                language=language[:5],
+                content=findings.answer,
+                intent=intent,
+                language=language,
                 provider=provider[:20],
-                model=model[:100],
-                sources=sources,
-                interpretation=interpretation,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
+                model=usage.model[:100],
+                sources=findings.sources,
+                interpretation=findings.interpretation,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
                 **common,
             )
         )
         await self.conversations.add_messages(rows)
-        return await UsageService(self.session, settings=self.settings, now=now).record(
-            user_id=prepared.user_id,
-            provider=provider,
-            model=model,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            cached_tokens=cached_tokens,
-            cache_write_tokens=cache_write_tokens,
-        )
 
 
 @dataclass(slots=True)
 class _Outcome:
+    """One provider's answer as it streams: its text, tool results and final event."""
+
     text: list[str] = field(default_factory=list)
     text_sent: bool = False
     results: list[ToolResult] = field(default_factory=list)
     completed: Completed | None = None
+
+
+@dataclass(slots=True)
+class _Answered:
+    """Which provider answered (the primary, or the fallback after `fallback_reason`), and how."""
+
+    provider: Provider
+    outcome: _Outcome = field(default_factory=_Outcome)
+    fallback_reason: str | None = None
+
+    def switch_to(self, fallback: Provider, *, reason: str) -> None:
+        self.provider = fallback
+        self.outcome = _Outcome()
+        self.fallback_reason = reason
+
+
+@dataclass(slots=True)
+class _Turn:
+    """What was gathered for the provider before it answers."""
+
+    now: datetime
+    tools: BusinessTools
+    remembering: RememberingTools | None
+    memory_context: MemoryContext
+    facts_saved: list[FactRef]
+    guessed_intent: str
+    context: BuiltContext = field(default_factory=BuiltContext)
+
+
+@dataclass(frozen=True, slots=True)
+class _TokenUsage:
+    prompt_tokens: int
+    completion_tokens: int
+    model: str
+    cached_tokens: int = 0  # of prompt_tokens: read from the provider's prompt cache
+    cache_write_tokens: int = 0  # of prompt_tokens: written to it (Anthropic)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    answer: str
+    intent: str
+    language: str
+    interpretation: dict[str, Any]
+    sources: list[dict[str, Any]]
+    facts_saved: list[FactRef]
+    suggestions: list[str]
+
+
+def _usage_of(completed: Completed, answered: _Answered, request: AssistantRequest) -> _TokenUsage:
+    """The tokens the provider reports; counted here for an engine without metering (built-in)."""
+    model = completed.model or answered.provider.model
+    prompt_tokens, completion_tokens = completed.usage.prompt_tokens, completed.usage.completion_tokens
+    if prompt_tokens + completion_tokens == 0:
+        answer = completed.answer or "".join(answered.outcome.text)
+        prompt_tokens = sum(count_tokens(t.content, model) for t in request.messages) + count_tokens(
+            "\n".join(filter(None, [request.system_prompt, request.context, *request.memory])), model
+        )
+        completion_tokens = count_tokens(answer, model)
+    return _TokenUsage(
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        model=model,
+        cached_tokens=completed.usage.cached_tokens,
+        cache_write_tokens=completed.usage.cache_write_tokens,
+    )
 
 
 def _interpretation_of(results: list[ToolResult], language: str, now: datetime) -> dict[str, Any]:

@@ -4,9 +4,19 @@ no data to talk about."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domains.ai.memory.base import MemoryBackend, MemoryContext
+from domains.ai.schemas import SUGGESTION_CATEGORIES, SuggestionResponse
 from domains.ai.tools.business import BusinessTools
+from shared.config.settings import Settings
+from shared.error_handling.errors import DomainError
+
+logger = structlog.get_logger(__name__)
 
 # The integration plan's lists: shown when there is no inventory and no sales yet.
 DEFAULT_SUGGESTIONS: dict[str, list[str]] = {
@@ -31,10 +41,47 @@ DEFAULT_SUGGESTIONS: dict[str, list[str]] = {
     ],
 }
 MAX_SUGGESTIONS = 5
+# The user's remembered settings (e.g. their dead-stock days) cost at most this many tokens to load.
+MEMORY_TOKEN_BUDGET = 200
 
 
 def _pairs(n: int) -> str:
     return f"{n} pair" if n == 1 else f"{n} pairs"
+
+
+class SuggestionService:
+    """GET /ai/suggestions/{category}: questions made from the user's own figures, read with the
+    settings their memory holds (so "dead stock" means their number of days)."""
+
+    def __init__(self, session: AsyncSession, *, settings: Settings, memory: MemoryBackend | None) -> None:
+        self.session = session
+        self.settings = settings
+        self.memory = memory
+
+    async def for_category(self, *, user_id: uuid.UUID, category: str) -> SuggestionResponse:
+        if category not in SUGGESTION_CATEGORIES:
+            raise DomainError(
+                f"Unknown category {category!r}; use one of: {', '.join(SUGGESTION_CATEGORIES)}",
+                code="invalid_category",
+            )
+        memory_context = await self._remembered(user_id=user_id, category=category)
+        tools = BusinessTools(
+            self.session,
+            settings=self.settings,
+            user_settings=memory_context.settings,
+            facts=memory_context.facts,
+        )
+        items, from_data = await SuggestionBuilder(tools).suggestions(category)
+        return SuggestionResponse(category=category, suggestions=items, from_data=from_data)
+
+    async def _remembered(self, *, user_id: uuid.UUID, category: str) -> MemoryContext:
+        if self.memory is None:
+            return MemoryContext()
+        try:
+            return await self.memory.load(user_id=user_id, query=category, token_budget=MEMORY_TOKEN_BUDGET)
+        except Exception:  # memory helps; suggestions come without it
+            logger.exception("ai_memory_failed")
+            return MemoryContext()
 
 
 class SuggestionBuilder:

@@ -17,19 +17,15 @@ window is one atomic Lua script on Redis and the same algorithm in memory.)
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass
 
 import structlog
 from fastapi import FastAPI
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import ConnectionPool
 
 from shared.config.settings import Settings
 from shared.error_handling.errors import RateLimited
+from shared.rate_limits import LimitsStore
 
 logger = structlog.get_logger(__name__)
 
@@ -44,14 +40,8 @@ class _Rule:
 
 class LoginThrottle:
     def __init__(self, settings: Settings) -> None:
-        # Our own pool, so shut-down can close its connections (limits has no close()).
-        self.redis_pool = (
-            ConnectionPool.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-            if settings.REDIS_URL
-            else None
-        )
-        self.storage = build_storage(settings, self.redis_pool)
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.store = LimitsStore(settings, key_prefix=KEY_PREFIX)
+        self.limiter = self.store.limiter
         window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
         self.rules = [
             _Rule(name, RateLimitItemPerSecond(limit, window, namespace=f"login-{name}"))
@@ -72,11 +62,10 @@ class LoginThrottle:
             try:
                 if await self.limiter.test(rule.item, key):
                     continue
-                stats = await self.limiter.get_window_stats(rule.item, key)
+                retry_after = await self.store.seconds_until_allowed(rule.item, key)
             except Exception as exc:
                 logger.warning("login_throttle_unavailable", error=type(exc).__name__)
                 return
-            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
             logger.warning("login_throttled", by=rule.name, retry_after_seconds=retry_after)
             raise RateLimited(
                 f"Too many failed logins for this {rule.name}; try again in {retry_after} s",
@@ -100,19 +89,7 @@ class LoginThrottle:
                     logger.warning("login_throttle_unavailable", error=type(exc).__name__)
 
     async def aclose(self) -> None:
-        if self.redis_pool is not None:
-            await self.redis_pool.disconnect()
-
-
-def build_storage(settings: Settings, redis_pool: ConnectionPool | None) -> Storage:
-    if settings.REDIS_URL and redis_pool is not None:
-        return RedisStorage(
-            f"async+{settings.REDIS_URL}",
-            implementation="redispy",  # redis-py is already a dependency; coredis is not needed
-            key_prefix=KEY_PREFIX,
-            connection_pool=redis_pool,  # type: ignore[arg-type]  # passed through to redis-py
-        )
-    return MemoryStorage()
+        await self.store.aclose()
 
 
 def login_throttle_for(app: FastAPI) -> LoginThrottle:

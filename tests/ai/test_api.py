@@ -27,12 +27,12 @@ from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UsageLedger
 from domains.ai.providers.builtin import BuiltinProvider
 from domains.ai.providers.builtin.engine import STARTERS as SUGGESTIONS
+from domains.ai.rate_limit import RequestRateLimit
 from domains.ai.schemas import AIQueryRequest
 from domains.ai.service import AIAssistantService
 from domains.ai.suggestions import DEFAULT_SUGGESTIONS
 from domains.ai.tokens import count_tokens
 from domains.ai.tools.specs import FactKind
-from domains.ai.usage import InProcessRateLimiter
 from domains.auth.models import User
 from tests.ai.fakes.app_providers import LanguageModels, install_builtin, language_models
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_error, openai_stream
@@ -101,10 +101,9 @@ def conversation_sent(body: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def freeze_rate_limiter(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rate limiter whose clock stands still 30 s into a minute (no window boundary mid-test)."""
-    limiter = InProcessRateLimiter(clock=lambda: 1_800_000_030.0)
-    monkeypatch.setitem(app.state._state, "ai_rate_limiter", limiter)
+def fresh_rate_limit(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request rate limit that has counted nothing yet."""
+    monkeypatch.setitem(app.state._state, "ai_request_limit", RequestRateLimit(app.state.settings))
 
 
 def configure(app: FastAPI, monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> None:
@@ -423,6 +422,33 @@ async def test_include_context_prefetches_a_summary_for_the_intent(
     assert "3 pairs" in system["content"] and "Dead stock (> 90 days): 2 pairs" in system["content"]
 
 
+async def test_a_provider_that_fetches_its_own_figures_gets_no_prefetched_summary(
+    client: httpx.AsyncClient, auth: dict[str, str], models: LanguageModels, db: AsyncSession
+) -> None:
+    """The provider's capability flag decides, not its name: the same OpenAI provider, declared
+    to fetch every figure itself (as the built-in engine does), is sent no summary."""
+    await stock(db, fresh=1, dead=2)
+    models.openai().wants_prefetched_context = False
+    models.server.script(OPENAI_PATH, says("Let me look that up."))
+    response = await client.post("/ai/query", json={"query": "How is my Jordan stock?"}, headers=auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["context_included"] is False and body["sources"] == []
+    [request] = sent(models.server)
+    assert "Dead stock" not in request["messages"][0]["content"]
+
+
+async def test_the_builtin_engine_states_only_figures_it_fetched_itself(
+    client: httpx.AsyncClient, auth: dict[str, str], builtin: None, db: AsyncSession
+) -> None:
+    await stock(db, fresh=2, dead=3)
+    response = await client.post("/ai/query", json={"query": "How many pairs do I have?"}, headers=auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["context_included"] is False  # include_context defaults to true; the engine declines it
+    assert "5 pairs" in body["response"]
+
+
 async def test_query_continues_a_stored_conversation_by_id(
     client: httpx.AsyncClient, auth: dict[str, str], llm: FakeLLMServer, db: AsyncSession
 ) -> None:
@@ -624,7 +650,7 @@ async def test_stream_validation_and_rate_limit_errors_are_plain_json_before_the
     bad = await client.post("/ai/query/stream", json={"query": " "}, headers=auth)
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/json"
     configure(app, monkeypatch, AI_RATE_LIMIT_PER_MINUTE=1)
-    freeze_rate_limiter(app, monkeypatch)
+    fresh_rate_limit(app, monkeypatch)
     ok = await client.post("/ai/query/stream", json={"query": "hi", "include_context": False}, headers=auth)
     assert ok.status_code == 200
     limited = await client.post(
@@ -794,7 +820,7 @@ async def test_rate_limit_is_per_user_with_retry_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(app, monkeypatch, AI_RATE_LIMIT_PER_MINUTE=2)
-    freeze_rate_limiter(app, monkeypatch)
+    fresh_rate_limit(app, monkeypatch)
     statuses = []
     for _ in range(3):
         response = await client.post(
@@ -803,7 +829,7 @@ async def test_rate_limit_is_per_user_with_retry_after(
         statuses.append(response.status_code)
     assert statuses == [200, 200, 429]
     assert response.json()["error"]["code"] == "rate_limited"
-    assert int(response.headers["retry-after"]) == 30
+    assert 1 <= int(response.headers["retry-after"]) <= 60  # when the oldest of the minute's two expires
     other = await make_user(db, email="colleague@example.com")
     await db.commit()
     theirs = await client.post(

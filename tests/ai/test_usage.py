@@ -1,4 +1,4 @@
-"""Usage ledger, cost estimates, daily budget and the per-minute rate limiters (in-process and Redis)."""
+"""Usage ledger, cost estimates, daily budget and the per-minute request rate (in-process and Redis)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,29 +16,17 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domains.ai.budget import DailyTokenBudget, seconds_until_next_utc_day
+from domains.ai.costs import estimate_cost_usd
 from domains.ai.models import UsageLedger
-from domains.ai.usage import (
-    InProcessRateLimiter,
-    RedisRateLimiter,
-    UsageService,
-    enforce_rate_limit,
-    estimate_cost_usd,
-    seconds_until_next_utc_day,
-)
+from domains.ai.rate_limit import RequestRateLimit
+from domains.ai.usage import UsageService
 from domains.auth.models import User
 from shared.error_handling.errors import RateLimited
 
 pytestmark = pytest.mark.ai
 
 NOON = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, start: float) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_cost_estimates_per_model_and_builtin_is_free() -> None:
@@ -146,45 +135,40 @@ async def test_budget_blocks_at_the_limit_and_zero_means_unlimited(
     db: AsyncSession, user: User, app: FastAPI
 ) -> None:
     tight = app.state.settings.model_copy(update={"AI_DAILY_TOKEN_BUDGET": 100})
-    service = UsageService(db, settings=tight, now=NOON)
-    await service.record(
+    ledger = UsageService(db, settings=tight, now=NOON)
+    budget = DailyTokenBudget(db, settings=tight, now=NOON)
+    await ledger.record(
         user_id=user.id, provider="openai", model="gpt-4o", prompt_tokens=60, completion_tokens=39
     )
-    await service.check_budget(user_id=user.id)  # 99 < 100
-    await service.record(
+    await budget.check(user_id=user.id)  # 99 < 100
+    await ledger.record(
         user_id=user.id, provider="openai", model="gpt-4o", prompt_tokens=1, completion_tokens=0
     )
     with pytest.raises(RateLimited) as blocked:
-        await service.check_budget(user_id=user.id)
+        await budget.check(user_id=user.id)
     assert blocked.value.code == "token_budget_exceeded"
     assert blocked.value.retry_after_seconds == 12 * 3600
     unlimited = app.state.settings.model_copy(update={"AI_DAILY_TOKEN_BUDGET": 0})
-    await UsageService(db, settings=unlimited, now=NOON).check_budget(user_id=user.id)
-    tomorrow = UsageService(db, settings=tight, now=NOON + timedelta(days=1))
-    await tomorrow.check_budget(user_id=user.id)
+    await DailyTokenBudget(db, settings=unlimited, now=NOON).check(user_id=user.id)
+    tomorrow = DailyTokenBudget(db, settings=tight, now=NOON + timedelta(days=1))
+    await tomorrow.check(user_id=user.id)
 
 
-async def test_in_process_limiter_counts_per_key_per_minute() -> None:
-    clock = Clock(1_000_020.0)  # 20 s into a minute window (1_000_020 = 16667 x 60 + 0)
-    limiter = InProcessRateLimiter(clock=clock)
-    decisions = [await limiter.hit("user:a", limit=2) for _ in range(3)]
-    assert [d.allowed for d in decisions] == [True, True, False]
-    assert decisions[2].retry_after_seconds == 60 - (1_000_020 % 60)
-    assert (await limiter.hit("user:b", limit=2)).allowed  # another user has their own count
-    clock.now += 60
-    assert (await limiter.hit("user:a", limit=2)).allowed  # a new minute
-
-
-async def test_enforce_rate_limit_raises_429_with_retry_after(app: FastAPI, user: User) -> None:
-    settings = app.state.settings.model_copy(update={"AI_RATE_LIMIT_PER_MINUTE": 1})
-    limiter = InProcessRateLimiter(clock=Clock(600.5))
-    await enforce_rate_limit(limiter, user_id=user.id, settings=settings)
-    with pytest.raises(RateLimited) as limited:
-        await enforce_rate_limit(limiter, user_id=user.id, settings=settings)
-    assert limited.value.retry_after_seconds == 60
-    off = app.state.settings.model_copy(update={"AI_RATE_LIMIT_PER_MINUTE": 0})
-    for _ in range(5):
-        await enforce_rate_limit(limiter, user_id=user.id, settings=off)
+async def test_request_rate_counts_per_user_and_refuses_with_retry_after(app: FastAPI) -> None:
+    limit = RequestRateLimit(app.state.settings)  # no REDIS_URL: in this process
+    first, second = uuid.uuid4(), uuid.uuid4()
+    try:
+        for _ in range(2):
+            await limit.enforce(user_id=first, per_minute=2)
+        with pytest.raises(RateLimited) as refused:
+            await limit.enforce(user_id=first, per_minute=2)
+        assert refused.value.code == "rate_limited"
+        assert 1 <= refused.value.retry_after_seconds <= 60
+        await limit.enforce(user_id=second, per_minute=2)  # another user has their own count
+        for _ in range(5):  # 0 switches the limit off
+            await limit.enforce(user_id=first, per_minute=0)
+    finally:
+        await limit.aclose()
 
 
 def _free_port() -> int:
@@ -218,26 +202,26 @@ def redis_url() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def test_redis_limiter_is_shared_between_limiters(redis_url: str) -> None:
-    clock = Clock(2_000_000.0 * 60 + 15)
-    first, second = RedisRateLimiter(redis_url, clock=clock), RedisRateLimiter(redis_url, clock=clock)
+async def test_redis_request_rate_is_shared_between_workers(app: FastAPI, redis_url: str) -> None:
+    settings = app.state.settings.model_copy(update={"REDIS_URL": redis_url})
+    first, second = RequestRateLimit(settings), RequestRateLimit(settings)  # two workers
+    user_id = uuid.uuid4()
     try:
-        assert (await first.hit("user:x", limit=2)).allowed
-        assert (await second.hit("user:x", limit=2)).allowed  # another worker, same count
-        over = await first.hit("user:x", limit=2)
-        assert not over.allowed and over.count == 3 and over.retry_after_seconds == 45
-        clock.now += 60
-        assert (await second.hit("user:x", limit=2)).allowed
+        await first.enforce(user_id=user_id, per_minute=2)
+        await second.enforce(user_id=user_id, per_minute=2)  # another worker, same count
+        with pytest.raises(RateLimited):
+            await first.enforce(user_id=user_id, per_minute=2)
+        await second.enforce(user_id=uuid.uuid4(), per_minute=2)
     finally:
         await first.aclose()
         await second.aclose()
 
 
 async def test_unreachable_redis_does_not_lock_users_out(app: FastAPI, user: User) -> None:
-    settings = app.state.settings.model_copy(update={"AI_RATE_LIMIT_PER_MINUTE": 1})
-    limiter = RedisRateLimiter(f"redis://127.0.0.1:{_free_port()}/0")
+    settings = app.state.settings.model_copy(update={"REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"})
+    limit = RequestRateLimit(settings)
     try:
         for _ in range(3):
-            await enforce_rate_limit(limiter, user_id=user.id, settings=settings)
+            await limit.enforce(user_id=user.id, per_minute=1)
     finally:
-        await limiter.aclose()
+        await limit.aclose()

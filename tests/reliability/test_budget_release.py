@@ -21,7 +21,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.ai.usage import BudgetHold, InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from domains.ai.budget import BudgetHold
+from domains.ai.reservations import InProcessReservations, RedisReservations, ReservationStore
 from main import create_app
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
 from tests.ai.fakes.tools import running_fake_server
@@ -112,19 +113,19 @@ async def test_a_dropped_stream_gives_its_reservation_back(
 async def test_a_release_interrupted_by_cancellation_still_gives_the_reservation_back(store: str) -> None:
     """What a disconnect does to the stream's clean-up: it runs inside a cancelled scope, where
     every await is cancelled again. The release must complete anyway."""
-    limiter: RateLimiter = (
-        InProcessRateLimiter()
+    reservations: ReservationStore = (
+        InProcessReservations()
         if store == "in-process"
-        else RedisRateLimiter(redis_url().rsplit("/", 1)[0] + "/14")
+        else RedisReservations(redis_url().rsplit("/", 1)[0] + "/14")
     )
     key = f"budget:{uuid.uuid4()}:today"
     try:
-        reservation_id, _ = await limiter.reserve(key, tokens=RESERVATION, ttl_seconds=900)
-        hold = BudgetHold(limiter, key, reservation_id)
+        reservation_id, _ = await reservations.reserve(key, tokens=RESERVATION, ttl_seconds=900)
+        hold = BudgetHold(reservations, key, reservation_id)
         with anyio.CancelScope() as scope:
             scope.cancel()
             await hold.release()
-        _, reserved = await limiter.reserve(key, tokens=1, ttl_seconds=900)
+        _, reserved = await reservations.reserve(key, tokens=1, ttl_seconds=900)
         assert reserved == 1  # only the probe's own token: the reservation is gone
     finally:
-        await limiter.aclose()
+        await reservations.aclose()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
-from domains.ai.lifecycle import providers_for
 from domains.ai.memory import service
 from domains.ai.memory.schemas import ClearMemoryRequest, FactOut, MemoryStatus
+from domains.ai.resources import Providers
 from domains.auth.dependencies import CurrentUser
 from shared.api.dependencies import AppSettings, DbSession, Pagination
 from shared.api.schemas import ERROR_RESPONSES, Page
@@ -18,12 +18,11 @@ memory_router = APIRouter(prefix="/memory", tags=["ai memory"], responses=ERROR_
 
 @memory_router.get("/status", response_model=MemoryStatus)
 async def memory_status(
-    user: CurrentUser, session: DbSession, settings: AppSettings, request: Request
+    user: CurrentUser, session: DbSession, settings: AppSettings, providers: Providers
 ) -> MemoryStatus:
     """What the assistant remembers about you, in counts, and which memory backend is active."""
-    primary, _fallback = providers_for(request.app)
     return await service.memory_status(
-        session=session, settings=settings, user_id=user.id, provider_name=primary.name
+        session=session, settings=settings, user_id=user.id, provider_name=providers.primary.name
     )
 
 

@@ -115,6 +115,7 @@ class _Turn:
 
 class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
     name = "anthropic"
+    wants_prefetched_context = True  # a language model: the summary saves it a tool round trip
 
     def _new_client(self) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(

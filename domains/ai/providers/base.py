@@ -119,6 +119,11 @@ class ProviderError(Exception):
 class Provider(Protocol):
     name: str  # "builtin" | "openai" | "anthropic"
     model: str
+    # Capability flags: the service decides by these, never by the provider's name.
+    # True: a language model, which is given ContextBuilder's pre-fetched summary of the figures
+    # the question is about (include_context=true; it saves a tool round trip). False: the
+    # provider fetches every figure it states through the tools itself (the built-in engine).
+    wants_prefetched_context: bool
 
     def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
         """Yield TextDelta / ToolCall* events and exactly one Completed, last."""

@@ -85,6 +85,7 @@ class _Turn:
 
 class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
     name = "openai"
+    wants_prefetched_context = True  # a language model: the summary saves it a tool round trip
 
     def _new_client(self) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(

@@ -23,7 +23,9 @@ def install_providers(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch, providers: tuple[Provider, Provider]
 ) -> None:
     monkeypatch.setitem(app.state._state, "ai_providers", providers)
-    monkeypatch.setitem(app.state._state, "ai_rate_limiter", None)
+    # and a fresh request rate limit and reservation store (built on first use)
+    monkeypatch.setitem(app.state._state, "ai_request_limit", None)
+    monkeypatch.setitem(app.state._state, "ai_budget_reservations", None)
 
 
 def install_builtin(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -111,6 +111,7 @@ def intent_of(interpretation: Interpretation) -> str:
 class BuiltinProvider:
     name = "builtin"
     model = "soleflip-builtin-1"
+    wants_prefetched_context = False  # it fetches exactly the figures it states, through the tools
 
     def __init__(self, settings: Settings | None = None, *, now: datetime | None = None) -> None:
         self.settings = settings or Settings()
