@@ -306,7 +306,9 @@ async def test_tools_and_rules_are_cached_and_cache_tokens_are_read(
         assert "sells on StockX" not in rules["text"]
 
     server.reset()
-    server.script(ANTHROPIC_PATH, Reply(json_body=anthropic_json(text=ANSWER, usage=(1900, 30), cache_read=1700)))
+    server.script(
+        ANTHROPIC_PATH, Reply(json_body=anthropic_json(text=ANSWER, usage=(1900, 30), cache_read=1700))
+    )
     once = await run_provider(make_provider(stream_responses=False), ask("Best seller?"), RecordingTools())
     assert (once.completed.usage.prompt_tokens, once.completed.usage.cached_tokens) == (1900, 1700)
     assert [block["type"] for block in bodies(server)[0]["system"]] == ["text"]  # nothing volatile

@@ -338,7 +338,11 @@ async def test_cached_prompt_tokens_are_reported_and_priced_as_cached_in_the_led
     )
     assert response.status_code == 200, response.text
     usage = response.json()["usage"]
-    assert (usage["prompt_tokens"], usage["cached_prompt_tokens"], usage["completion_tokens"]) == (2500, 1152, 30)
+    assert (usage["prompt_tokens"], usage["cached_prompt_tokens"], usage["completion_tokens"]) == (
+        2500,
+        1152,
+        30,
+    )
     # gpt-4o-mini: 0.15 per million input, 0.075 for cached input, 0.60 output
     cost = ((2500 - 1152) * 0.15 + 1152 * 0.075 + 30 * 0.60) / 1e6
     assert usage["estimated_cost_usd"] == pytest.approx(cost, abs=1e-6)

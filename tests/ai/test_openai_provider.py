@@ -466,7 +466,11 @@ async def test_cached_prompt_tokens_are_read_from_the_usage_over_the_tool_loop(
     # The second request repeats the first one's prefix: OpenAI serves 1,024 of it from its cache.
     server.script(
         OPENAI_PATH,
-        Reply(sse=openai_stream(tool_calls=[("call_1", "query_business", '{"metrics": ["units_sold"]}')], usage=(1500, 20))),
+        Reply(
+            sse=openai_stream(
+                tool_calls=[("call_1", "query_business", '{"metrics": ["units_sold"]}')], usage=(1500, 20)
+            )
+        ),
         Reply(sse=openai_stream(text=ANSWER, usage=(1600, 30), cached=1024)),
     )
     run = await run_provider(make_provider(), ask("Sales?"), RecordingTools(data={"query_business": {}}))
@@ -486,8 +490,14 @@ async def test_the_prompt_starts_with_what_every_request_shares(
     the same for every user and question; settings, memory and context come after them."""
     server.script(OPENAI_PATH, Reply(sse=openai_stream(text=ANSWER)), Reply(sse=openai_stream(text=ANSWER)))
     provider = make_provider()
-    await run_provider(provider, ask("Dead stock?", memory=["prefers StockX"], user_settings={"dead_stock_days": 45}), RecordingTools())
-    await run_provider(provider, ask("Umsatz?", language="de", context="Units in inventory: 14"), RecordingTools())
+    await run_provider(
+        provider,
+        ask("Dead stock?", memory=["prefers StockX"], user_settings={"dead_stock_days": 45}),
+        RecordingTools(),
+    )
+    await run_provider(
+        provider, ask("Umsatz?", language="de", context="Units in inventory: 14"), RecordingTools()
+    )
     first, second = bodies(server)
     assert first["tools"] == second["tools"]
     rules = SYSTEM_PROMPT.format(currency="EUR")
