@@ -3202,6 +3202,12 @@ export interface components {
             completion_tokens: number;
             /** Total Tokens */
             total_tokens: number;
+            /**
+             * Cached Prompt Tokens
+             * @description Of prompt_tokens: read from the provider's prompt cache (billed cheaper)
+             * @default 0
+             */
+            cached_prompt_tokens: number;
             /** Estimated Cost Usd */
             estimated_cost_usd: number;
         };
