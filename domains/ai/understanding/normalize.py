@@ -25,10 +25,6 @@ class Token:
     start: int  # offset in the question
     end: int
 
-    @property
-    def is_number(self) -> bool:
-        return number_value(self.text) is not None
-
 
 def fold(text: str) -> str:
     """Lowercase ASCII-ish text: 'Größe' -> 'groesse', 'Café' -> 'cafe'."""
@@ -71,7 +67,3 @@ def number_value(text: str) -> float | None:
     if all(len(p) == 3 for p in parts[1:]):  # thousands separators
         return float("".join(parts))
     return float(f"{parts[0]}.{parts[1]}")
-
-
-def is_ordinal(text: str) -> bool:
-    return bool(re.fullmatch(r"\d{1,2}(st|nd|rd|th|\.)", text))

@@ -163,7 +163,6 @@ class Reading:
     tokens: list[Token]
     roles: list[tuple[int, int, str, object]] = field(default_factory=list)  # (start, end, role, value)
     used: set[int] = field(default_factory=set)
-    corrected: dict[int, str] = field(default_factory=dict)
 
     def take(self, start: int, end: int, role: str, value: object = None) -> None:
         self.roles.append((start, end, role, value))
@@ -714,9 +713,6 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
     elif periods:
         result.period = periods[0]
 
-    # taught words stand for the roles of their meaning
-    taught_meanings = [v for v in reading.values("taught")]
-
     metrics = [r.split(":")[1] for r in roles if r.startswith("metric:")]
     facts = [r.split(":")[1] for r in roles if r.startswith("fact:")]
     measures = {r.split(":")[1] for r in roles if r.startswith("measure:")}
@@ -948,8 +944,6 @@ def assemble(reading: Reading, *, now: datetime) -> Interpretation:
         result.action = chat
     elif result.no_record:
         result.action = "no_record"
-    elif taught_meanings:
-        result.action = "aggregate"
     result.settle_future()
     brand_ends = {e: s for s, e, r, _ in reading.roles if r == "brand"}
     for s, e, r, v in list(reading.roles):

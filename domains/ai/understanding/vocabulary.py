@@ -27,11 +27,6 @@ def name_words(text: str) -> list[str]:
     return [t.text for t in tokenize(text) if t.text not in ("&", "-")]
 
 
-def model_of(name: str) -> str:
-    """The model of a product name: its quoted colorway nickname removed."""
-    return re.sub(r"\s+", " ", _QUOTED.sub(" ", name)).strip()
-
-
 @dataclass(slots=True)
 class NameMatch:
     """Words of the question that name products: the family phrase(s) as in the names."""
