@@ -8,6 +8,7 @@ from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UnansweredQuestion, UsageLedger
 from domains.analytics.models import (
     ProductSalesDaily,
+    ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
     StockByProductSize,
@@ -35,6 +36,7 @@ __all__ = [
     "Order",
     "Product",
     "ProductSalesDaily",
+    "ProductSalesMonthly",
     "PurchasesDaily",
     "SalesDaily",
     "StockByProductSize",

@@ -88,3 +88,18 @@ class ProductSalesDaily(Base):
     revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     # sum over the orders of (payout - purchase_price)
     profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+
+
+class ProductSalesMonthly(Base):
+    """Orders by sale month (its first day, UTC), product and platform (migration 0009): the
+    semantic query reads whole months of best sellers by product from here."""
+
+    __tablename__ = "product_sales_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # sum over the orders of (payout - purchase_price)
+    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domains.analytics.models import (
     ProductSalesDaily,
+    ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
     StockByProductSize,
@@ -31,6 +32,7 @@ ROLLUPS: tuple[type[Base], ...] = (
     SalesDaily,
     StockByProductSize,
     ProductSalesDaily,
+    ProductSalesMonthly,
 )
 # Tables whose row triggers maintain the rollups (all named analytics_*).
 SOURCE_TABLES = ("inventory_items", "orders")
@@ -42,6 +44,15 @@ def utc_day(dialect: str, column: Any) -> Any:
     if dialect == "sqlite":
         return func.date(column)
     return cast(func.timezone(literal_column("'UTC'"), column), Date)
+
+
+def utc_month(dialect: str, column: Any) -> Any:
+    """The first day of the UTC calendar month of a timestamp column, as a DATE."""
+    if dialect == "sqlite":
+        return func.strftime(literal_column("'%Y-%m-01'"), column)
+    return cast(
+        func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), column)), Date
+    )
 
 
 def rollup_queries(dialect: str) -> dict[type[Base], Select[Any]]:
@@ -87,20 +98,24 @@ def rollup_queries(dialect: str) -> dict[type[Base], Select[Any]]:
         .where(InventoryItem.status.in_(IN_INVENTORY))
         .group_by(InventoryItem.product_id, InventoryItem.size)
     )
-    product_sales = select(
-        sale_day,
-        Order.product_id,
-        Order.platform,
-        func.count(),
-        func.sum(Order.sale_price),
-        func.sum(Order.payout - Order.purchase_price),
-    ).group_by(sale_day, Order.product_id, Order.platform)
+
+    def product_sales(period: Any) -> Select[Any]:
+        return select(
+            period,
+            Order.product_id,
+            Order.platform,
+            func.count(),
+            func.sum(Order.sale_price),
+            func.sum(Order.payout - Order.purchase_price),
+        ).group_by(period, Order.product_id, Order.platform)
+
     return {
         StockDaily: stock,
         PurchasesDaily: purchases,
         SalesDaily: sales,
         StockByProductSize: stock_by_size,
-        ProductSalesDaily: product_sales,
+        ProductSalesDaily: product_sales(sale_day),
+        ProductSalesMonthly: product_sales(utc_month(dialect, Order.sold_at)),
     }
 
 

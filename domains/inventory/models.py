@@ -22,12 +22,14 @@ class InventoryItem(TimestampMixin, Base):
         CheckConstraint("status IN ('in_stock', 'listed', 'sold')", name="status"),
         CheckConstraint("condition IN ('new', 'used')", name="condition"),
         CheckConstraint("purchase_price >= 0", name="purchase_price_nonnegative"),
-        # Units, value, dead stock and aging all read (status, purchased_at, purchase_price).
+        # Units, value, dead stock and aging all read (status, purchased_at, purchase_price); the
+        # semantic query reads the pairs of a day an age line falls in with their product too
+        # (domains/analytics/semantic/plan.py), index-only (migration 0009).
         Index(
             "ix_inventory_items_status_purchased_at",
             "status",
             "purchased_at",
-            postgresql_include=["purchase_price"],
+            postgresql_include=["purchase_price", "product_id"],
         ),
         Index("ix_inventory_items_product_id_size", "product_id", "size"),
         Index("ix_inventory_items_purchased_at", "purchased_at", postgresql_include=["purchase_price"]),

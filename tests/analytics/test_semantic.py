@@ -136,7 +136,8 @@ async def test_the_default_window_is_the_last_30_days_and_the_query_comes_back_f
     )
     revenues = [row.values["revenue"] for row in result.rows]
     assert revenues == sorted(revenues, reverse=True)  # type: ignore[type-var]
-    assert result.sources == ["orders"]
+    # The whole days from the daily rollup, the partial days at both ends from the orders.
+    assert result.sources == ["orders", "sales_daily"]
 
 
 GROUPINGS: list[tuple[list[str], list[str]]] = [
@@ -528,3 +529,36 @@ async def test_only_listed_pairs_count_for_a_platform(db: AsyncSession) -> None:
     }
     listed = await run(db, metrics=["units_in_inventory"], filters={"platform": ["eBay"]})
     assert listed.totals == {"units_in_inventory": 1}
+
+
+# --- where the rows are read (domains/analytics/semantic/plan.py) --------------------------------
+
+
+async def test_a_long_window_reads_months_days_and_edges_and_equals_the_raw_rows(db: AsyncSession) -> None:
+    """200 days ending mid-afternoon: whole months from product_sales_monthly, the whole days of
+    the partial months from product_sales_daily, the partial days at both ends from orders."""
+    await build_shop(db)
+    pairs, sales = await oracle.load(db)
+    window = windows.between(NOW - timedelta(days=200, hours=3), NOW)
+    query = {"metrics": ["units_sold", "revenue", "profit"], "group_by": ["product"]}
+    result = await run(db, **query, start=window.start, end=window.end, limit=500)
+    assert result.sources == ["orders", "products", "product_sales_monthly", "product_sales_daily"]
+    assert_matches(result, window, **query, pairs=pairs, sales=sales)
+
+
+async def test_age_lines_split_only_their_own_days_out_of_the_stock_rollup(db: AsyncSession) -> None:
+    """Dead stock: the purchase day of the 60-day line from the raw pairs, every other day from
+    stock_daily; the figures equal counting the pairs."""
+    await build_shop(db)
+    pairs, sales = await oracle.load(db)
+    window = windows.last_n_days(30, NOW)
+    metrics = ["units_in_inventory", "dead_stock_units", "dead_stock_value"]
+    plain = await run(db, metrics=["units_in_inventory"])
+    assert plain.sources == ["stock_daily"]
+    result = await run(db, metrics=metrics, group_by=["brand"], dead_stock_days=45)
+    assert result.sources == ["stock_daily", "brands", "inventory_items", "products"]
+    assert_matches(
+        result, window, metrics=metrics, group_by=["brand"], dead_stock_days=45, pairs=pairs, sales=sales
+    )
+    # The average age needs each pair's time of day: it is read from the pairs themselves.
+    assert (await run(db, metrics=["average_age_days"])).sources == ["inventory_items"]

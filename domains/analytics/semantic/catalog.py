@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import func
 from sqlalchemy.sql import ColumnElement
 
-from domains.analytics.repository import count_where, money_sum
+from domains.analytics.repository import money_sum
 from domains.analytics.semantic.query import DimensionName, MetricName, QueryFilters
 from domains.analytics.semantic.sources import Rows, SourceName
 from domains.analytics.service import percent, ratio
@@ -70,7 +70,7 @@ def _sum(column_name: str) -> Aggregate:
 
 
 def _count() -> Aggregate:
-    return lambda rows: func.count()
+    return lambda rows: rows.count()
 
 
 def _number_sum(column_name: str) -> Aggregate:
@@ -116,7 +116,7 @@ _METRICS: tuple[Metric, ...] = (
     Metric("inventory_value", "stock", "money", Labels("inventory value", "Lagerwert"),
            sql=Measure("stock", _sum("purchase_price"))),
     Metric("dead_stock_units", "stock", "count", Labels("dead stock pairs", "Ladenhüter (Paare)"),
-           sql=Measure("stock", lambda r: count_where(r.c.purchased_at <= r.ctx.dead_cut))),
+           sql=Measure("stock", lambda r: r.count(r.c.purchased_at <= r.ctx.dead_cut))),
     Metric("dead_stock_value", "stock", "money", Labels("dead stock value", "Wert der Ladenhüter"),
            sql=Measure("stock", lambda r: money_sum(r.c.purchase_price, r.c.purchased_at <= r.ctx.dead_cut))),
     Metric("dead_stock_rate", "stock", "percent", Labels("dead stock rate", "Ladenhüter-Quote"),
@@ -132,7 +132,7 @@ _METRICS: tuple[Metric, ...] = (
     Metric("cogs", "sales", "money", Labels("cost of goods sold", "Wareneinsatz"),
            sql=Measure("sales", _sum("purchase_price"))),
     Metric("profit", "sales", "money", Labels("profit", "Gewinn"),
-           sql=Measure("sales", lambda r: money_sum(r.c.payout - r.c.purchase_price))),
+           sql=Measure("sales", _sum("profit"))),
     Metric("average_profit_per_pair", "sales", "money",
            Labels("average profit per pair", "Durchschnittlicher Gewinn pro Paar"),
            inputs=("profit", "units_sold"), formula=_divide_money),

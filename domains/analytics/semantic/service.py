@@ -24,9 +24,10 @@ from domains.analytics.semantic.catalog import (
     measures_of,
     sources_of,
 )
+from domains.analytics.semantic.plan import fact_statement
 from domains.analytics.semantic.query import DEFAULT_LIMIT, QueryFilters, SemanticQuery
 from domains.analytics.semantic.result import SemanticResult, SemanticRow
-from domains.analytics.semantic.sources import SOURCES, Context, SourceName, fact_statement
+from domains.analytics.semantic.sources import SOURCES, Context, SourceName
 from domains.analytics.semantic.sql import family_pattern, name_words
 from domains.analytics.windows import Window, between, default_window
 from domains.pricing.platforms import normalize_platform
@@ -78,6 +79,14 @@ def _check_applies(query: SemanticQuery) -> None:
             if missing:
                 facts = ", ".join(SOURCE_WORDS[source] for source in sorted(missing))
                 raise _invalid(field_name, f"{reason} {metric!r} (it reads {facts})")
+
+
+def _sum(values: Iterable[Value]) -> Value:
+    total: Value = 0
+    for value in values:
+        if value is not None:
+            total = total + value  # type: ignore[operator]
+    return total
 
 
 def _format(metric: str, value: Value) -> Value:
@@ -174,16 +183,18 @@ class SemanticQueryService:
             query.group_by,
             {name: measure.aggregate for name, measure in measures.items()},
         )
-        for row in (await self.session.execute(fact.statement)).mappings():
-            sums = {name: row[name] for name in measures}
-            if row["is_total"]:
-                totals.update(sums)
-                continue
+        rows = (await self.session.execute(fact.statement)).mappings().all()
+        if not query.group_by:
+            totals.update({name: rows[0][name] for name in measures})
+            return fact.tables
+        # Every measure is a count or a sum: the totals are the sums over the groups.
+        totals.update({name: _sum(row[name] for row in rows) for name in measures})
+        for row in rows:
             key = tuple(row[f"k{index}"] for index in range(len(query.group_by)))
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Group(labels=self._labels(query.group_by, row))
-            group.sums.update(sums)
+            group.sums.update({name: row[name] for name in measures})
         return fact.tables
 
     @staticmethod

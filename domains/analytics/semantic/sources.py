@@ -5,26 +5,19 @@ combination of filters and groups is exact."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
-    String,
     and_,
     case,
-    cast,
     false,
     func,
-    literal_column,
-    null,
     or_,
-    select,
-    union_all,
 )
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.expression import Executable
 
 from domains.analytics.repository import AGING_BUCKETS
 from domains.analytics.semantic.query import QueryFilters
@@ -49,16 +42,20 @@ TIME_GRAINS = ("day", "week", "month", "quarter", "year")
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What one run of a query fixes: the database dialect, now, the window, the threshold."""
+    """What one run of a query fixes: the database dialect, now, the window, the threshold.
+    `cuts` collects the age lines the query's expressions draw (see purchased_by_age)."""
 
     dialect: str
     now: datetime
     window: Window
     dead_stock_days: int
+    cuts: set[datetime] = field(default_factory=set, compare=False)
 
     def purchased_by_age(self, age_days: int) -> datetime:
         """Pairs at least `age_days` whole days old are those purchased at or before this."""
-        return self.now - timedelta(days=age_days)
+        cut = self.now - timedelta(days=age_days)
+        self.cuts.add(cut)
+        return cut
 
     @property
     def dead_cut(self) -> datetime:
@@ -68,10 +65,20 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """What a measure aggregates: the columns of one fact's filtered rows (`c`), and the run."""
+    """What a measure aggregates: the columns of one fact's filtered rows (`c`), and the run.
+    A row read from a rollup stands for `weight` records and carries the sums of their columns;
+    a raw row (weight None) for one record."""
 
     c: Any
     ctx: Context
+    weight: Any = None
+
+    def count(self, condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
+        """The records (pairs, orders) among the rows, those meeting `condition` if given."""
+        if self.weight is None:
+            return func.count() if condition is None else func.count().filter(condition)
+        total = func.sum(self.weight) if condition is None else func.sum(self.weight).filter(condition)
+        return func.coalesce(total, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,9 @@ class Source:
     price: Any = None
     moment: Any = None
     joins_item_for_condition: bool = False
+    status: Any = InventoryItem.status
+    purchased_at: Any = InventoryItem.purchased_at
+    brand_id: Any = None  # raw rows reach their brand through the product
 
 
 def _stock_columns(ctx: Context) -> dict[str, Any]:
@@ -108,6 +118,7 @@ def _sales_columns(ctx: Context) -> dict[str, Any]:
         "platform_fee": Order.platform_fee,
         "processing_fee": Order.processing_fee,
         "shipping_cost": Order.shipping_cost,
+        "profit": Order.payout - Order.purchase_price,
         "days_held": days_between(ctx.dialect, Order.purchased_at, Order.sold_at),
     }
 
@@ -209,7 +220,9 @@ class DimensionColumns:
     label: Any = None
 
 
-def dimension_columns(source: Source, dimension: str, ctx: Context) -> DimensionColumns:
+def dimension_columns(view: Any, dimension: str, ctx: Context) -> DimensionColumns:
+    """`view`: a Source (raw rows) or a rollup (domains/analytics/semantic/plan.py): both name the
+    columns a dimension reads the same way."""
     if dimension == "brand":
         return DimensionColumns(Brand.name)
     if dimension == "product":
@@ -217,17 +230,17 @@ def dimension_columns(source: Source, dimension: str, ctx: Context) -> Dimension
     if dimension == "family":
         return DimensionColumns(family_of(ctx.dialect, Product.name))
     if dimension == "size":
-        return DimensionColumns(source.size)
+        return DimensionColumns(view.size)
     if dimension == "platform":
-        return DimensionColumns(source.platform)
+        return DimensionColumns(view.platform)
     if dimension == "condition":
-        return DimensionColumns(source.condition)
+        return DimensionColumns(view.condition)
     if dimension == "status":
-        return DimensionColumns(InventoryItem.status)
+        return DimensionColumns(view.status)
     if dimension == "aging_bucket":
-        return DimensionColumns(aging_bucket_of(InventoryItem.purchased_at, ctx))
+        return DimensionColumns(aging_bucket_of(view.purchased_at, ctx))
     if dimension in TIME_GRAINS:
-        return DimensionColumns(period_label(ctx.dialect, source.moment, dimension))  # type: ignore[arg-type]
+        return DimensionColumns(period_label(ctx.dialect, view.moment, dimension))  # type: ignore[arg-type]
     raise ValueError(f"unknown dimension {dimension!r}")
 
 
@@ -247,7 +260,7 @@ def _any_family(names: Any, families: Sequence[str]) -> ColumnElement[bool]:
     return or_(*(words.like(pattern, escape=LIKE_ESCAPE) for pattern in patterns))
 
 
-def filter_conditions(source: Source, ctx: Context, filters: QueryFilters) -> list[ColumnElement[bool]]:
+def filter_conditions(view: Any, ctx: Context, filters: QueryFilters) -> list[ColumnElement[bool]]:
     """The filters as WHERE conditions on this fact's rows (the service checked they apply)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.brand:
@@ -257,96 +270,51 @@ def filter_conditions(source: Source, ctx: Context, filters: QueryFilters) -> li
     if filters.family:
         conditions.append(_any_family(Product.name, filters.family))
     if filters.size:
-        conditions.append(source.size.in_([size.strip() for size in filters.size]))
+        conditions.append(view.size.in_([size.strip() for size in filters.size]))
     if filters.platform:
-        conditions.append(source.platform.in_(platform_codes(filters.platform)))
+        conditions.append(view.platform.in_(platform_codes(filters.platform)))
     if filters.condition:
-        conditions.append(source.condition.in_(filters.condition))
+        conditions.append(view.condition.in_(filters.condition))
     if filters.status:
-        conditions.append(InventoryItem.status.in_(filters.status))
+        conditions.append(view.status.in_(filters.status))
     if filters.aging_bucket:
         conditions.append(
-            or_(*(aging_bucket_condition(InventoryItem.purchased_at, ctx, b) for b in filters.aging_bucket))
+            or_(*(aging_bucket_condition(view.purchased_at, ctx, b) for b in filters.aging_bucket))
         )
     if filters.min_age_days is not None:
-        conditions.append(InventoryItem.purchased_at <= ctx.purchased_by_age(filters.min_age_days + 1))
+        conditions.append(view.purchased_at <= ctx.purchased_by_age(filters.min_age_days + 1))
     if filters.max_age_days is not None:
-        conditions.append(InventoryItem.purchased_at > ctx.purchased_by_age(filters.max_age_days + 1))
+        conditions.append(view.purchased_at > ctx.purchased_by_age(filters.max_age_days + 1))
     if filters.min_price is not None:
-        conditions.append(source.price >= filters.min_price)
+        conditions.append(view.price >= filters.min_price)
     if filters.max_price is not None:
-        conditions.append(source.price <= filters.max_price)
+        conditions.append(view.price <= filters.max_price)
     return conditions
 
-
-# --- the statement ------------------------------------------------------------------------------
 
 PRODUCT_DIMENSIONS = ("brand", "product", "family")
 
 
-def _joined(source: Source, filters: QueryFilters, group_by: Sequence[str]) -> tuple[Any, list[str]]:
-    """The fact's tables, joined to products, brands (and for sales the sold pair) only when a
+def joined(view: Any, filters: QueryFilters, group_by: Sequence[str]) -> tuple[Any, list[str]]:
+    """The view's tables, joined to products, brands (and for sales the sold pair) only when a
     filter or a group needs them; and the names of the tables read."""
     needs_brand = "brand" in group_by or bool(filters.brand)
     needs_product = (
-        needs_brand
+        (needs_brand and view.brand_id is None)
         or any(d in group_by for d in PRODUCT_DIMENSIONS[1:])
         or bool(filters.product or filters.family)
     )
-    needs_item = source.joins_item_for_condition and ("condition" in group_by or bool(filters.condition))
-    from_clause = source.base()
-    tables = list(source.tables)
+    needs_item = view.joins_item_for_condition and ("condition" in group_by or bool(filters.condition))
+    from_clause = view.base()
+    tables = list(view.tables)
     if needs_item:
         from_clause = from_clause.join(InventoryItem, InventoryItem.id == Order.inventory_item_id)
         tables.append("inventory_items")
     if needs_product:
-        from_clause = from_clause.join(Product, Product.id == source.product_id)
+        from_clause = from_clause.join(Product, Product.id == view.product_id)
         tables.append("products")
     if needs_brand:
-        from_clause = from_clause.join(Brand, Brand.id == Product.brand_id)
+        brand_id = Product.brand_id if view.brand_id is None else view.brand_id
+        from_clause = from_clause.join(Brand, Brand.id == brand_id)
         tables.append("brands")
     return from_clause, tables
-
-
-@dataclass(frozen=True, slots=True)
-class FactStatement:
-    statement: Executable
-    tables: tuple[str, ...]
-
-
-def fact_statement(
-    source: Source,
-    ctx: Context,
-    filters: QueryFilters,
-    group_by: Sequence[str],
-    measures: Mapping[str, Callable[[Rows], ColumnElement[Any]]],
-) -> FactStatement:
-    """One statement for one fact: its measures per group (is_total = 0) and over everything the
-    filters select (is_total = 1), grouped in SQL over a CTE of the filtered rows. Group columns
-    are k0, l0, k1, l1 (key, label)."""
-    from_clause, tables = _joined(source, filters, group_by)
-    group_columns: list[ColumnElement[Any]] = []
-    for index, dimension in enumerate(group_by):
-        columns = dimension_columns(source, dimension, ctx)
-        group_columns.append(columns.key.label(f"k{index}"))
-        group_columns.append((columns.key if columns.label is None else columns.label).label(f"l{index}"))
-    row_columns = [column.label(name) for name, column in source.columns(ctx).items()]
-    rows = (
-        select(*group_columns, *row_columns)
-        .select_from(from_clause)
-        .where(*source.scope(ctx), *filter_conditions(source, ctx, filters))
-        .cte(f"{source.name}_rows")
-    )
-    aggregates = [aggregate(Rows(rows.c, ctx)).label(name) for name, aggregate in measures.items()]
-    total: Any = select(
-        literal_column("1").label("is_total"),
-        *(cast(null(), String).label(column.name) for column in group_columns),
-        *aggregates,
-    ).select_from(rows)
-    if not group_by:
-        return FactStatement(total, tuple(dict.fromkeys(tables)))
-    keys = [rows.c[column.name] for column in group_columns]
-    grouped = (
-        select(literal_column("0").label("is_total"), *keys, *aggregates).select_from(rows).group_by(*keys)
-    )
-    return FactStatement(union_all(grouped, total), tuple(dict.fromkeys(tables)))

@@ -7,10 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Date, Integer, String, Time, case, cast, func, literal
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Time,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.database.sql import period_start
+from shared.database.types import UTCDateTime
 
 TimeGrain = Literal["day", "week", "month", "quarter", "year"]
 
@@ -108,3 +121,14 @@ def family_pattern(phrase: str) -> str | None:
         return word
 
     return "%" + "%".join(f" {escaped(word)} " for word in words) + "%"
+
+
+def start_of_day(dialect: str, day: Any) -> ColumnElement[datetime]:
+    """The UTC midnight that starts a DATE column's day, as a timestamp comparable with the
+    raw rows' UTC instants (a rollup row's stand-in for the moments of its records)."""
+    if dialect == "sqlite":
+        # SQLite stores dates as 'YYYY-MM-DD' and UTC instants as 'YYYY-MM-DD HH:MM:SS.ffffff'.
+        instant: Any = type_coerce(day, String) + literal(" 00:00:00.000000", String)
+    else:
+        instant = func.timezone(literal_column("'UTC'"), cast(day, DateTime))
+    return type_coerce(instant, UTCDateTime())
