@@ -92,6 +92,16 @@ class InventoryService:
         rows = await self.repo.find_items(criteria, sort=filters.sort, limit=limit, offset=offset)
         return [self._out(row, now) for row in rows], total
 
+    async def page_items(self, *, filters: InventoryFilters, limit: int = 50) -> list[ItemOut]:
+        """The first `limit` items matching `filters`, without counting them all (a caller that
+        has the count from the stock rollups: the assistant's list_inventory)."""
+        now = self.now
+        criteria = await self._criteria(filters, now)
+        if criteria is None or limit <= 0:
+            return []
+        rows = await self.repo.find_items(criteria, sort=filters.sort, limit=limit, offset=0)
+        return [self._out(row, now) for row in rows]
+
     async def dead_stock(
         self,
         *,

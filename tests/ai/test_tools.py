@@ -323,3 +323,43 @@ async def test_tools_only_read(db: AsyncSession, settings: Any) -> None:
         result = await tools.run(name, arguments)
         assert result.error is None, (name, result.error)
         assert not db.new and not db.dirty and not db.deleted, name
+
+
+LISTINGS = [
+    {},
+    {"older_than_dead_stock": True},
+    {"min_age_days": 75},  # one pair is exactly 75 days old: age >= 75 includes it
+    {"min_age_days": 76},
+    {"max_age_days": 50},
+    {"min_age_days": 10, "max_age_days": 75},
+    {"brand": "jordan", "older_than_dead_stock": True},
+    {"brand": "Adidas"},
+    {"sku": "dz5485-612", "size": "10"},
+    {"skus": ["DD1391-100", "DZ5485-612"], "sizes": ["10", "11"]},
+    {"condition": "new", "min_purchase_price": 100, "max_purchase_price": 185},
+    {"status": "in_stock", "min_age_days": 1},
+    {"status": "sold"},
+    {"product_query": "jordan chicago"},
+]
+
+
+@pytest.mark.parametrize("arguments", LISTINGS, ids=[",".join(a) or "all" for a in LISTINGS])
+async def test_list_inventory_counts_what_the_inventory_lists(
+    db: AsyncSession, settings: Any, arguments: dict[str, Any]
+) -> None:
+    """The assistant's count (from the stock rollups where the filters allow) equals counting the
+    inventory's own list, and the pairs shown are the inventory's first page."""
+    await business(db)
+    listed = await tools_for(db, settings).run("list_inventory", {**arguments, "limit": 50})
+    assert listed.error is None, listed.error
+    expected = {key: value for key, value in arguments.items() if key != "older_than_dead_stock"}
+    if arguments.get("older_than_dead_stock"):
+        expected["min_age_days"] = 61
+    for name in ("min_purchase_price", "max_purchase_price"):
+        if name in expected:
+            expected[name] = Decimal(str(expected[name]))
+    items, total = await InventoryService(db, now=NOW).list_items(
+        filters=InventoryFilters(**{"status": "in_inventory", **expected}), limit=50
+    )
+    assert listed.data["total"] == total
+    assert [item["id"] for item in listed.data["items"]] == [item.id for item in items]
