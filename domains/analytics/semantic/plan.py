@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, column, literal, or_, select, union_all
+from sqlalchemy import and_, column, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.expression import Executable
 
@@ -324,39 +324,59 @@ def fact_statement(
     measures: Mapping[str, Aggregate],
 ) -> FactStatement:
     """One statement for one fact: its measures per group (columns k0, l0, k1, l1: key, label),
-    or one row of totals without groups."""
-    parts = plan_parts(source, ctx, filters, group_by, measures)
+    or one row of totals without groups. Each part is aggregated on its own (one pass over its
+    rows); the parts' sums are then added up per group (every measure is a count or a sum)."""
     names = _ColumnNames()
     for aggregate in measures.values():
         aggregate(Rows(names, ctx))
-    weighted = any(isinstance(part.view, BoundRollup) for part in parts)
-    selects = []
     tables: list[str] = []
-    for part in parts:
-        from_clause, read = joined(part.view, filters, group_by)
+    aggregated = []
+    for index, part in enumerate(plan_parts(source, ctx, filters, group_by, measures)):
+        statement, read = _part_statement(part, ctx, filters, group_by, measures, sorted(names.names), index)
+        aggregated.append(statement)
         tables += read
-        group_columns: list[Any] = []
-        for index, dimension in enumerate(group_by):
-            columns = dimension_columns(part.view, dimension, ctx)
-            group_columns.append(columns.key.label(f"k{index}"))
-            group_columns.append((columns.key if columns.label is None else columns.label).label(f"l{index}"))
-        row_columns = part.view.columns(ctx) if isinstance(part.view, Source) else part.view.columns
-        selected = [*group_columns, *(row_columns[name].label(name) for name in sorted(names.names))]
-        if weighted or not selected:
-            weight = part.view.weight if isinstance(part.view, BoundRollup) else literal(1)
-            selected.append(weight.label("weight"))
-        selects.append(
-            select(*selected)
-            .select_from(from_clause)
-            .where(*part.where, *filter_conditions(part.view, ctx, filters))
-        )
-    rows = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery(f"{source.name}_rows")
-    aggregates = [
-        aggregate(Rows(rows.c, ctx, rows.c.weight if weighted else None)).label(name)
-        for name, aggregate in measures.items()
-    ]
-    keys = [rows.c[f"{kind}{index}"] for index in range(len(group_by)) for kind in ("k", "l")]
-    statement = select(*keys, *aggregates).select_from(rows)
+    if len(aggregated) == 1:
+        return FactStatement(aggregated[0], tuple(dict.fromkeys(tables)))
+    sums = union_all(*aggregated).subquery(f"{source.name}_sums")
+    keys = [sums.c[f"{kind}{index}"] for index in range(len(group_by)) for kind in ("k", "l")]
+    statement = select(*keys, *(func.sum(sums.c[name]).label(name) for name in measures)).select_from(sums)
     if keys:
         statement = statement.group_by(*keys)
     return FactStatement(statement, tuple(dict.fromkeys(tables)))
+
+
+def _part_statement(
+    part: Part,
+    ctx: Context,
+    filters: QueryFilters,
+    group_by: Sequence[str],
+    measures: Mapping[str, Aggregate],
+    names: Sequence[str],
+    index: int,
+) -> tuple[Any, list[str]]:
+    """One part's measures per group, grouped over a subquery of its filtered rows (so that
+    PostgreSQL groups by columns, not by expressions with bound parameters)."""
+    from_clause, read = joined(part.view, filters, group_by)
+    group_columns: list[Any] = []
+    for position, dimension in enumerate(group_by):
+        columns = dimension_columns(part.view, dimension, ctx)
+        group_columns.append(columns.key.label(f"k{position}"))
+        group_columns.append((columns.key if columns.label is None else columns.label).label(f"l{position}"))
+    rollup = isinstance(part.view, BoundRollup)
+    row_columns = part.view.columns if rollup else part.view.columns(ctx)
+    selected = [*group_columns, *(row_columns[name].label(name) for name in names)]
+    if rollup or not selected:
+        selected.append((part.view.weight if rollup else literal(1)).label("weight"))
+    rows = (
+        select(*selected)
+        .select_from(from_clause)
+        .where(*part.where, *filter_conditions(part.view, ctx, filters))
+        .subquery(f"part{index}")
+    )
+    aggregates = [
+        aggregate(Rows(rows.c, ctx, rows.c.weight if rollup else None)).label(name)
+        for name, aggregate in measures.items()
+    ]
+    keys = [rows.c[f"{kind}{position}"] for position in range(len(group_by)) for kind in ("k", "l")]
+    statement = select(*keys, *aggregates).select_from(rows)
+    return (statement.group_by(*keys) if keys else statement), read
