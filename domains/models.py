@@ -11,8 +11,10 @@ from domains.analytics.models import (
     ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
+    SalesHourly,
     StockByProductSize,
     StockDaily,
+    StockHourly,
 )
 from domains.auth.models import User
 from domains.insights.models import InsightDelivery, InsightDigest
@@ -39,8 +41,10 @@ __all__ = [
     "ProductSalesMonthly",
     "PurchasesDaily",
     "SalesDaily",
+    "SalesHourly",
     "StockByProductSize",
     "StockDaily",
+    "StockHourly",
     "UnansweredQuestion",
     "UsageLedger",
     "User",

@@ -37,15 +37,9 @@ def upgrade() -> None:
         sa.Column("commission_pct", sa.Numeric(precision=6, scale=3), nullable=False),
         sa.Column("fixed_fee", shared.database.types.Money(precision=12, scale=2), nullable=False),
         sa.Column("processing_pct", sa.Numeric(precision=6, scale=3), nullable=False),
-        sa.Column(
-            "min_commission", shared.database.types.Money(precision=12, scale=2), nullable=False
-        ),
-        sa.Column(
-            "threshold_price", shared.database.types.Money(precision=12, scale=2), nullable=True
-        ),
-        sa.Column(
-            "commission_pct_below_threshold", sa.Numeric(precision=6, scale=3), nullable=True
-        ),
+        sa.Column("min_commission", shared.database.types.Money(precision=12, scale=2), nullable=False),
+        sa.Column("threshold_price", shared.database.types.Money(precision=12, scale=2), nullable=True),
+        sa.Column("commission_pct_below_threshold", sa.Numeric(precision=6, scale=3), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fee_schedules")),
         sa.UniqueConstraint("platform", "valid_from", name="platform_valid_from"),
@@ -71,15 +65,11 @@ def upgrade() -> None:
         sa.Column("brand_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=50), nullable=False),
         sa.Column("colorway", sa.String(length=200), nullable=True),
-        sa.Column(
-            "retail_price", shared.database.types.Money(precision=12, scale=2), nullable=True
-        ),
+        sa.Column("retail_price", shared.database.types.Money(precision=12, scale=2), nullable=True),
         sa.Column("release_date", sa.Date(), nullable=True),
         sa.Column("created_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["brand_id"], ["brands.id"], name=op.f("fk_products_brand_id_brands")
-        ),
+        sa.ForeignKeyConstraint(["brand_id"], ["brands.id"], name=op.f("fk_products_brand_id_brands")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("sku", name=op.f("uq_products_sku")),
     )
@@ -92,39 +82,29 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("size", sa.String(length=10), nullable=False),
         sa.Column("condition", sa.String(length=10), nullable=False),
-        sa.Column(
-            "purchase_price", shared.database.types.Money(precision=12, scale=2), nullable=False
-        ),
+        sa.Column("purchase_price", shared.database.types.Money(precision=12, scale=2), nullable=False),
         sa.Column("purchased_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=50), nullable=True),
         sa.Column("location", sa.String(length=100), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column(
-            "listed_price", shared.database.types.Money(precision=12, scale=2), nullable=True
-        ),
+        sa.Column("listed_price", shared.database.types.Money(precision=12, scale=2), nullable=True),
         sa.Column("listed_platform", sa.String(length=20), nullable=True),
         sa.Column("listed_at", shared.database.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("created_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "condition IN ('new', 'used')", name=op.f("ck_inventory_items_condition")
-        ),
+        sa.CheckConstraint("condition IN ('new', 'used')", name=op.f("ck_inventory_items_condition")),
         sa.CheckConstraint(
             "status IN ('in_stock', 'listed', 'sold')", name=op.f("ck_inventory_items_status")
         ),
-        sa.CheckConstraint(
-            "purchase_price >= 0", name=op.f("ck_inventory_items_purchase_price_nonnegative")
-        ),
+        sa.CheckConstraint("purchase_price >= 0", name=op.f("ck_inventory_items_purchase_price_nonnegative")),
         sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name=op.f("fk_inventory_items_product_id_products")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_items")),
     )
     with op.batch_alter_table("inventory_items", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_inventory_items_product_id_size", ["product_id", "size"], unique=False
-        )
+        batch_op.create_index("ix_inventory_items_product_id_size", ["product_id", "size"], unique=False)
         batch_op.create_index(
             "ix_inventory_items_purchased_at",
             ["purchased_at"],
@@ -171,19 +151,11 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("platform", sa.String(length=20), nullable=False),
         sa.Column("sale_price", shared.database.types.Money(precision=12, scale=2), nullable=False),
-        sa.Column(
-            "platform_fee", shared.database.types.Money(precision=12, scale=2), nullable=False
-        ),
-        sa.Column(
-            "processing_fee", shared.database.types.Money(precision=12, scale=2), nullable=False
-        ),
-        sa.Column(
-            "shipping_cost", shared.database.types.Money(precision=12, scale=2), nullable=False
-        ),
+        sa.Column("platform_fee", shared.database.types.Money(precision=12, scale=2), nullable=False),
+        sa.Column("processing_fee", shared.database.types.Money(precision=12, scale=2), nullable=False),
+        sa.Column("shipping_cost", shared.database.types.Money(precision=12, scale=2), nullable=False),
         sa.Column("payout", shared.database.types.Money(precision=12, scale=2), nullable=False),
-        sa.Column(
-            "purchase_price", shared.database.types.Money(precision=12, scale=2), nullable=False
-        ),
+        sa.Column("purchase_price", shared.database.types.Money(precision=12, scale=2), nullable=False),
         sa.Column("sold_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("external_ref", sa.String(length=100), nullable=True),
         sa.Column("created_at", shared.database.types.UTCDateTime(timezone=True), nullable=False),
@@ -193,16 +165,12 @@ def upgrade() -> None:
             ["inventory_items.id"],
             name=op.f("fk_orders_inventory_item_id_inventory_items"),
         ),
-        sa.ForeignKeyConstraint(
-            ["product_id"], ["products.id"], name=op.f("fk_orders_product_id_products")
-        ),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_orders_product_id_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
         sa.UniqueConstraint("inventory_item_id", name=op.f("uq_orders_inventory_item_id")),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_orders_product_id_sold_at", ["product_id", "sold_at"], unique=False
-        )
+        batch_op.create_index("ix_orders_product_id_sold_at", ["product_id", "sold_at"], unique=False)
         batch_op.create_index(
             "ix_orders_sold_at",
             ["sold_at"],
@@ -304,12 +272,8 @@ def downgrade() -> None:
 
     op.drop_table("market_prices")
     with op.batch_alter_table("inventory_items", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_inventory_items_status_purchased_at", postgresql_include=["purchase_price"]
-        )
-        batch_op.drop_index(
-            "ix_inventory_items_purchased_at", postgresql_include=["purchase_price"]
-        )
+        batch_op.drop_index("ix_inventory_items_status_purchased_at", postgresql_include=["purchase_price"])
+        batch_op.drop_index("ix_inventory_items_purchased_at", postgresql_include=["purchase_price"])
         batch_op.drop_index("ix_inventory_items_product_id_size")
 
     op.drop_table("inventory_items")

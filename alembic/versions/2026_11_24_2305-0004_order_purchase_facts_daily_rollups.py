@@ -58,9 +58,7 @@ def upgrade() -> None:
         )
         batch_op.alter_column("size", existing_type=sa.String(length=10), nullable=False)
         batch_op.drop_index("ix_orders_sold_at", postgresql_include=_OLD_INCLUDE)
-        batch_op.create_index(
-            "ix_orders_sold_at", ["sold_at"], unique=False, postgresql_include=_NEW_INCLUDE
-        )
+        batch_op.create_index("ix_orders_sold_at", ["sold_at"], unique=False, postgresql_include=_NEW_INCLUDE)
 
     op.create_table(
         "stock_daily",
@@ -117,9 +115,7 @@ def downgrade() -> None:
     op.drop_table("stock_daily")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_sold_at", postgresql_include=_NEW_INCLUDE)
-        batch_op.create_index(
-            "ix_orders_sold_at", ["sold_at"], unique=False, postgresql_include=_OLD_INCLUDE
-        )
+        batch_op.create_index("ix_orders_sold_at", ["sold_at"], unique=False, postgresql_include=_OLD_INCLUDE)
         batch_op.drop_column("size")
         batch_op.drop_column("purchased_at")
 
@@ -348,7 +344,11 @@ def _sqlite_triggers() -> list[str]:
         ),
         _trigger("analytics_orders_insert", "INSERT ON orders", _sqlite_order_plus("NEW")),
         _trigger("analytics_orders_delete", "DELETE ON orders", _sqlite_order_minus("OLD")),
-        _trigger("analytics_orders_update", "UPDATE ON orders", _sqlite_order_minus("OLD") + _sqlite_order_plus("NEW")),
+        _trigger(
+            "analytics_orders_update",
+            "UPDATE ON orders",
+            _sqlite_order_minus("OLD") + _sqlite_order_plus("NEW"),
+        ),
         "CREATE TRIGGER analytics_order_size AFTER UPDATE OF size ON inventory_items FOR EACH ROW "
         "WHEN OLD.size IS NOT NEW.size BEGIN "
         "UPDATE orders SET size = NEW.size WHERE inventory_item_id = NEW.id; END",

@@ -62,7 +62,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("digest_id", "channel", name="digest_channel"),
     )
 
-
     op.create_index(
         "ix_inventory_items_on_hand_product_size",
         "inventory_items",

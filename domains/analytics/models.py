@@ -11,14 +11,14 @@ sales). Brands come from the item's / order's product at the time of the write.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database.base import Base
-from shared.database.types import Money
+from shared.database.types import Money, UTCDateTime
 
 
 class StockDaily(Base):
@@ -103,3 +103,35 @@ class ProductSalesMonthly(Base):
     revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     # sum over the orders of (payout - purchase_price)
     profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+
+
+class SalesHourly(Base):
+    """sales_daily's sums by UTC hour (its start) of the sale (migration 0010): the partial days at
+    a window's edges are read from here, only their partial hours from the raw orders."""
+
+    __tablename__ = "sales_hourly"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    cogs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    payout: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    platform_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    processing_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    shipping_costs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    days_to_sell_sum: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class StockHourly(Base):
+    """stock_daily by UTC hour (its start) of the purchase (migration 0010): the purchase days an
+    age line falls in are read from here, only the hour of the line from the raw pairs."""
+
+    __tablename__ = "stock_hourly"
+
+    purchase_hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, nullable=False)
+    value: Mapped[Decimal] = mapped_column(Money(), nullable=False)

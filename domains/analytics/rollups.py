@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Select, cast, delete, func, insert, literal_column, select, text
+from sqlalchemy import Date, Select, cast, delete, func, insert, literal_column, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domains.analytics.models import (
@@ -17,14 +17,17 @@ from domains.analytics.models import (
     ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
+    SalesHourly,
     StockByProductSize,
     StockDaily,
+    StockHourly,
 )
 from domains.inventory.models import IN_INVENTORY, InventoryItem
 from domains.orders.models import Order
 from domains.products.models import Product
 from shared.database.base import Base
 from shared.database.sql import days_between
+from shared.database.types import UTCDateTime
 
 ROLLUPS: tuple[type[Base], ...] = (
     StockDaily,
@@ -33,6 +36,8 @@ ROLLUPS: tuple[type[Base], ...] = (
     StockByProductSize,
     ProductSalesDaily,
     ProductSalesMonthly,
+    SalesHourly,
+    StockHourly,
 )
 # Tables whose row triggers maintain the rollups (all named analytics_*).
 SOURCE_TABLES = ("inventory_items", "orders")
@@ -55,44 +60,60 @@ def utc_month(dialect: str, column: Any) -> Any:
     )
 
 
+def utc_hour(dialect: str, column: Any) -> Any:
+    """The start of the UTC hour of a timestamp column, as a UTC timestamp."""
+    if dialect == "sqlite":
+        hour = func.strftime(literal_column("'%Y-%m-%d %H:00:00.000000'"), column)
+    else:
+        utc: Any = literal_column("'UTC'")
+        hour = func.timezone(utc, func.date_trunc(literal_column("'hour'"), func.timezone(utc, column)))
+    return type_coerce(hour, UTCDateTime())
+
+
 def rollup_queries(dialect: str) -> dict[type[Base], Select[Any]]:
     """Per rollup model, the GROUP BY over raw rows whose columns are the model's, in order."""
     item_day = utc_day(dialect, InventoryItem.purchased_at)
     sale_day = utc_day(dialect, Order.sold_at)
-    stock = (
-        select(
-            item_day,
-            Product.brand_id,
-            InventoryItem.status,
-            func.count(),
-            func.sum(InventoryItem.purchase_price),
+
+    def stock(period: Any) -> Select[Any]:
+        return (
+            select(
+                period,
+                Product.brand_id,
+                InventoryItem.status,
+                func.count(),
+                func.sum(InventoryItem.purchase_price),
+            )
+            .join(Product, Product.id == InventoryItem.product_id)
+            .where(InventoryItem.status.in_(IN_INVENTORY))
+            .group_by(period, Product.brand_id, InventoryItem.status)
         )
-        .join(Product, Product.id == InventoryItem.product_id)
-        .where(InventoryItem.status.in_(IN_INVENTORY))
-        .group_by(item_day, Product.brand_id, InventoryItem.status)
-    )
+
     purchases = (
         select(item_day, Product.brand_id, func.count(), func.sum(InventoryItem.purchase_price))
         .join(Product, Product.id == InventoryItem.product_id)
         .group_by(item_day, Product.brand_id)
     )
-    sales = (
-        select(
-            sale_day,
-            Product.brand_id,
-            Order.platform,
-            func.count(),
-            func.sum(Order.sale_price),
-            func.sum(Order.purchase_price),
-            func.sum(Order.payout),
-            func.sum(Order.platform_fee),
-            func.sum(Order.processing_fee),
-            func.sum(Order.shipping_cost),
-            func.sum(days_between(dialect, Order.purchased_at, Order.sold_at)),
+
+    def sales(period: Any) -> Select[Any]:
+        return (
+            select(
+                period,
+                Product.brand_id,
+                Order.platform,
+                func.count(),
+                func.sum(Order.sale_price),
+                func.sum(Order.purchase_price),
+                func.sum(Order.payout),
+                func.sum(Order.platform_fee),
+                func.sum(Order.processing_fee),
+                func.sum(Order.shipping_cost),
+                func.sum(days_between(dialect, Order.purchased_at, Order.sold_at)),
+            )
+            .join(Product, Product.id == Order.product_id)
+            .group_by(period, Product.brand_id, Order.platform)
         )
-        .join(Product, Product.id == Order.product_id)
-        .group_by(sale_day, Product.brand_id, Order.platform)
-    )
+
     stock_by_size = (
         select(InventoryItem.product_id, InventoryItem.size, func.count())
         .where(InventoryItem.status.in_(IN_INVENTORY))
@@ -110,12 +131,14 @@ def rollup_queries(dialect: str) -> dict[type[Base], Select[Any]]:
         ).group_by(period, Order.product_id, Order.platform)
 
     return {
-        StockDaily: stock,
+        StockDaily: stock(item_day),
         PurchasesDaily: purchases,
-        SalesDaily: sales,
+        SalesDaily: sales(sale_day),
         StockByProductSize: stock_by_size,
         ProductSalesDaily: product_sales(sale_day),
         ProductSalesMonthly: product_sales(utc_month(dialect, Order.sold_at)),
+        SalesHourly: sales(utc_hour(dialect, Order.sold_at)),
+        StockHourly: stock(utc_hour(dialect, InventoryItem.purchased_at)),
     }
 
 

@@ -136,8 +136,9 @@ async def test_the_default_window_is_the_last_30_days_and_the_query_comes_back_f
     )
     revenues = [row.values["revenue"] for row in result.rows]
     assert revenues == sorted(revenues, reverse=True)  # type: ignore[type-var]
-    # The whole days from the daily rollup, the partial days at both ends from the orders.
-    assert result.sources == ["orders", "sales_daily"]
+    # The whole days from the daily rollup, the whole hours of the partial days at both ends
+    # from the hourly one, the partial hours from the orders.
+    assert result.sources == ["orders", "sales_daily", "sales_hourly"]
 
 
 GROUPINGS: list[tuple[list[str], list[str]]] = [
@@ -546,19 +547,35 @@ async def test_a_long_window_reads_months_days_and_edges_and_equals_the_raw_rows
     assert_matches(result, window, **query, pairs=pairs, sales=sales)
 
 
-async def test_age_lines_split_only_their_own_days_out_of_the_stock_rollup(db: AsyncSession) -> None:
-    """Dead stock: the purchase day of the 60-day line from the raw pairs, every other day from
-    stock_daily; the figures equal counting the pairs."""
+async def test_age_lines_split_only_their_own_hours_out_of_the_stock_rollups(db: AsyncSession) -> None:
+    """Dead stock: the purchase hour of the 45-day line from the raw pairs, the other hours of its
+    day from stock_hourly, every other day from stock_daily; the figures equal counting the pairs."""
     await build_shop(db)
+    brand = await make_brand(db, "Edge Case Co")
+    product = await make_product(db, brand=brand, sku="EDGE-001", name="Edge Runner")
+    line = NOW - timedelta(days=46)  # dead stock at 45 days: purchased at or before this
+    for offset in (
+        timedelta(minutes=-1),
+        timedelta(0),
+        timedelta(minutes=1),
+        timedelta(hours=2),
+        -timedelta(hours=3),
+    ):
+        await make_item(
+            db, product=product, size="9", purchase_price=Decimal("80"), purchased_at=line + offset
+        )
+    await db.commit()
     pairs, sales = await oracle.load(db)
     window = windows.last_n_days(30, NOW)
     metrics = ["units_in_inventory", "dead_stock_units", "dead_stock_value"]
     plain = await run(db, metrics=["units_in_inventory"])
     assert plain.sources == ["stock_daily"]
     result = await run(db, metrics=metrics, group_by=["brand"], dead_stock_days=45)
-    assert result.sources == ["stock_daily", "brands", "inventory_items", "products"]
+    assert result.sources == ["stock_daily", "brands", "stock_hourly", "inventory_items", "products"]
     assert_matches(
         result, window, metrics=metrics, group_by=["brand"], dead_stock_days=45, pairs=pairs, sales=sales
     )
+    edge = next(row for row in result.rows if row.group["brand"] == "Edge Case Co")
+    assert edge.values["dead_stock_units"] == 3  # the line itself, a minute and three hours before it
     # The average age needs each pair's time of day: it is read from the pairs themselves.
     assert (await run(db, metrics=["average_age_days"])).sources == ["inventory_items"]

@@ -1,21 +1,24 @@
 """Where a fact's rows are read: the raw table, or the trigger-maintained rollups plus the raw
 rows they cannot stand for. One grouped statement per fact either way.
 
-A rollup row stands for the records of one day (or month) and key: `weight` records and the sums
-of their columns (domains/analytics/models.py, kept exact by triggers). Every measure is a count or
-a sum (catalog.py), so summing rollup sums gives what summing the raw rows gives, for any grouping
-the rollup's keys can express. The plan therefore reads
+A rollup row stands for the records of one hour, day or month and key: `weight` records and the
+sums of their columns (domains/analytics/models.py, kept exact by triggers). Every measure is a
+count or a sum (catalog.py), so summing rollup sums gives what summing the raw rows gives, for any
+grouping the rollup's keys can express. The plan therefore reads
 
 - a window's whole months from a monthly rollup (when one covers the query), the remaining whole
-  days from a daily one, and the partial days at the window's edges from the raw rows;
+  days from a daily one, the whole hours of the partial days at its edges from an hourly one, and
+  only the partial hours at its two ends from the raw rows (without an hourly rollup: the
+  partial days);
 - the pairs in inventory from stock_daily, except the purchase days in which an age line falls
-  (dead stock, aging buckets, age filters: "purchased at or before now - N days" splits a day),
-  which come from the raw rows. On every other day all of a day's pairs lie on the same side of
-  each line, so the line is tested on the day's UTC midnight (start_of_day) instead.
+  (dead stock, aging buckets, age filters: "purchased at or before now - N days" splits a day);
+  of those days stock_hourly gives every hour but the line's own, which comes from the raw rows.
+  In every other day (hour) all pairs lie on the same side of each line, so the line is tested on
+  the day's (hour's) start (start_of_day) instead of each pair's moment.
 
 A rollup is used only when it has every column the measures read and every dimension and filter
-the query names; otherwise the fact is read from the raw rows, as before. The statement groups the
-rows' union once (the totals are the sum of the groups: every measure is additive).
+the query names; otherwise the fact is read from the raw rows. Each part is aggregated on its own
+and the parts' sums are added up per group (the totals are the sum of the groups).
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ from domains.analytics.models import (
     ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
+    SalesHourly,
     StockByProductSize,
     StockDaily,
+    StockHourly,
 )
 from domains.analytics.semantic.query import QueryFilters
 from domains.analytics.semantic.sources import (
@@ -63,7 +68,7 @@ class Rollup:
     model: Any
     weight: Any
     period: Any  # the DATE column (day or first day of the month); None: no time key
-    grain: Literal["day", "month"] | None
+    grain: Literal["hour", "day", "month"] | None
     sums: Callable[[str], dict[str, Any]]  # by dialect
     dimensions: frozenset[str]
     filters: frozenset[str]
@@ -107,6 +112,9 @@ class BoundRollup:
 
     @property
     def moment(self) -> Any:
+        """The start of the row's hour, day or month: a stand-in for its records' moments."""
+        if self.rollup.grain == "hour":
+            return self.rollup.period
         return start_of_day(self.dialect, self.rollup.period)
 
     @property
@@ -114,24 +122,30 @@ class BoundRollup:
         return self.moment
 
 
-def _sales_sums(dialect: str) -> dict[str, Any]:
-    return {
-        "sale_price": SalesDaily.revenue,
-        "purchase_price": SalesDaily.cogs,
-        "payout": SalesDaily.payout,
-        "platform_fee": SalesDaily.platform_fees,
-        "processing_fee": SalesDaily.processing_fees,
-        "shipping_cost": SalesDaily.shipping_costs,
-        "profit": SalesDaily.payout - SalesDaily.cogs,
-        "days_held": SalesDaily.days_to_sell_sum,
+def _sales_sums(model: Any) -> Callable[[str], dict[str, Any]]:
+    return lambda dialect: {
+        "sale_price": model.revenue,
+        "purchase_price": model.cogs,
+        "payout": model.payout,
+        "platform_fee": model.platform_fees,
+        "processing_fee": model.processing_fees,
+        "shipping_cost": model.shipping_costs,
+        "profit": model.payout - model.cogs,
+        "days_held": model.days_to_sell_sum,
     }
 
 
 _PRODUCT_KEYS = frozenset({"brand", "product", "family", "platform"})
+_SALES_KEYS = frozenset({"brand", "platform"})
 SALES_DAILY = Rollup(
     table="sales_daily", model=SalesDaily, weight=SalesDaily.orders, period=SalesDaily.day, grain="day",
-    sums=_sales_sums, dimensions=frozenset({"brand", "platform"}) | TIME_DIMENSIONS,
-    filters=frozenset({"brand", "platform"}), brand_id=SalesDaily.brand_id, platform=SalesDaily.platform,
+    sums=_sales_sums(SalesDaily), dimensions=_SALES_KEYS | TIME_DIMENSIONS, filters=_SALES_KEYS,
+    brand_id=SalesDaily.brand_id, platform=SalesDaily.platform,
+)  # fmt: skip
+SALES_HOURLY = Rollup(
+    table="sales_hourly", model=SalesHourly, weight=SalesHourly.orders, period=SalesHourly.hour, grain="hour",
+    sums=_sales_sums(SalesHourly), dimensions=_SALES_KEYS | TIME_DIMENSIONS, filters=_SALES_KEYS,
+    brand_id=SalesHourly.brand_id, platform=SalesHourly.platform,
 )  # fmt: skip
 
 
@@ -153,14 +167,19 @@ PURCHASES_DAILY = Rollup(
     dimensions=frozenset({"brand"}) | TIME_DIMENSIONS, filters=frozenset({"brand"}),
     brand_id=PurchasesDaily.brand_id,
 )  # fmt: skip
+_STOCK_KEYS = frozenset({"brand", "status", "aging_bucket"})
+_STOCK_FILTERS = frozenset({"brand", "status", "aging_bucket", "min_age_days", "max_age_days"})
 STOCK_DAILY = Rollup(
     table="stock_daily", model=StockDaily, weight=StockDaily.units, period=StockDaily.purchase_day, grain="day",
     sums=lambda dialect: {
         "purchase_price": StockDaily.value, "purchased_at": start_of_day(dialect, StockDaily.purchase_day)
     },
-    dimensions=frozenset({"brand", "status", "aging_bucket"}),
-    filters=frozenset({"brand", "status", "aging_bucket", "min_age_days", "max_age_days"}),
-    brand_id=StockDaily.brand_id, status=StockDaily.status,
+    dimensions=_STOCK_KEYS, filters=_STOCK_FILTERS, brand_id=StockDaily.brand_id, status=StockDaily.status,
+)  # fmt: skip
+STOCK_HOURLY = Rollup(
+    table="stock_hourly", model=StockHourly, weight=StockHourly.units, period=StockHourly.purchase_hour,
+    grain="hour", sums=lambda dialect: {"purchase_price": StockHourly.value, "purchased_at": StockHourly.purchase_hour},
+    dimensions=_STOCK_KEYS, filters=_STOCK_FILTERS, brand_id=StockHourly.brand_id, status=StockHourly.status,
 )  # fmt: skip
 STOCK_BY_PRODUCT_SIZE = Rollup(
     table="stock_by_product_size", model=StockByProductSize, weight=StockByProductSize.units, period=None,
@@ -169,11 +188,25 @@ STOCK_BY_PRODUCT_SIZE = Rollup(
     product_id=StockByProductSize.product_id, size=StockByProductSize.size,
 )  # fmt: skip
 
-# Per fact, the (daily or timeless, monthly) rollups in the order they are tried.
-ROLLUPS: dict[SourceName, tuple[tuple[Rollup, Rollup | None], ...]] = {
-    "sales": ((SALES_DAILY, None), (PRODUCT_SALES_DAILY, PRODUCT_SALES_MONTHLY)),
-    "stock": ((STOCK_DAILY, None), (STOCK_BY_PRODUCT_SIZE, None)),
-    "purchases": ((PURCHASES_DAILY, None),),
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """Rollups of one fact at several grains: the daily (or timeless) one decides what the chain
+    covers; a monthly one serves whole months, an hourly one the whole hours of partial days."""
+
+    rollup: Rollup
+    monthly: Rollup | None = None
+    hourly: Rollup | None = None
+
+
+# Per fact, the chains in the order they are tried.
+ROLLUPS: dict[SourceName, tuple[Chain, ...]] = {
+    "sales": (
+        Chain(SALES_DAILY, hourly=SALES_HOURLY),
+        Chain(PRODUCT_SALES_DAILY, monthly=PRODUCT_SALES_MONTHLY),
+    ),
+    "stock": (Chain(STOCK_DAILY, hourly=STOCK_HOURLY), Chain(STOCK_BY_PRODUCT_SIZE)),
+    "purchases": (Chain(PURCHASES_DAILY),),
     "stock_history": (),
 }
 
@@ -224,54 +257,76 @@ def _next_month(moment: datetime) -> datetime:
     )
 
 
-def _in_days(period: Any, ranges: Sequence[tuple[datetime, datetime]]) -> ColumnElement[bool]:
-    return or_(*(and_(period >= start.date(), period < end.date()) for start, end in ranges))
+def _hour_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _windowed(
-    source: Source, ctx: Context, daily: Rollup, monthly: Rollup | None, group_by: Sequence[str]
-) -> list[Part]:
-    """Whole months (monthly rollup), whole days (daily rollup), the edges' raw rows."""
+def _next_hour(moment: datetime) -> datetime:
+    start = _hour_start(moment)
+    return start if start == moment else start + timedelta(hours=1)
+
+
+def _in_periods(rollup: Rollup, ranges: Sequence[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    """The rollup's rows whose hour / day / month starts in one of the [start, end) ranges."""
+
+    def bound(moment: datetime) -> Any:
+        return moment if rollup.grain == "hour" else moment.date()
+
+    return or_(*(and_(rollup.period >= bound(start), rollup.period < bound(end)) for start, end in ranges))
+
+
+def _windowed(source: Source, ctx: Context, chain: Chain, group_by: Sequence[str]) -> list[Part]:
+    """Whole months (monthly rollup), whole days (daily), the whole hours of the partial days at
+    the edges (hourly), the partial hours (or without an hourly rollup the partial days) raw."""
     start, end = ctx.window.start, ctx.window.end
-    first_day, end_day = _next_day(start), _midnight(end)
-    if first_day >= end_day:
+    fine = _next_hour if chain.hourly is not None else _next_day
+    inner_start, inner_end = fine(start), (_hour_start(end) if chain.hourly is not None else _midnight(end))
+    if inner_start >= inner_end:
         return [Part(source, source.scope(ctx))]
     # One part per edge: a plain range each side is an index-only scan (an OR of the two is not).
     parts = [
         Part(source, [source.moment >= a, source.moment < b])
-        for a, b in ((start, first_day), (end_day, end))
+        for a, b in ((start, inner_start), (inner_end, end))
         if a < b
     ]
-    days = [(first_day, end_day)]
-    if monthly is not None and set(group_by) <= monthly.dimensions:
-        first_month, end_month = _next_month(first_day), _month_start(end_day)
-        if first_month < end_month:
-            parts.append(
-                Part(
-                    BoundRollup(monthly, ctx.dialect), [_in_days(monthly.period, [(first_month, end_month)])]
-                )
-            )
-            days = [(a, b) for a, b in ((first_day, first_month), (end_month, end_day)) if a < b]
+    first_day, end_day = _next_day(inner_start), _midnight(inner_end)
+    hours, days = [(inner_start, inner_end)], []
+    if first_day < end_day:
+        hours = [(a, b) for a, b in ((inner_start, first_day), (end_day, inner_end)) if a < b]
+        days = [(first_day, end_day)]
+        if chain.monthly is not None and set(group_by) <= chain.monthly.dimensions:
+            first_month, end_month = _next_month(first_day), _month_start(end_day)
+            if first_month < end_month:
+                monthly = BoundRollup(chain.monthly, ctx.dialect)
+                parts.append(Part(monthly, [_in_periods(chain.monthly, [(first_month, end_month)])]))
+                days = [(a, b) for a, b in ((first_day, first_month), (end_month, end_day)) if a < b]
     if days:
-        parts.append(Part(BoundRollup(daily, ctx.dialect), [_in_days(daily.period, days)]))
+        parts.append(Part(BoundRollup(chain.rollup, ctx.dialect), [_in_periods(chain.rollup, days)]))
+    if hours and chain.hourly is not None:
+        parts.append(Part(BoundRollup(chain.hourly, ctx.dialect), [_in_periods(chain.hourly, hours)]))
     return parts
 
 
-def _stock(source: Source, ctx: Context, rollup: Rollup, cuts: set[datetime]) -> list[Part]:
-    """The rollup for every purchase day no age line falls in; those days from the raw rows."""
+def _stock(source: Source, ctx: Context, chain: Chain, cuts: set[datetime]) -> list[Part]:
+    """The daily rollup for every purchase day no age line falls in; in those days the hourly
+    rollup for every hour no line falls in; the hours of the lines (or without an hourly rollup
+    their days) from the raw pairs."""
+    daily = BoundRollup(chain.rollup, ctx.dialect)
     edge_days = sorted({_midnight(cut) for cut in cuts})
-    view = BoundRollup(rollup, ctx.dialect)
     if not edge_days:
-        return [Part(view, [])]
-    rolled = Part(view, [rollup.period.not_in([day.date() for day in edge_days])])
-    return [
-        rolled,
-        *(Part(source, [*source.scope(ctx), *_within(source.purchased_at, day)]) for day in edge_days),
-    ]
-
-
-def _within(moment: Any, day: datetime) -> list[ColumnElement[bool]]:
-    return [moment >= day, moment < day + timedelta(days=1)]
+        return [Part(daily, [])]
+    parts = [Part(daily, [chain.rollup.period.not_in([day.date() for day in edge_days])])]
+    edges, length = edge_days, timedelta(days=1)
+    if chain.hourly is not None:
+        edges, length = sorted({_hour_start(cut) for cut in cuts}), timedelta(hours=1)
+        within_days = _in_periods(chain.hourly, [(day, day + timedelta(days=1)) for day in edge_days])
+        hourly = Part(
+            BoundRollup(chain.hourly, ctx.dialect), [within_days, chain.hourly.period.not_in(edges)]
+        )
+        parts.append(hourly)
+    moment = source.purchased_at
+    parts += [Part(source, [*source.scope(ctx), moment >= edge, moment < edge + length]) for edge in edges]
+    return parts
 
 
 def plan_parts(
@@ -294,16 +349,17 @@ def plan_parts(
         _next_day(ctx.window.end)  # windows at the end of the calendar are read raw
     except OverflowError:
         return [Part(source, source.scope(ctx))]
-    for rollup, monthly in ROLLUPS[source.name]:
+    for chain in ROLLUPS[source.name]:
+        rollup = chain.rollup
         if not rollup.covers(group_by, used_filters, names.names, ctx.dialect):
             continue
         if rollup.period is None:
             if probe.cuts:
                 continue
             return [Part(BoundRollup(rollup, ctx.dialect), [])]
-        if rollup.table == "stock_daily":
-            return _stock(source, ctx, rollup, probe.cuts)
-        return _windowed(source, ctx, rollup, monthly, group_by)
+        if source.name == "stock":
+            return _stock(source, ctx, chain, probe.cuts)
+        return _windowed(source, ctx, chain, group_by)
     return [Part(source, source.scope(ctx))]
 
 
