@@ -22,11 +22,18 @@ class ChatTurn:
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
-    """What a model is told about a tool: name, description, JSON schema of the arguments."""
+    """What a model is told about a tool: name, description, JSON schema of the arguments.
+
+    `summary`: set (a few words, or '' when the name says it all) for a tool a language model is
+    offered on demand: its first request lists the tool by name and summary (in `more_tools`,
+    domains/ai/providers/llm_common.py) instead of sending its schema, which comes with the next
+    request once the model asks for it. None: offered in every request.
+    """
 
     name: str
     description: str
     parameters: dict[str, Any]
+    summary: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
