@@ -127,9 +127,10 @@ class Provider(Protocol):
     name: str  # "builtin" | "openai" | "anthropic"
     model: str
     # Capability flags: the service decides by these, never by the provider's name.
-    # True: a language model, which is given ContextBuilder's pre-fetched summary of the figures
-    # the question is about (include_context=true; it saves a tool round trip). False: the
-    # provider fetches every figure it states through the tools itself (the built-in engine).
+    # True: the provider is given ContextBuilder's pre-fetched summary of the figures the question
+    # is about (include_context=true). False: it fetches every figure it states through the tools
+    # itself: the built-in engine, and the language models (the summary cost them ~600 prompt
+    # tokens on every first request and was one fixed query per intent; docs/benchmarks.md).
     wants_prefetched_context: bool
 
     def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
