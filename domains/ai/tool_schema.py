@@ -65,8 +65,9 @@ def _compact(schema: Any) -> Any:
     options = out.get("anyOf")
     if isinstance(options, list):
         kept = [o for o in options if o != {"type": "null"}]
-        if len(kept) == 2 and {"type": "string"} in kept:  # a Decimal: a number, or its text
-            kept = [o for o in kept if o != {"type": "string"}]
+        numbers = [o for o in kept if isinstance(o, dict) and o.get("type") == "number"]
+        if len(kept) == 2 and len(numbers) == 1 and {"type": "string"} in kept:  # a Decimal, or its text
+            kept = numbers
         if len(kept) == 1 and len(kept) < len(options) and isinstance(kept[0], dict):
             merged = {k: v for k, v in out.items() if k != "anyOf"}
             merged.update(kept[0])

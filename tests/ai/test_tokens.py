@@ -11,7 +11,7 @@ from domains.ai import tokens
 from domains.ai.providers.base import ChatTurn, ToolSpec
 from domains.ai.providers.prompts import system_prompt
 from domains.ai.tool_schema import compact_schema
-from domains.ai.tools.specs import TOOL_ARGS
+from domains.ai.tools.specs import MODEL_DESCRIPTIONS, TOOL_ARGS, RememberArgs, model_schema
 
 pytestmark = pytest.mark.ai
 
@@ -178,6 +178,29 @@ def test_a_decimal_is_offered_as_a_number() -> None:
     compact = compact_schema(model.model_json_schema())
     assert compact["properties"]["filters"]["properties"]["min_price"]["type"] == "number"
     assert model.model_validate({"metrics": ["revenue"], "filters": {"min_price": "99.50"}})
+    # a real choice of types stays a choice
+    remember = compact_schema(RememberArgs.model_json_schema())
+    assert len(remember["properties"]["value"]["anyOf"]) == 4
+
+
+def test_the_model_reads_short_descriptions_and_the_rest_api_keeps_its_own() -> None:
+    """query_business's descriptions for a model are MODEL_DESCRIPTIONS; SemanticQuery's own (the
+    REST API's, docs/semantic.md) are unchanged, and every path there names a real field."""
+    model, _description = TOOL_ARGS["query_business"]
+    rest = model.model_json_schema()
+    sent = model_schema("query_business", model)
+    for path, text in MODEL_DESCRIPTIONS["query_business"].items():
+        node = sent
+        for key in path:
+            node = node[key]
+        assert node.get("description") == text
+    family = ("$defs", "QueryFilters", "properties", "family")
+    assert len(rest["$defs"]["QueryFilters"]["properties"]["family"]["description"]) > len(
+        MODEL_DESCRIPTIONS["query_business"][family] or ""
+    )
+    assert tokens.count_tool_tokens(
+        [ToolSpec("query_business", "", sent)], "gpt-4o-mini"
+    ) < 0.75 * tokens.count_tool_tokens([ToolSpec("query_business", "", rest)], "gpt-4o-mini")
 
 
 def vars_of(spec: ToolSpec) -> dict[str, object]:
