@@ -7,6 +7,7 @@ providers send without the providers package and the token counter importing eac
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 _DROPPED_KEYS = frozenset({"title"})
@@ -75,6 +76,19 @@ def _compact(schema: Any) -> Any:
     return out
 
 
+def _rewrite(node: Any, fn: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Any:
+    """`node` with each dict that `fn` rewrites replaced by what it returns, top down (None: keep
+    the dict and look inside it)."""
+    if isinstance(node, list):
+        return [_rewrite(item, fn) for item in node]
+    if not isinstance(node, dict):
+        return node
+    new = fn(node)
+    if new is not None:
+        return new
+    return {key: _rewrite(value, fn) for key, value in node.items()}
+
+
 def _inline_single_refs(schema: Any) -> Any:
     """`schema` with each `$defs` entry that is referenced once written in its place."""
     if not isinstance(schema, dict) or not isinstance(schema.get("$defs"), dict):
@@ -83,19 +97,15 @@ def _inline_single_refs(schema: Any) -> Any:
     text = json.dumps(schema)
     single = {name for name in defs if text.count(f'"#/$defs/{name}"') == 1}
 
-    def replace(node: Any) -> Any:
-        if isinstance(node, list):
-            return [replace(item) for item in node]
-        if not isinstance(node, dict):
-            return node
+    def inline(node: dict[str, Any]) -> dict[str, Any] | None:
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref.removeprefix("#/$defs/") in single:
-            rest = {k: replace(v) for k, v in node.items() if k != "$ref"}
-            return {**replace(defs[ref.removeprefix("#/$defs/")]), **rest}
-        return {key: replace(value) for key, value in node.items()}
+        if not (isinstance(ref, str) and ref.removeprefix("#/$defs/") in single):
+            return None
+        rest = {k: _rewrite(v, inline) for k, v in node.items() if k != "$ref"}
+        return {**_rewrite(defs[ref.removeprefix("#/$defs/")], inline), **rest}
 
-    out = {key: replace(value) for key, value in schema.items() if key != "$defs"}
-    kept = {name: replace(value) for name, value in defs.items() if name not in single}
+    out = {key: _rewrite(value, inline) for key, value in schema.items() if key != "$defs"}
+    kept = {name: _rewrite(value, inline) for name, value in defs.items() if name not in single}
     return {**out, "$defs": kept} if kept else out
 
 
@@ -134,18 +144,14 @@ def _shared_enums(schema: Any) -> Any:
     if not names:
         return schema
 
-    def replace(node: Any) -> Any:
-        if isinstance(node, list):
-            return [replace(item) for item in node]
-        if not isinstance(node, dict):
-            return node
+    def to_ref(node: dict[str, Any]) -> dict[str, Any] | None:
         enum = node.get("enum")
         if isinstance(enum, list) and tuple(enum) in names and node.get("type") == "string":
             rest = {k: v for k, v in node.items() if k not in ("enum", "type")}
             return {"$ref": f"#/$defs/{names[tuple(enum)]}", **rest}
-        return {key: replace(value) for key, value in node.items()}
+        return None
 
-    out = replace(schema)
+    out = _rewrite(schema, to_ref)
     defs = dict(out.get("$defs", {}))
     defs.update({name: {"enum": list(enum), "type": "string"} for enum, name in names.items()})
     return {**out, "$defs": defs}

@@ -165,20 +165,12 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
                 for use, arguments, _ in parsed
             ]
             messages.append({"role": "assistant", "content": assistant_blocks})
+            outcomes: list[ToolResult] = []
+            calls = [(use.id, use.name, arguments, error) for use, arguments, error in parsed]
+            async for event in offer.run(tools, run.used_tools, calls, outcomes):
+                yield event
             results: list[dict[str, Any]] = []
-            for use, arguments, error in parsed:
-                async for outcome in offer.call(
-                    tools,
-                    run.used_tools,
-                    call_id=use.id,
-                    name=use.name,
-                    arguments=arguments,
-                    argument_error=error,
-                ):
-                    if isinstance(outcome, ToolResult):
-                        result = outcome
-                    else:
-                        yield outcome
+            for (use, _arguments, _error), result in zip(parsed, outcomes, strict=True):
                 block: dict[str, Any] = {
                     "type": "tool_result",
                     "tool_use_id": use.id,

@@ -327,28 +327,27 @@ class ToolOffer:
             data["available"] = sorted(self.on_demand)
         return ToolResult(call_id, MORE_TOOLS, arguments, data)
 
-    async def call(
+    async def run(
         self,
         tools: ToolExecutor,
         used: list[str],
-        *,
-        call_id: str,
-        name: str,
-        arguments: dict[str, Any],
-        argument_error: str | None,
-    ) -> AsyncIterator[ToolCallStarted | ToolCallFinished | ToolResult]:
-        """One tool call the model made: its events (none for `more_tools`, which fetches no
-        figures and is no source), then its result, last."""
-        if name == MORE_TOOLS and self.on_demand:
-            yield self.load(call_id, arguments, argument_error)
-            return
-        yield ToolCallStarted(call_id=call_id, name=name, arguments=arguments)
-        result = await execute_tool(
-            tools, call_id=call_id, name=name, arguments=arguments, argument_error=argument_error
-        )
-        used.append(name)
-        yield ToolCallFinished(result=result)
-        yield result
+        calls: Sequence[tuple[str, str, dict[str, Any], str | None]],
+        results: list[ToolResult],
+    ) -> AsyncIterator[ToolCallStarted | ToolCallFinished]:
+        """The model's tool calls (call id, name, arguments, argument error), in order: the events
+        of each (none for `more_tools`, which fetches no figures and is no source); their results
+        are appended to `results`, one per call, in the same order."""
+        for call_id, name, arguments, argument_error in calls:
+            if name == MORE_TOOLS and self.on_demand:
+                results.append(self.load(call_id, arguments, argument_error))
+                continue
+            yield ToolCallStarted(call_id=call_id, name=name, arguments=arguments)
+            result = await execute_tool(
+                tools, call_id=call_id, name=name, arguments=arguments, argument_error=argument_error
+            )
+            used.append(name)
+            results.append(result)
+            yield ToolCallFinished(result=result)
 
 
 def tool_result_content(result: ToolResult) -> str:

@@ -167,20 +167,11 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
                     ],
                 }
             )
-            for call in turn.tool_calls:
-                arguments, error = parse_tool_arguments(call.arguments)
-                async for outcome in offer.call(
-                    tools,
-                    run.used_tools,
-                    call_id=call.id,
-                    name=call.name,
-                    arguments=arguments,
-                    argument_error=error,
-                ):
-                    if isinstance(outcome, ToolResult):
-                        result = outcome
-                    else:
-                        yield outcome
+            calls = [(c.id, c.name, *parse_tool_arguments(c.arguments)) for c in turn.tool_calls]
+            results: list[ToolResult] = []
+            async for event in offer.run(tools, run.used_tools, calls, results):
+                yield event
+            for call, result in zip(turn.tool_calls, results, strict=True):
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id, "content": tool_result_content(result)}
                 )
