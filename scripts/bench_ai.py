@@ -613,7 +613,7 @@ async def ai_prompt_tokens_section(ctx: Any) -> Any:
         columns=[
             "kind",
             "question",
-            "ours: system + context",
+            "ours: system + memory",
             "ours: tools (count)",
             "ours: history",
             "ours: total",
@@ -623,8 +623,10 @@ async def ai_prompt_tokens_section(ctx: Any) -> Any:
         rows=rows,
         notes=[
             f"ours: the first chat.completions request the real OpenAIProvider ({model}) sent to a loopback "
-            "fake for POST /ai/query (include_context=true): system prompt with the compact pre-fetched "
-            "context and memory, tool schemas, conversation history, question. Counted with "
+            "fake for POST /ai/query: system prompt (rules, then the user's settings and recalled memory), "
+            "the tools of the first request (query_business and more_tools, which loads the others on "
+            "demand), conversation history, question; no pre-fetched context (language models fetch their "
+            "figures). Counted with "
             f"{token_backend(model)} (o200k/cl100k as the model uses; chat framing per OpenAI's cookbook; "
             "tools as their compact JSON, which errs high). Tool results of later steps are not included.",
             "plan: the integration plan's AIAssistantService.query() prompt: its per-intent system prompt + "
@@ -644,14 +646,15 @@ async def ai_prompt_tokens_section(ctx: Any) -> Any:
 # ai-cost: the whole tool loop per answered question, and its price per 100 questions
 # --------------------------------------------------------------------------------------
 
-# (provider, model) priced per 100 questions: a few current models of each provider.
+# (provider, model) priced per 100 questions: a few current models of each provider, and the
+# integration plan's GPT-4 Turbo on our loops.
 COST_MODELS: tuple[tuple[str, str], ...] = (
     ("openai", "gpt-4o-mini"),
     ("openai", "gpt-4.1-mini"),
     ("openai", "gpt-5-mini"),
+    ("openai", "gpt-4.1"),
     ("openai", "gpt-4o"),
     ("openai", "gpt-4-turbo"),
-    ("anthropic", "claude-3-5-haiku"),
     ("anthropic", "claude-haiku-4-5"),
     ("anthropic", "claude-sonnet-4-5"),
 )
@@ -659,6 +662,22 @@ PLAN_ESTIMATE = (
     "integration plan: 100 questions/day x (~1,000 input + 500 output tokens) on GPT-4 Turbo = $2.50/day"
 )
 OPENAI_MIN_CACHED_PREFIX = 1024  # OpenAI caches prompts from 1,024 tokens on, in steps of 128
+# Anthropic caches a prefix only from a model's minimum on (its prompt caching docs); shorter: no
+# cache write, no read, full price.
+ANTHROPIC_MIN_CACHED_PREFIX: dict[str, int] = {
+    "claude-haiku-4": 4096,
+    "claude-opus-4-5": 4096,
+    "claude-3-5-haiku": 2048,
+    "claude-3-haiku": 2048,
+}
+ANTHROPIC_DEFAULT_MIN_CACHED_PREFIX = 1024  # Sonnet 4 / 4.5, Opus 4 / 4.1
+
+
+def anthropic_min_cached_prefix(model: str) -> int:
+    for prefix in sorted(ANTHROPIC_MIN_CACHED_PREFIX, key=len, reverse=True):
+        if model.startswith(prefix):
+            return ANTHROPIC_MIN_CACHED_PREFIX[prefix]
+    return ANTHROPIC_DEFAULT_MIN_CACHED_PREFIX
 
 
 @dataclass(slots=True)
@@ -675,51 +694,61 @@ class _Loop:
     tool_calls: int
 
 
-def _stable_prefix_tokens(body: dict[str, Any], model: str) -> int:
-    """Tokens of the request's tools and the rules at the head of its system message."""
+def _tools_tokens(tools: list[dict[str, Any]], model: str) -> int:
+    return count_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":")), model) if tools else 0
+
+
+def _stable_prefix_tokens(first_tools: list[dict[str, Any]], model: str) -> int:
+    """Tokens of the tools every request starts with (the first request's) and the rules."""
     from domains.ai.providers.prompts import system_prompt
 
-    tools = body.get("tools") or []
-    rules = system_prompt(currency="EUR")
-    return count_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":")), model) + count_tokens(
-        rules, model
-    )
+    return _tools_tokens(first_tools, model) + count_tokens(system_prompt(currency="EUR"), model)
 
 
-def _loop_request(body: dict[str, Any], reply_text: str, model: str) -> _LoopRequest:
-    tools = body.get("tools") or []
-    prompt = count_message_tokens(body["messages"], model) + (
-        count_tokens(json.dumps(tools, ensure_ascii=False, separators=(",", ":")), model) if tools else 0
-    )
-    return _LoopRequest(prompt, _stable_prefix_tokens(body, model), count_tokens(reply_text, model))
+def _loop_request(body: dict[str, Any], reply_text: str, model: str, stable: int) -> _LoopRequest:
+    prompt = count_message_tokens(body["messages"], model) + _tools_tokens(body.get("tools") or [], model)
+    return _LoopRequest(prompt, stable, count_tokens(reply_text, model))
 
 
-def _loop_cost(loop: _Loop, provider: str, model: str, *, cached: bool) -> Decimal:
-    """USD of one answered question's tool loop. cached: the prompt caches as they work inside
-    one loop - the first request pays the whole prompt (Anthropic: its tools and rules written
-    to the cache at 1.25x), every later request reads its predecessor's prompt from the cache
-    (OpenAI only from 1,024 tokens on, in steps of 128)."""
-    from domains.ai.usage import estimate_cost_usd
-
-    total = Decimal(0)
+def _cache_plan(loop: _Loop, provider: str, model: str) -> list[tuple[int, int]]:
+    """(read from the cache, written to it) per request of one loop, as the prompt caches work
+    inside it: a cold cache on the first request; OpenAI reads the previous request's prompt
+    (from 1,024 tokens on, in steps of 128); Anthropic writes the stable prefix (tools and rules,
+    the breakpoints) on the first request and reads it on the later ones, if the prefix reaches
+    the model's minimum."""
+    plan: list[tuple[int, int]] = []
     previous = 0
     for index, request in enumerate(loop.requests):
         read = write = 0
-        if cached and provider == "anthropic":
-            write = request.stable if index == 0 else 0
-            read = request.stable if index > 0 else 0
-        elif cached and index > 0 and previous >= OPENAI_MIN_CACHED_PREFIX:
+        if provider == "anthropic" and request.stable >= anthropic_min_cached_prefix(model):
+            write, read = (request.stable, 0) if index == 0 else (0, request.stable)
+        elif provider == "openai" and index > 0 and previous >= OPENAI_MIN_CACHED_PREFIX:
             read = previous // 128 * 128
-        total += estimate_cost_usd(
-            provider=provider,
-            model=model,
-            prompt_tokens=request.prompt,
-            completion_tokens=request.completion,
-            cached_tokens=read,
-            cache_write_tokens=write,
-        )
+        plan.append((read, write))
         previous = request.prompt
-    return total
+    return plan
+
+
+def _loop_cost(loop: _Loop, provider: str, model: str, *, cached: bool) -> Decimal:
+    """USD of one answered question's tool loop at domains/ai/costs.py's prices; cached: with
+    what the prompt caches save inside the loop (_cache_plan)."""
+    from domains.ai.costs import estimate_cost_usd
+
+    plan = _cache_plan(loop, provider, model) if cached else [(0, 0)] * len(loop.requests)
+    return sum(
+        (
+            estimate_cost_usd(
+                provider=provider,
+                model=model,
+                prompt_tokens=request.prompt,
+                completion_tokens=request.completion,
+                cached_tokens=read,
+                cache_write_tokens=write,
+            )
+            for request, (read, write) in zip(loop.requests, plan, strict=True)
+        ),
+        Decimal(0),
+    )
 
 
 async def _builtin_calls(ctx: Any, question: Question) -> tuple[list[tuple[str, str, str]], str]:
@@ -736,7 +765,10 @@ async def _builtin_calls(ctx: Any, question: Question) -> tuple[list[tuple[str, 
 
 @section("ai-cost")
 async def ai_cost_section(ctx: Any) -> Any:
+    from domains.ai.providers.llm_common import MORE_TOOLS
     from domains.ai.providers.openai_provider import OpenAIProvider
+    from domains.ai.tools.business import business_tool_specs
+    from domains.ai.tools.memory import memory_tool_specs
     from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_stream
 
     loops: list[_Loop] = []
@@ -758,25 +790,37 @@ async def ai_cost_section(ctx: Any) -> Any:
             )
             app.state.ai_providers = (provider, BuiltinProvider(app.state.settings))
             model = provider.model
+            on_demand = {
+                spec.name for spec in business_tool_specs() + memory_tool_specs() if spec.summary is not None
+            }
             for question in tqdm(QUESTIONS, desc="ai-cost questions", unit="q"):
                 conversation_id = None
                 if question.follow_up_of:
                     llm.script(OPENAI_PATH, Reply(sse=openai_stream(text="Your revenue was 12,345.00 EUR.")))
                     conversation_id = (await _ask(ctx, question.follow_up_of))["conversation_id"]
                 calls, answer_text = scripted[question]
-                replies = [Reply(sse=openai_stream(tool_calls=calls))] if calls else []
+                steps: list[list[tuple[str, str, str]]] = []
+                needed = list(dict.fromkeys(name for _id, name, _args in calls if name in on_demand))
+                if needed:  # a tool the first request does not carry: the model loads it first
+                    steps.append([("call_more", MORE_TOOLS, json.dumps({"names": needed}))])
+                if calls:
+                    steps.append(calls)
+                replies = [Reply(sse=openai_stream(tool_calls=step)) for step in steps]
                 llm.script(OPENAI_PATH, *replies, Reply(sse=openai_stream(text=answer_text)))
                 before = len(llm.requests_to(OPENAI_PATH))
                 answer = await _ask(ctx, question.text, conversation_id)
                 sent = llm.requests_to(OPENAI_PATH)[before:]
                 if answer.get("fallback") or len(sent) != len(replies) + 1:
                     raise RuntimeError(f"ai-cost: unexpected loop for {question.text!r}: {answer}")
-                outputs = ["".join(c[1] + c[2] for c in calls)] if calls else []
-                outputs.append(answer_text)
+                outputs = ["".join(c[1] + c[2] for c in step) for step in steps] + [answer_text]
+                stable = _stable_prefix_tokens(sent[0].body.get("tools") or [], model)
                 loops.append(
                     _Loop(
                         question,
-                        [_loop_request(r.body, out, model) for r, out in zip(sent, outputs, strict=True)],
+                        [
+                            _loop_request(r.body, out, model, stable)
+                            for r, out in zip(sent, outputs, strict=True)
+                        ],
                         len(calls),
                     )
                 )
@@ -789,6 +833,9 @@ async def ai_cost_section(ctx: Any) -> Any:
 
 def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
     first = [loop.requests[0].prompt for loop in loops]
+    prompts = [sum(r.prompt for r in loop.requests) for loop in loops]
+    cached = [sum(read for read, _ in _cache_plan(loop, "openai", "gpt-4o-mini")) for loop in loops]
+    completions = [sum(r.completion for r in loop.requests) for loop in loops]
     loop_rows = [
         [
             loop.question.kind,
@@ -796,10 +843,11 @@ def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
             str(len(loop.requests)),
             f"{loop.requests[0].prompt:,}",
             f"{loop.requests[0].stable:,}",
-            f"{sum(r.prompt for r in loop.requests):,}",
-            f"{sum(r.completion for r in loop.requests):,}",
+            f"{prompt:,}",
+            f"{read:,}",
+            f"{completion:,}",
         ]
-        for loop in loops
+        for loop, prompt, read, completion in zip(loops, prompts, cached, completions, strict=True)
     ]
     loop_rows.append(
         [
@@ -808,16 +856,17 @@ def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
             f"{percentile([len(loop.requests) for loop in loops], 50):.0f}",
             f"{percentile(first, 50):,.0f}",
             f"{percentile([loop.requests[0].stable for loop in loops], 50):,.0f}",
-            f"{percentile([sum(r.prompt for r in loop.requests) for loop in loops], 50):,.0f}",
-            f"{percentile([sum(r.completion for r in loop.requests) for loop in loops], 50):,.0f}",
+            f"{percentile(prompts, 50):,.0f}",
+            f"{percentile(cached, 50):,.0f}",
+            f"{percentile(completions, 50):,.0f}",
         ]
     )
-    prompt_100 = sum(sum(r.prompt for r in loop.requests) for loop in loops) * 100 / len(loops)
-    completion_100 = sum(sum(r.completion for r in loop.requests) for loop in loops) * 100 / len(loops)
+    prompt_100 = sum(prompts) * 100 / len(loops)
+    completion_100 = sum(completions) * 100 / len(loops)
     cost_rows = []
     for provider, model in COST_MODELS:
         plain = sum(_loop_cost(loop, provider, model, cached=False) for loop in loops) * 100 / len(loops)
-        cached = sum(_loop_cost(loop, provider, model, cached=True) for loop in loops) * 100 / len(loops)
+        with_cache = sum(_loop_cost(loop, provider, model, cached=True) for loop in loops) * 100 / len(loops)
         cost_rows.append(
             [
                 provider,
@@ -825,10 +874,11 @@ def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
                 f"{prompt_100:,.0f}",
                 f"{completion_100:,.0f}",
                 f"${plain:,.2f}",
-                f"${cached:,.2f}",
+                f"${with_cache:,.2f}",
             ]
         )
     cost_rows.append(["plan", "gpt-4-turbo", "100,000", "50,000", "$2.50", "-"])
+    requests = sum(len(loop.requests) for loop in loops)
     loop_table = SectionResult(
         title=f"Tokens of the whole tool loop per answered question, OpenAI provider ({scale})",
         columns=[
@@ -838,17 +888,23 @@ def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
             "first request: prompt",
             "of it: tools + rules",
             "loop: prompt",
+            "loop: cached",
             "loop: completion",
         ],
         rows=loop_rows,
         notes=[
-            "The real OpenAIProvider (tool loop, system prompt, history, pre-fetched context with "
-            "include_context=true) against the loopback fake, scripted to call the tools the built-in engine "
-            "called for that question with the same arguments and to answer with the built-in engine's text: "
-            "the tool results in the second request are the app's real results on this database.",
+            "The real OpenAIProvider (tool loop, system prompt, memory, history; no pre-fetched context: "
+            "language models fetch their figures) against the loopback fake, scripted to call the tools the "
+            "built-in engine called for that question with the same arguments (after loading them with "
+            "`more_tools` when the first request does not carry them) and to answer with the built-in "
+            "engine's text: the tool results the later requests carry are the app's real results on this "
+            "database.",
             "Counted with tiktoken as the requests were sent (tools as compact JSON, which errs high); "
-            "completion = the tool calls' JSON, then the answer.",
-            f"median first-request prompt: {percentile(first, 50):,.0f} tokens (target <= 1,000).",
+            "completion = the tool calls' JSON, then the answer. cached = what OpenAI's prompt cache would "
+            "serve inside the loop (the previous request's prompt, from 1,024 tokens on, in steps of 128); "
+            "the fake reports no usage, so this is modelled, not read.",
+            f"median first-request prompt: {percentile(first, 50):,.0f} tokens (target <= 1,000); "
+            f"{requests} requests for {len(loops)} questions.",
         ],
     )
     cost_table = SectionResult(
@@ -863,12 +919,16 @@ def _cost_results(loops: list[_Loop], *, scale: str) -> list[SectionResult]:
         ],
         rows=cost_rows,
         notes=[
-            "The loops above (mean over the questions) x 100 at domains/ai/usage.py's list prices "
-            "(USD per 1M tokens; cached input per the same table).",
+            "The loops above (mean over the questions) x 100 at the list prices of the code's pricing table "
+            "(domains/ai/costs.py PRICES_PER_MILLION, USD per 1M tokens; cached input per its "
+            "CACHED_INPUT_PER_MILLION, Anthropic 0.1x read / 1.25x write), the prices the usage ledger uses.",
             "with prompt caching: only what caching saves inside each tool loop (a cold cache on every "
-            "question's first request; Anthropic: the tools and rules written at 1.25x, read at 0.1x by the "
-            "next request; OpenAI: the previous request's prompt read at the cached price when >= 1,024 "
-            "tokens). Questions asked within 5 minutes of each other also hit on their first request.",
+            "question's first request). OpenAI: the previous request's prompt read at the cached price when "
+            ">= 1,024 tokens. Anthropic: the tools and rules (the cache breakpoints) written at 1.25x and read "
+            "at 0.1x by the next request, only when they reach the model's minimum cacheable prefix "
+            "(1,024 tokens for Sonnet 4.x, 4,096 for Haiku 4.5): below it nothing is cached. A first "
+            "request under 1,024 tokens is below both caches' minimum, so questions asked within 5 minutes "
+            "of each other share no cached prefix either.",
             "Claude's tokenizer differs from OpenAI's; the same token counts are priced for both.",
             PLAN_ESTIMATE + " (its prompts carried no tools and could answer only from a fixed summary).",
         ],

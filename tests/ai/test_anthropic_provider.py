@@ -11,7 +11,7 @@ import pytest
 
 from domains.ai.providers.anthropic_provider import AnthropicProvider, anthropic_messages, anthropic_tools
 from domains.ai.providers.base import ChatTurn, ProviderError
-from domains.ai.tools.specs import TOOL_ARGS
+from domains.ai.providers.llm_common import MORE_TOOLS, ToolOffer
 from tests.ai.fakes.llm_server import (
     ANTHROPIC_PATH,
     FakeLLMServer,
@@ -97,8 +97,8 @@ async def test_tool_use_then_streamed_answer(server: FakeLLMServer, make_provide
     assert done.intent == "analytics"
 
     first, second = bodies(server)
-    assert first["tools"] == anthropic_tools(tools.specs)
-    assert {t["name"] for t in first["tools"]} == set(TOOL_ARGS)
+    assert first["tools"] == anthropic_tools(ToolOffer.of(tools.specs).stable)
+    assert [t["name"] for t in first["tools"]] == ["query_business", "more_tools"]
     assert all("input_schema" in t and "parameters" not in t for t in first["tools"])
     assert first["tool_choice"] == {"type": "auto"}
     assert first["model"] == "claude-3-5-haiku-latest"
@@ -312,3 +312,31 @@ async def test_tools_and_rules_are_cached_and_cache_tokens_are_read(
     once = await run_provider(make_provider(stream_responses=False), ask("Best seller?"), RecordingTools())
     assert (once.completed.usage.prompt_tokens, once.completed.usage.cached_tokens) == (1900, 1700)
     assert [block["type"] for block in bodies(server)[0]["system"]] == ["text"]  # nothing volatile
+
+
+async def test_a_loaded_tool_follows_the_cache_breakpoint(server: FakeLLMServer, make_provider: Make) -> None:
+    """The breakpoint stays on the last tool every request starts with (more_tools): a tool the
+    model loads comes after it, so the cached prefix of the tools is the same in every request."""
+    server.script(
+        ANTHROPIC_PATH,
+        Reply(sse=anthropic_stream(tool_calls=[("toolu_m", MORE_TOOLS, '{"names": ["list_orders"]}')])),
+        Reply(sse=anthropic_stream(tool_calls=[("toolu_o", "list_orders", '{"limit": 3}')])),
+        Reply(sse=anthropic_stream(text="Your last three sales were on StockX.")),
+    )
+    tools = RecordingTools(data={"list_orders": {"items": [], "total": 3}})
+    run = await run_provider(make_provider(), ask("My last three sales?"), tools)
+
+    first, second, third = bodies(server)
+    assert [t["name"] for t in first["tools"]] == ["query_business", MORE_TOOLS]
+    for body in (second, third):
+        assert [t["name"] for t in body["tools"]] == ["query_business", MORE_TOOLS, "list_orders"]
+        assert body["tools"][:2] == first["tools"]
+    for body in (first, second, third):
+        assert [t.get("cache_control") for t in body["tools"]][:2] == [None, {"type": "ephemeral"}]
+        assert all("cache_control" not in t for t in body["tools"][2:])
+        assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    (loaded,) = second["messages"][-1]["content"]
+    assert loaded["tool_use_id"] == "toolu_m" and json.loads(loaded["content"]) == {"loaded": ["list_orders"]}
+    assert tools.calls == [("list_orders", {"limit": 3}, "toolu_o")]
+    assert [s.name for s in run.started] == ["list_orders"]
+    assert run.completed.answer == "Your last three sales were on StockX."

@@ -403,10 +403,14 @@ async def test_max_tokens_and_temperature_settings_reach_the_model(
     assert body["max_tokens"] == 321 and body["temperature"] == 0.2
 
 
-async def test_include_context_prefetches_a_summary_for_the_intent(
-    client: httpx.AsyncClient, auth: dict[str, str], llm: FakeLLMServer, db: AsyncSession
+async def test_include_context_prefetches_a_summary_for_a_provider_that_wants_one(
+    client: httpx.AsyncClient, auth: dict[str, str], models: LanguageModels, db: AsyncSession
 ) -> None:
+    """The provider's capability flag decides, not its name: an OpenAI provider declared to want
+    the pre-fetched summary (no language model does by default) is sent one."""
     await stock(db, fresh=1, dead=2)
+    models.openai().wants_prefetched_context = True
+    llm = models.server
     llm.script(OPENAI_PATH, says("You have 3 Jordan pairs, 2 of them dead stock."))
     response = await client.post(
         "/ai/query",
@@ -426,20 +430,28 @@ async def test_include_context_prefetches_a_summary_for_the_intent(
     assert "3 pairs" in system["content"] and "Dead stock (> 90 days): 2 pairs" in system["content"]
 
 
-async def test_a_provider_that_fetches_its_own_figures_gets_no_prefetched_summary(
-    client: httpx.AsyncClient, auth: dict[str, str], models: LanguageModels, db: AsyncSession
+async def test_a_language_model_fetches_its_own_figures_and_gets_no_prefetched_summary(
+    client: httpx.AsyncClient, auth: dict[str, str], llm: FakeLLMServer, db: AsyncSession
 ) -> None:
-    """The provider's capability flag decides, not its name: the same OpenAI provider, declared
-    to fetch every figure itself (as the built-in engine does), is sent no summary."""
+    """include_context defaults to true, but a language model declines the summary (it cost ~600
+    prompt tokens a question): it asks query_business, and its figures come from that call."""
     await stock(db, fresh=1, dead=2)
-    models.openai().wants_prefetched_context = False
-    models.server.script(OPENAI_PATH, says("Let me look that up."))
-    response = await client.post("/ai/query", json={"query": "How is my Jordan stock?"}, headers=auth)
+    llm.script(
+        OPENAI_PATH,
+        calls(("call_s", "query_business", {"metrics": ["units_in_inventory", "dead_stock_units"]})),
+        says("You have 3 pairs, 2 of them dead stock."),
+    )
+    response = await client.post("/ai/query", json={"query": "How is my stock?"}, headers=auth)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["context_included"] is False and body["sources"] == []
-    [request] = sent(models.server)
-    assert "Dead stock" not in request["messages"][0]["content"]
+    assert body["context_included"] is False
+    [source] = body["sources"]
+    assert source["tool"] == "query_business"
+    assert source["result"]["totals"]["units_in_inventory"] == 3
+    assert source["result"]["totals"]["dead_stock_units"] == 2
+    first = sent(llm)[0]
+    assert "Current business context" not in first["messages"][0]["content"]
+    assert [t["function"]["name"] for t in first["tools"]] == ["query_business", "more_tools"]
 
 
 async def test_the_builtin_engine_states_only_figures_it_fetched_itself(
@@ -922,6 +934,7 @@ async def test_the_model_remembers_a_preference_for_this_user_only(
     assert extract_facts(said) == []  # our own extraction misses it: only the model's tool saves it
     llm.script(
         OPENAI_PATH,
+        calls(("call_m", "more_tools", {"names": ["remember"]})),
         calls(
             ("call_r", "remember", {"kind": "dead_stock_threshold", "value": "soon", "text": said}),
         ),
@@ -930,10 +943,14 @@ async def test_the_model_remembers_a_preference_for_this_user_only(
     )
     told = await client.post("/ai/query", json={"query": said, "include_context": False}, headers=auth)
     assert told.status_code == 200, told.text
-    first_request = sent(llm)[0]
-    assert "remember" in {t["function"]["name"] for t in first_request["tools"]}
+    # the first request lists `remember` in more_tools; the model loads it, the next request carries it
+    first_request, second_request = sent(llm)[:2]
+    more_tools = next(t["function"] for t in first_request["tools"] if t["function"]["name"] == "more_tools")
+    assert "remember" in more_tools["description"]
+    assert "remember" not in {t["function"]["name"] for t in first_request["tools"]}
+    assert "remember" in {t["function"]["name"] for t in second_request["tools"]}
     # a value that makes no sense is refused to the model, which corrects itself
-    refused = sent(llm)[1]["messages"][-1]
+    refused = sent(llm)[2]["messages"][-1]
     assert refused["tool_call_id"] == "call_r" and "error" in json.loads(refused["content"])
     body = told.json()
     assert [(f["kind"], f["value"]) for f in body["facts_saved"]] == [("dead_stock_threshold", 42)]

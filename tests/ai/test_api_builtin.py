@@ -145,4 +145,6 @@ async def test_a_failing_language_model_is_replaced_by_the_builtin_engine(
     assert body["fallback_reason"] == "anthropic: http 529 overloaded_error after 2 attempt(s)"
     assert body["provider"] == "builtin"
     assert "5 pairs" in body["response"]
-    assert body["context_included"] is True  # the summary was fetched for the language model
+    # no pre-fetched summary (language models fetch their figures): the engine's own figures answer
+    assert body["context_included"] is False
+    assert [s["tool"] for s in body["sources"]] == ["query_business"]

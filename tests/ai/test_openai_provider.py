@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from structlog.testing import capture_logs
 
 from domains.ai.providers.base import ProviderError
-from domains.ai.providers.llm_common import RetryPolicy, parse_retry_after
+from domains.ai.providers.llm_common import MORE_TOOLS, RetryPolicy, ToolOffer, parse_retry_after
 from domains.ai.providers.openai_provider import OpenAIProvider, openai_tools
-from domains.ai.providers.prompts import SYSTEM_PROMPT
+from domains.ai.providers.prompts import MEMORY_PROMPT_TOKENS, SYSTEM_PROMPT
 from domains.ai.tools.business import BusinessTools
 from domains.ai.tools.specs import TOOL_ARGS
 from tests.ai.fakes.llm_server import (
@@ -108,8 +108,9 @@ async def test_tool_call_then_streamed_answer(
 
     first, second = bodies(server)
     # what the SDK sent: our tool schemas, system prompt with memory/context, the question
-    assert first["tools"] == openai_tools(tools.specs)
-    assert {t["function"]["name"] for t in first["tools"]} == set(TOOL_ARGS)
+    # query_business and more_tools; list_inventory was called without loading it first and ran
+    assert first["tools"] == openai_tools(ToolOffer.of(tools.specs).stable)
+    assert [t["function"]["name"] for t in first["tools"]] == ["query_business", "more_tools"]
     assert first["tool_choice"] == "auto"
     assert first["stream"] is True and first["stream_options"] == {"include_usage": True}
     assert first["model"] == "gpt-4o-mini"
@@ -505,3 +506,91 @@ async def test_the_prompt_starts_with_what_every_request_shares(
         system = body["messages"][0]["content"]
         assert system.startswith(rules) and volatile in system
         assert system.index(volatile) > len(rules)
+
+
+async def test_a_tool_not_in_the_first_request_is_loaded_with_more_tools(
+    server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    """The first request carries query_business and more_tools (a line per other tool); the model
+    loads market_prices, the next request carries its schema after the unchanged ones, the
+    model calls it and answers from its result. Loading is no source and no tool the answer used."""
+    server.script(
+        OPENAI_PATH,
+        Reply(sse=openai_stream(tool_calls=[("call_more", MORE_TOOLS, '{"names": ["market_prices"]}')])),
+        Reply(sse=openai_stream(tool_calls=[("call_mp", "market_prices", '{"sku": "DZ5485-612"}')])),
+        Reply(sse=openai_stream(text="Lowest ask on StockX: 240.00 EUR.")),
+    )
+    prices = {"sku": "DZ5485-612", "lowest_ask": 240.0}
+    tools = RecordingTools(data={"market_prices": prices})
+    run = await run_provider(make_provider(), ask("What is the lowest ask for DZ5485-612?"), tools)
+
+    first, second, third = bodies(server)
+    names = [[t["function"]["name"] for t in body["tools"]] for body in (first, second, third)]
+    assert names[0] == ["query_business", MORE_TOOLS]
+    assert names[1] == names[2] == ["query_business", MORE_TOOLS, "market_prices"]
+    assert second["tools"][:2] == first["tools"]  # the cached prefix does not change
+    listing = first["tools"][1]["function"]["description"]
+    assert all(name in listing for name in TOOL_ARGS if name != "query_business")
+    assert json.loads(second["messages"][-1]["content"]) == {"loaded": ["market_prices"]}
+    assert second["messages"][-1]["tool_call_id"] == "call_more"
+    # the tool ran on the model's arguments; loading it was neither a source nor a used tool
+    assert tools.calls == [("market_prices", {"sku": "DZ5485-612"}, "call_mp")]
+    assert [s.name for s in run.started] == ["market_prices"]
+    assert run.finished[0].result.data == prices
+    assert run.completed.intent == "pricing"
+    assert run.completed.answer == "Lowest ask on StockX: 240.00 EUR."
+
+
+async def test_more_tools_names_what_it_cannot_load(
+    server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    server.script(
+        OPENAI_PATH,
+        Reply(
+            sse=openai_stream(tool_calls=[("c1", MORE_TOOLS, '{"names": ["delete_orders", "low_stock"]}')])
+        ),
+        Reply(sse=openai_stream(tool_calls=[("c2", MORE_TOOLS, '{"tools": "all"}')])),
+        Reply(sse=openai_stream(text="Two sellers are running out.")),
+    )
+    run = await run_provider(make_provider(), ask("What is running out?"), RecordingTools())
+    second, third = bodies(server)[1:]
+    answer = json.loads(second["messages"][-1]["content"])
+    assert answer["loaded"] == ["low_stock"] and answer["unknown"] == ["delete_orders"]
+    assert "list_orders" in answer["available"] and "query_business" not in answer["available"]
+    assert [t["function"]["name"] for t in second["tools"]][-1] == "low_stock"
+    assert "error" in json.loads(third["messages"][-1]["content"])  # no names: told how to ask
+    assert [t["function"]["name"] for t in third["tools"]].count("low_stock") == 1
+    assert run.started == [] and run.completed.intent == "llm"
+
+
+async def test_an_on_demand_tool_called_without_loading_still_runs(
+    server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    server.script(
+        OPENAI_PATH,
+        Reply(sse=openai_stream(tool_calls=[("call_fee", "fee_estimate", '{"sale_price": 200}')])),
+        Reply(sse=openai_stream(text="StockX keeps 19.00 EUR.")),
+    )
+    tools = RecordingTools(data={"fee_estimate": {"fees": 19.0}})
+    run = await run_provider(make_provider(), ask("Fees on a 200 EUR sale?"), tools)
+    assert tools.calls == [("fee_estimate", {"sale_price": 200}, "call_fee")]
+    assert run.finished[0].result.data == {"fees": 19.0}
+
+
+async def test_recalled_memory_is_sent_once_and_within_its_budget(
+    server: FakeLLMServer, make_provider: Callable[..., OpenAIProvider]
+) -> None:
+    """A question asked again recalls the same snippet again: it is sent once; the best-ranked
+    snippets (the memory backend's order) fill MEMORY_PROMPT_TOKENS, the rest is left out."""
+    from domains.ai.tokens import count_tokens
+
+    repeated = "[2026-12-01 user] I only sell on StockX"
+    filler = [f"[2026-11-{day:02d} assistant] " + "revenue by platform " * 12 for day in range(1, 11)]
+    server.script(OPENAI_PATH, Reply(sse=openai_stream(text=ANSWER)))
+    await run_provider(make_provider(), ask("Sales?", memory=[repeated, repeated, *filler]), RecordingTools())
+    system = bodies(server)[0]["messages"][0]["content"]
+    assert system.count(repeated) == 1
+    remembered = system.split("Remembered about this user:\n", 1)[1].splitlines()
+    assert remembered[0] == f"- {repeated}"
+    assert 1 < len(remembered) < 11  # some of the filler fits, not all of it
+    assert sum(count_tokens(line[2:]) for line in remembered) <= MEMORY_PROMPT_TOKENS

@@ -11,7 +11,7 @@ from domains.ai import tokens
 from domains.ai.providers.base import ChatTurn, ToolSpec
 from domains.ai.providers.prompts import system_prompt
 from domains.ai.tool_schema import compact_schema
-from domains.ai.tools.specs import TOOL_ARGS
+from domains.ai.tools.specs import MODEL_DESCRIPTIONS, TOOL_ARGS, RememberArgs, model_schema
 
 pytestmark = pytest.mark.ai
 
@@ -122,10 +122,10 @@ def test_compact_tool_schemas_keep_what_the_model_needs() -> None:
     full = SPECS[[s.name for s in SPECS].index("list_inventory")].parameters
     compact = compact_schema(full)
     assert set(compact["properties"]) == set(full["properties"])
-    assert compact["additionalProperties"] is False
     assert compact["properties"]["status"]["enum"] == ["in_stock", "listed", "in_inventory", "sold"]
-    assert compact["properties"]["min_age_days"] == {"maximum": 3650, "minimum": 0, "type": "integer"}
+    assert compact["properties"]["limit"] == {"maximum": 50, "minimum": 1, "type": "integer"}
     assert "title" not in compact and all("title" not in p for p in compact["properties"].values())
+    assert all("default" not in p for p in compact["properties"].values())
     assert tokens.count_tool_tokens(SPECS, "gpt-4o") < 0.75 * tokens.count_tokens(
         json.dumps([{"type": "function", "function": vars_of(s)} for s in SPECS], separators=(",", ":")),
         "gpt-4o",
@@ -133,21 +133,74 @@ def test_compact_tool_schemas_keep_what_the_model_needs() -> None:
 
 
 def test_guards_the_tools_enforce_are_not_sent_but_still_hold() -> None:
-    """The no-NUL pattern, the 50-item list cap and wide number bounds cost tokens on every
-    request and tell a model nothing; the tool's own validation still refuses what they guard."""
+    """The no-NUL pattern, list caps, wide number bounds, `minimum: 0` and
+    `additionalProperties: false` cost tokens on every request and tell a model nothing; the
+    tool's own validation still refuses what they guard."""
     model, _description = TOOL_ARGS["query_business"]
     compact = compact_schema(model.model_json_schema())
-    brand = compact["$defs"]["QueryFilters"]["properties"]["brand"]
-    assert brand == {
+    filters = compact["properties"]["filters"]  # QueryFilters, used once: written in place
+    assert filters["properties"]["brand"] == {
         "description": "brand names, case-insensitive",
         "items": {"type": "string"},
         "type": "array",
     }
-    assert "maximum" not in compact["$defs"]["QueryFilters"]["properties"]["min_age_days"]
+    assert filters["properties"]["min_age_days"]["type"] == "integer"
+    assert "maximum" not in filters["properties"]["min_age_days"]
+    assert "additionalProperties" not in compact and "additionalProperties" not in filters
     with pytest.raises(ValidationError):
         model.model_validate({"metrics": ["revenue"], "filters": {"brand": ["Nike"] * 51}})
     with pytest.raises(ValidationError):
         model.model_validate({"metrics": ["revenue"], "filters": {"brand": ["Ni\x00ke"]}})
+    with pytest.raises(ValidationError):
+        model.model_validate({"metrics": ["revenue"], "filters": {"min_age_days": -1}})
+    with pytest.raises(ValidationError):
+        model.model_validate({"metrics": ["revenue"], "colour": "red"})
+
+
+def test_an_enum_used_twice_is_sent_once() -> None:
+    """The 23 metrics are the items of `metrics` and the values of `sort`: written once in $defs."""
+    model, _description = TOOL_ARGS["query_business"]
+    compact = compact_schema(model.model_json_schema())
+    metric = {"$ref": "#/$defs/metric"}
+    assert compact["properties"]["metrics"]["items"] == metric
+    assert (
+        compact["properties"]["sort"]["$ref"] == metric["$ref"]
+        and "enum" not in compact["properties"]["sort"]
+    )
+    assert "revenue" in compact["$defs"]["metric"]["enum"]
+    assert json.dumps(compact).count('"inventory_turnover"') == 1
+    # the group_by dimensions appear once only, so they stay in place
+    assert "brand" in compact["properties"]["group_by"]["items"]["enum"]
+
+
+def test_a_decimal_is_offered_as_a_number() -> None:
+    model, _description = TOOL_ARGS["query_business"]
+    compact = compact_schema(model.model_json_schema())
+    assert compact["properties"]["filters"]["properties"]["min_price"]["type"] == "number"
+    assert model.model_validate({"metrics": ["revenue"], "filters": {"min_price": "99.50"}})
+    # a real choice of types stays a choice
+    remember = compact_schema(RememberArgs.model_json_schema())
+    assert len(remember["properties"]["value"]["anyOf"]) == 4
+
+
+def test_the_model_reads_short_descriptions_and_the_rest_api_keeps_its_own() -> None:
+    """query_business's descriptions for a model are MODEL_DESCRIPTIONS; SemanticQuery's own (the
+    REST API's, docs/semantic.md) are unchanged, and every path there names a real field."""
+    model, _description = TOOL_ARGS["query_business"]
+    rest = model.model_json_schema()
+    sent = model_schema("query_business", model)
+    for path, text in MODEL_DESCRIPTIONS["query_business"].items():
+        node = sent
+        for key in path:
+            node = node[key]
+        assert node.get("description") == text
+    family = ("$defs", "QueryFilters", "properties", "family")
+    assert len(rest["$defs"]["QueryFilters"]["properties"]["family"]["description"]) > len(
+        MODEL_DESCRIPTIONS["query_business"][family] or ""
+    )
+    assert tokens.count_tool_tokens(
+        [ToolSpec("query_business", "", sent)], "gpt-4o-mini"
+    ) < 0.75 * tokens.count_tool_tokens([ToolSpec("query_business", "", rest)], "gpt-4o-mini")
 
 
 def vars_of(spec: ToolSpec) -> dict[str, object]:

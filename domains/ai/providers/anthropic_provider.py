@@ -22,9 +22,8 @@ from domains.ai.providers.base import (
     ProviderError,
     ProviderEvent,
     TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
     ToolExecutor,
+    ToolResult,
     ToolSpec,
     Usage,
 )
@@ -32,8 +31,8 @@ from domains.ai.providers.llm_common import (
     AgentRun,
     Failure,
     SdkProvider,
+    ToolOffer,
     classify_sdk_error,
-    execute_tool,
     idle_timeout,
     parse_tool_arguments,
     tool_result_content,
@@ -58,14 +57,17 @@ _FINISH_REASONS = {
 CACHE_CONTROL = {"type": "ephemeral"}
 
 
-def anthropic_tools(specs: list[ToolSpec]) -> list[dict[str, Any]]:
-    """Our ToolSpecs as Anthropic tools; the last one closes the cacheable tool block."""
+def anthropic_tools(specs: list[ToolSpec], *, stable: int | None = None) -> list[dict[str, Any]]:
+    """Our ToolSpecs as Anthropic tools. The first `stable` of them (default: all) are the same in
+    every request: the last of those closes the cacheable tool block (tools loaded on demand
+    follow it)."""
     tools: list[dict[str, Any]] = [
         {"name": s.name, "description": s.description, "input_schema": compact_schema(s.parameters)}
         for s in specs
     ]
-    if tools:
-        tools[-1] = {**tools[-1], "cache_control": CACHE_CONTROL}
+    last_stable = min(len(tools), len(tools) if stable is None else stable) - 1
+    if last_stable >= 0:
+        tools[last_stable] = {**tools[last_stable], "cache_control": CACHE_CONTROL}
     return tools
 
 
@@ -115,7 +117,7 @@ class _Turn:
 
 class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
     name = "anthropic"
-    wants_prefetched_context = True  # a language model: the summary saves it a tool round trip
+    wants_prefetched_context = False  # as OpenAIProvider: the model asks query_business itself
 
     def _new_client(self) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(
@@ -126,7 +128,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
         )
 
     async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
-        specs = list(tools.specs)
+        offer = ToolOffer.of(tools.specs)
         system = anthropic_system(request)
         messages = anthropic_messages(request.messages)
         if not messages:
@@ -136,7 +138,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
 
         for step in range(max_steps + 1):
             last_step = step == max_steps
-            params = self._params(request, system, messages, specs, allow_tools=not last_step)
+            params = self._params(request, system, messages, offer, allow_tools=not last_step)
             turn: _Turn | None = None
             async for item in run.step(
                 partial(self._attempt, params), classify=classify_anthropic_error, policy=self._retry
@@ -163,14 +165,12 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
                 for use, arguments, _ in parsed
             ]
             messages.append({"role": "assistant", "content": assistant_blocks})
+            outcomes: list[ToolResult] = []
+            calls = [(use.id, use.name, arguments, error) for use, arguments, error in parsed]
+            async for event in offer.run(tools, run.used_tools, calls, outcomes):
+                yield event
             results: list[dict[str, Any]] = []
-            for use, arguments, error in parsed:
-                yield ToolCallStarted(call_id=use.id, name=use.name, arguments=arguments)
-                result = await execute_tool(
-                    tools, call_id=use.id, name=use.name, arguments=arguments, argument_error=error
-                )
-                run.used_tools.append(use.name)
-                yield ToolCallFinished(result=result)
+            for (use, _arguments, _error), result in zip(parsed, outcomes, strict=True):
                 block: dict[str, Any] = {
                     "type": "tool_result",
                     "tool_use_id": use.id,
@@ -194,7 +194,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
         request: AssistantRequest,
         system: list[dict[str, Any]],
         messages: list[dict[str, Any]],
-        specs: list[ToolSpec],
+        offer: ToolOffer,
         *,
         allow_tools: bool,
     ) -> dict[str, Any]:
@@ -204,8 +204,8 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
             "system": system,
             "messages": messages,
         }
-        if specs:
-            params["tools"] = anthropic_tools(specs)
+        if offer.specs:
+            params["tools"] = anthropic_tools(offer.specs, stable=len(offer.stable))
             params["tool_choice"] = {"type": "auto"} if allow_tools else {"type": "none"}
         return params
 

@@ -22,11 +22,18 @@ class ChatTurn:
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
-    """What a model is told about a tool: name, description, JSON schema of the arguments."""
+    """What a model is told about a tool: name, description, JSON schema of the arguments.
+
+    `summary`: set (a few words, or '' when the name says it all) for a tool a language model is
+    offered on demand: its first request lists the tool by name and summary (in `more_tools`,
+    domains/ai/providers/llm_common.py) instead of sending its schema, which comes with the next
+    request once the model asks for it. None: offered in every request.
+    """
 
     name: str
     description: str
     parameters: dict[str, Any]
+    summary: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +127,10 @@ class Provider(Protocol):
     name: str  # "builtin" | "openai" | "anthropic"
     model: str
     # Capability flags: the service decides by these, never by the provider's name.
-    # True: a language model, which is given ContextBuilder's pre-fetched summary of the figures
-    # the question is about (include_context=true; it saves a tool round trip). False: the
-    # provider fetches every figure it states through the tools itself (the built-in engine).
+    # True: the provider is given ContextBuilder's pre-fetched summary of the figures the question
+    # is about (include_context=true). False: it fetches every figure it states through the tools
+    # itself: the built-in engine, and the language models (the summary cost them ~600 prompt
+    # tokens on every first request and was one fixed query per intent; docs/benchmarks.md).
     wants_prefetched_context: bool
 
     def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:

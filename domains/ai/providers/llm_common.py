@@ -15,7 +15,7 @@ import importlib
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -25,8 +25,11 @@ from domains.ai.providers.base import (
     Completed,
     ProviderError,
     TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
     ToolExecutor,
     ToolResult,
+    ToolSpec,
     Usage,
 )
 from domains.ai.providers.selection import default_model
@@ -256,6 +259,95 @@ async def execute_tool(
     except Exception:  # a tool bug must not crash the answer; the model is told it failed
         logger.exception("llm_tool_failed", tool=name)
         return ToolResult(call_id=call_id, name=name, arguments=arguments, data={}, error="the tool failed")
+
+
+MORE_TOOLS = "more_tools"
+
+
+def more_tools_spec(on_demand: Sequence[ToolSpec]) -> ToolSpec:
+    """The tool that lists the tools offered on demand, one line each, and loads them."""
+    listing = ", ".join(spec.name + (f" ({spec.summary})" if spec.summary else "") for spec in on_demand)
+    return ToolSpec(
+        name=MORE_TOOLS,
+        description=f"Load tools for your next step: {listing}.",
+        parameters={
+            "type": "object",
+            "properties": {"names": {"type": "array", "items": {"type": "string"}}},
+            "required": ["names"],
+            "additionalProperties": False,
+        },
+    )
+
+
+@dataclass(slots=True)
+class ToolOffer:
+    """The tools of each request of one agent loop (domains/ai/tools/specs.py ALWAYS_OFFERED).
+
+    Every request starts with the same `stable` tools: those offered always, then `more_tools`,
+    which lists the tools offered on demand (a ToolSpec with a `summary`, '' for a name that says it all). A tool the model
+    loads with it is appended after them from the next request on, so the stable prefix (and
+    the providers' prompt caches of it) stays the same. A call of an on-demand tool that was
+    not loaded still runs: the executor knows every tool.
+    """
+
+    stable: list[ToolSpec]
+    on_demand: dict[str, ToolSpec]
+    loaded: list[ToolSpec] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, specs: Sequence[ToolSpec]) -> ToolOffer:
+        on_demand = {spec.name: spec for spec in specs if spec.summary is not None}
+        stable = [spec for spec in specs if spec.summary is None]
+        if on_demand:
+            stable.append(more_tools_spec(list(on_demand.values())))
+        return cls(stable=stable, on_demand=on_demand)
+
+    @property
+    def specs(self) -> list[ToolSpec]:
+        """The tools of the next request."""
+        return [*self.stable, *self.loaded]
+
+    def load(self, call_id: str, arguments: dict[str, Any], argument_error: str | None) -> ToolResult:
+        """A `more_tools` call: the named tools join the next request (answered to the model)."""
+        given = arguments.get("names")
+        if argument_error is None and not (
+            isinstance(given, list) and all(isinstance(n, str) for n in given)
+        ):
+            argument_error = 'send {"names": [tool names]}'
+        if argument_error is not None or not isinstance(given, list):
+            return ToolResult(call_id, MORE_TOOLS, arguments, {}, error=argument_error)
+        names: list[str] = list(dict.fromkeys(given))
+        for name in names:
+            if name in self.on_demand and self.on_demand[name] not in self.loaded:
+                self.loaded.append(self.on_demand[name])
+        data: dict[str, Any] = {"loaded": [name for name in names if name in self.on_demand]}
+        unknown = [name for name in names if name not in self.on_demand]
+        if unknown:
+            data["unknown"] = unknown
+            data["available"] = sorted(self.on_demand)
+        return ToolResult(call_id, MORE_TOOLS, arguments, data)
+
+    async def run(
+        self,
+        tools: ToolExecutor,
+        used: list[str],
+        calls: Sequence[tuple[str, str, dict[str, Any], str | None]],
+        results: list[ToolResult],
+    ) -> AsyncIterator[ToolCallStarted | ToolCallFinished]:
+        """The model's tool calls (call id, name, arguments, argument error), in order: the events
+        of each (none for `more_tools`, which fetches no figures and is no source); their results
+        are appended to `results`, one per call, in the same order."""
+        for call_id, name, arguments, argument_error in calls:
+            if name == MORE_TOOLS and self.on_demand:
+                results.append(self.load(call_id, arguments, argument_error))
+                continue
+            yield ToolCallStarted(call_id=call_id, name=name, arguments=arguments)
+            result = await execute_tool(
+                tools, call_id=call_id, name=name, arguments=arguments, argument_error=argument_error
+            )
+            used.append(name)
+            results.append(result)
+            yield ToolCallFinished(result=result)
 
 
 def tool_result_content(result: ToolResult) -> str:

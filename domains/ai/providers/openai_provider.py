@@ -20,9 +20,8 @@ from domains.ai.providers.base import (
     ProviderError,
     ProviderEvent,
     TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
     ToolExecutor,
+    ToolResult,
     ToolSpec,
     Usage,
 )
@@ -30,8 +29,8 @@ from domains.ai.providers.llm_common import (
     AgentRun,
     Failure,
     SdkProvider,
+    ToolOffer,
     classify_sdk_error,
-    execute_tool,
     idle_timeout,
     parse_tool_arguments,
     tool_result_content,
@@ -85,7 +84,9 @@ class _Turn:
 
 class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
     name = "openai"
-    wants_prefetched_context = True  # a language model: the summary saves it a tool round trip
+    # No pre-fetched summary: it cost ~600 prompt tokens on every first request and covered one
+    # fixed query per intent; the model asks query_business for the figures the question needs.
+    wants_prefetched_context = False
 
     def _new_client(self) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(
@@ -124,7 +125,7 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
     # ---- the agent loop -------------------------------------------------------------------
 
     async def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
-        specs = list(tools.specs)
+        offer = ToolOffer.of(tools.specs)
         messages: list[dict[str, Any]] = [{"role": "system", "content": compose_system_message(request)}]
         messages += [{"role": t.role, "content": t.content} for t in request.messages if t.content]
         run = AgentRun(provider=self.name, model=self.model)
@@ -132,7 +133,7 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
 
         for step in range(max_steps + 1):
             last_step = step == max_steps  # tools offered but not allowed: the model must answer now
-            params = self._params(request, messages, specs, allow_tools=not last_step)
+            params = self._params(request, messages, offer.specs, allow_tools=not last_step)
             turn: _Turn | None = None
             async for item in run.step(
                 partial(self._attempt, params), classify=classify_openai_error, policy=self._retry
@@ -166,14 +167,11 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
                     ],
                 }
             )
-            for call in turn.tool_calls:
-                arguments, error = parse_tool_arguments(call.arguments)
-                yield ToolCallStarted(call_id=call.id, name=call.name, arguments=arguments)
-                result = await execute_tool(
-                    tools, call_id=call.id, name=call.name, arguments=arguments, argument_error=error
-                )
-                run.used_tools.append(call.name)
-                yield ToolCallFinished(result=result)
+            calls = [(c.id, c.name, *parse_tool_arguments(c.arguments)) for c in turn.tool_calls]
+            results: list[ToolResult] = []
+            async for event in offer.run(tools, run.used_tools, calls, results):
+                yield event
+            for call, result in zip(turn.tool_calls, results, strict=True):
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id, "content": tool_result_content(result)}
                 )

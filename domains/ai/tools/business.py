@@ -36,6 +36,7 @@ from domains.ai.tools.specs import (
     PeriodArgs,
     PriceRecommendationArgs,
     ProductLookupArgs,
+    tool_spec,
 )
 from domains.ai.understanding.vocabulary import Vocabulary, load_vocabulary
 from domains.analytics.semantic.catalog import METRICS
@@ -96,10 +97,7 @@ def validation_error_text(exc: ValidationError) -> str:
 def business_tool_specs() -> tuple[ToolSpec, ...]:
     """The tools' specs, built once per process: pydantic's JSON schema generation took 10-20 ms
     per assistant turn when every turn's BusinessTools built them anew (docs/benchmarks.md)."""
-    return tuple(
-        ToolSpec(name=name, description=description, parameters=model.model_json_schema())
-        for name, (model, description) in TOOL_ARGS.items()
-    )
+    return tuple(tool_spec(name, model, description) for name, (model, description) in TOOL_ARGS.items())
 
 
 class BusinessTools:

@@ -19,7 +19,7 @@ from domains.ai.memory.base import FACT_KINDS, FactRef, MemoryBackend
 from domains.ai.memory.savepoint import memory_savepoint
 from domains.ai.providers.base import ToolResult, ToolSpec
 from domains.ai.tools.business import BusinessTools, fact_as_dict, jsonable, validation_error_text
-from domains.ai.tools.specs import MEMORY_TOOL_ARGS, RememberArgs
+from domains.ai.tools.specs import MEMORY_TOOL_ARGS, RememberArgs, tool_spec
 from shared.error_handling.errors import DomainError
 
 logger = structlog.get_logger(__name__)
@@ -31,8 +31,7 @@ REMEMBER = "remember"
 def memory_tool_specs() -> tuple[ToolSpec, ...]:
     """The `remember` spec, built once per process (see business_tool_specs)."""
     return tuple(
-        ToolSpec(name=name, description=description, parameters=model.model_json_schema())
-        for name, (model, description) in MEMORY_TOOL_ARGS.items()
+        tool_spec(name, model, description) for name, (model, description) in MEMORY_TOOL_ARGS.items()
     )
 
 

@@ -14,10 +14,11 @@ see domains/ai/tools/memory.py.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from domains.ai.providers.base import ToolSpec
 from domains.analytics.semantic.query import SemanticQuery
 from domains.analytics.windows import NamedPeriod
 from domains.pricing.platforms import PlatformCode
@@ -45,24 +46,24 @@ class PeriodArgs(ToolArgs):
 
 class ListInventoryArgs(ToolArgs):
     brand: str | None = None
-    product_query: str | None = Field(default=None, description="fuzzy model name, e.g. 'jordan 1 chicago'")
+    product_query: str | None = Field(default=None, description="fuzzy model name or SKU")
     sku: str | None = None
     size: str | None = Field(default=None, description="US size, e.g. '10.5'")
-    status: InventoryStatus = "in_inventory"
-    condition: Literal["new", "used"] | None = None
-    listed_platform: Platform | None = Field(
-        default=None, description="only pairs listed on this platform (implies status 'listed')"
+    status: InventoryStatus = Field(
+        default="in_inventory", description="default in_inventory: in_stock or listed"
     )
+    condition: Literal["new", "used"] | None = None
+    listed_platform: Platform | None = Field(default=None, description="implies status listed")
     min_age_days: int | None = Field(default=None, ge=0, le=3650)
     max_age_days: int | None = Field(default=None, ge=0, le=3650)
     min_purchase_price: float | None = Field(default=None, ge=0)
     max_purchase_price: float | None = Field(default=None, ge=0)
-    sort: Literal["oldest", "newest", "price_desc", "price_asc"] = "oldest"
-    limit: int = Field(default=20, ge=1, le=50)
-    skus: list[str] | None = Field(
-        default=None, max_length=500, description="any of these SKUs (e.g. a model family)"
+    sort: Literal["oldest", "newest", "price_desc", "price_asc"] = Field(
+        default="oldest", description="default oldest"
     )
-    sizes: list[str] | None = Field(default=None, max_length=50, description="any of these US sizes")
+    limit: int = Field(default=20, ge=1, le=50)
+    skus: list[str] | None = Field(default=None, max_length=500, description="any of these")
+    sizes: list[str] | None = Field(default=None, max_length=50, description="any of these")
     older_than_dead_stock: bool = Field(
         default=False, description="only dead stock: older than dead_stock_days (default: the user's or 60)"
     )
@@ -116,17 +117,12 @@ class LowStockArgs(ToolArgs):
 TOOL_ARGS: dict[str, tuple[type[BaseModel], str]] = {
     "query_business": (
         SemanticQuery,
-        "The business's figures: metrics (stock now: units_in_inventory, inventory_value, dead_stock_*, "
-        "average_age_days; sales in the window: units_sold, revenue, profit, margin, roi, cogs, fees, shipping, "
-        "selling_costs, payout, average_sale_price, average_profit_per_pair, days_to_sell; purchases in the "
-        "window: pairs_bought, purchase_spend; sell_through, inventory_turnover), optionally grouped by up to "
-        "two dimensions (brand, product, family, size, platform, condition, status, aging_bucket, day, week, "
-        "month, quarter, year), filtered, over a window [start, end) in UTC (default: the last 30 days), "
-        "ranked by `sort` with a `limit`. Definitions: docs/domain.md.",
+        "The business's figures: stock now (units_in_inventory, inventory_value, dead_stock_*, "
+        "average_age_days), purchases (pairs_bought, purchase_spend) or sales (other metrics) in the window.",
     ),
     "list_inventory": (
         ListInventoryArgs,
-        "Individual pairs in inventory matching filters (age, brand, SKUs, sizes, price).",
+        "Individual pairs matching filters (age, brand, SKUs, sizes, price).",
     ),
     "list_orders": (ListOrdersArgs, "Individual sales in a period, newest first."),
     "product_lookup": (ProductLookupArgs, "Find products by fuzzy name or SKU, with stock counts."),
@@ -141,6 +137,78 @@ TOOL_ARGS: dict[str, tuple[type[BaseModel], str]] = {
     "fee_estimate": (FeeEstimateArgs, "Fees and payout for a sale price on one or every platform."),
     "low_stock": (LowStockArgs, "Products sold in the last 90 days with at most one pair left in inventory."),
 }
+
+# What a language model reads about query_business's arguments: shorter than the REST API's
+# descriptions of the same SemanticQuery (docs/semantic.md), which stay as they are. Keys are
+# paths into its JSON schema; None drops a description the schema itself already says.
+MODEL_DESCRIPTIONS: dict[str, dict[tuple[str, ...], str | None]] = {
+    "query_business": {
+        (): None,
+        ("properties", "metrics"): None,
+        ("properties", "group_by"): None,
+        ("properties", "start"): None,
+        ("properties", "end"): "exclusive",
+        ("properties", "dead_stock_days"): None,
+        ("properties", "sort"): None,
+        ("properties", "limit"): None,
+        ("properties", "sort_by_group"): None,
+        ("$defs", "QueryFilters"): "OR within a filter, AND across",
+        ("$defs", "QueryFilters", "properties", "brand"): None,
+        ("$defs", "QueryFilters", "properties", "product"): "SKUs",
+        ("$defs", "QueryFilters", "properties", "family"): "model names, e.g. 'Jordan 1'",
+        ("$defs", "QueryFilters", "properties", "size"): "US sizes",
+        ("$defs", "QueryFilters", "properties", "platform"): "stockx, goat, ebay, klekt, shop, local",
+        ("$defs", "QueryFilters", "properties", "status"): None,
+        ("$defs", "QueryFilters", "properties", "aging_bucket"): None,
+        ("$defs", "QueryFilters", "properties", "min_age_days"): "stock: age in days > this",
+        ("$defs", "QueryFilters", "properties", "max_age_days"): "stock: age in days <= this",
+        (
+            "$defs",
+            "QueryFilters",
+            "properties",
+            "min_price",
+        ): "and max_price: sale price (sales), else purchase price",
+        ("$defs", "QueryFilters", "properties", "max_price"): None,
+    },
+}
+
+# A language model's first request offers query_business and `more_tools`, which lists every
+# other tool by the line below and loads the ones the model names for its next request: the
+# first request stays short, nothing becomes unreachable. The built-in engine gets every tool.
+ON_DEMAND_SUMMARIES: dict[str, str] = {
+    "list_inventory": "pairs",
+    "list_orders": "sales",
+    "product_lookup": "",
+    "market_prices": "",
+    "price_recommendation": "",
+    "fee_estimate": "",
+    "low_stock": "sellers running out",
+    "remember": "a user's preference",
+}
+
+
+def model_schema(name: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of a tool's arguments with the descriptions a model reads."""
+    schema = model.model_json_schema()
+    for path, text in MODEL_DESCRIPTIONS.get(name, {}).items():
+        node = schema
+        for key in path:
+            node = node[key]  # a KeyError here: a renamed field whose description is stale
+        if text is None:
+            node.pop("description", None)
+        else:
+            node["description"] = text
+    return schema
+
+
+def tool_spec(name: str, model: type[BaseModel], description: str) -> ToolSpec:
+    """What a model is told about one tool (and whether it is offered on demand)."""
+    return ToolSpec(
+        name=name,
+        description=description,
+        parameters=model_schema(name, model),
+        summary=ON_DEMAND_SUMMARIES.get(name),
+    )
 
 
 # The kinds of domains/ai/memory/base.FACT_KINDS (a test keeps the two equal).

@@ -23,6 +23,7 @@ from domains.ai.providers.base import (
     ToolResult,
     ToolSpec,
 )
+from domains.ai.tools.business import business_tool_specs
 from domains.ai.tools.specs import TOOL_ARGS
 from shared.config.settings import Settings
 from tests.ai.fakes.llm_server import FakeLLMServer
@@ -81,12 +82,8 @@ class RecordingTools:
 
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
-    specs: list[ToolSpec] = field(
-        default_factory=lambda: [
-            ToolSpec(name=name, description=description, parameters=model.model_json_schema())
-            for name, (model, description) in TOOL_ARGS.items()
-        ]
-    )
+    # The specs the app sends: query_business offered always, the others on demand (more_tools).
+    specs: list[ToolSpec] = field(default_factory=lambda: list(business_tool_specs()))
 
     async def run(self, name: str, arguments: dict[str, Any], *, call_id: str | None = None) -> ToolResult:
         model, _ = TOOL_ARGS[name]
