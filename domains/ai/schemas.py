@@ -49,7 +49,14 @@ class AIQueryRequest(BaseModel):
     """One question, optionally continuing a stored conversation."""
 
     query: str = Field(min_length=1, max_length=2000, description="Natural language question")
-    include_context: bool = Field(default=True, description="Pre-fetch a data summary for the question")
+    include_context: bool = Field(
+        default=True,
+        description=(
+            "Pre-fetch a data summary for the question, for a provider that reads one; the shipped "
+            "providers (built-in, OpenAI, Anthropic) query what they need instead, so context_included "
+            "is false with them"
+        ),
+    )
     filters: dict[str, Any] | None = Field(
         default=None,
         description="Optional context filters: brand, platform, period, days, start, end, dead_stock_days",
