@@ -1113,7 +1113,7 @@ export interface components {
             query: string;
             /**
              * Include Context
-             * @description Pre-fetch a data summary for the question
+             * @description Pre-fetch a data summary for the question, for a provider that reads one; the shipped providers (built-in, OpenAI, Anthropic) query what they need instead, so context_included is false with them
              * @default true
              */
             include_context: boolean;
