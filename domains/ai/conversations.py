@@ -4,17 +4,49 @@ conversation is indistinguishable from one that does not exist (404)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, CursorResult, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.models import Conversation, Message
 from shared.error_handling.errors import NotFound
 
 TITLE_LENGTH = 80
+
+# Storing a turn is plain Core statements built once (the ORM's unit of work, with a RETURNING
+# round trip per message and a new cache key per statement, took most of the turn's storing
+# time): one INSERT of the conversation (or one UPDATE of its activity time), one INSERT of all
+# the turn's messages. sources/interpretation are SQL NULL when absent, as the ORM wrote them.
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_MESSAGES = cast(Table, Message.__table__)
+MESSAGE_COLUMNS = (
+    "conversation_id",
+    "user_id",
+    "role",
+    "content",
+    "intent",
+    "language",
+    "provider",
+    "model",
+    "sources",
+    "interpretation",
+    "prompt_tokens",
+    "completion_tokens",
+    "created_at",
+)
+_INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_INSERT_MESSAGES = insert(_MESSAGES).values(
+    sources=bindparam("sources", type_=JSON(none_as_null=True)),
+    interpretation=bindparam("interpretation", type_=JSON(none_as_null=True)),
+)
+_TOUCH = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"), _CONVERSATIONS.c.user_id == bindparam("uid"))
+    .values(updated_at=bindparam("now"))
+)
 
 
 def title_from(text: str) -> str:
@@ -62,21 +94,31 @@ class ConversationStore:
 
     async def create(
         self, *, conversation_id: uuid.UUID, user_id: uuid.UUID, title: str, now: datetime
-    ) -> Conversation:
-        conversation = Conversation(
-            id=conversation_id, user_id=user_id, title=title_from(title), created_at=now, updated_at=now
+    ) -> None:
+        await self.session.execute(
+            _INSERT_CONVERSATION,
+            {
+                "id": conversation_id,
+                "user_id": user_id,
+                "title": title_from(title),
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        self.session.add(conversation)
-        await self.session.flush()
-        return conversation
 
-    async def add_messages(self, messages: Sequence[Message]) -> None:
-        self.session.add_all(list(messages))
-        await self.session.flush()
+    async def add_messages(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Insert messages (dicts of MESSAGE_COLUMNS; missing keys are NULL, tokens 0) in one statement."""
+        defaults = dict.fromkeys(MESSAGE_COLUMNS) | {"prompt_tokens": 0, "completion_tokens": 0}
+        await self.session.execute(_INSERT_MESSAGES, [defaults | dict(m) for m in messages])
 
-    async def touch(self, conversation: Conversation, *, now: datetime) -> None:
-        conversation.updated_at = now
-        await self.session.flush()
+    async def touch(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, now: datetime) -> None:
+        """Move the user's conversation's activity time on; NotFound when it is not (or no longer)
+        theirs: one UPDATE, no SELECT of the row first."""
+        result = await self.session.execute(
+            _TOUCH, {"conversation_id": conversation_id, "uid": user_id, "now": now}
+        )
+        if not cast(CursorResult[Any], result).rowcount:
+            raise NotFound(f"Conversation {conversation_id} not found", code="conversation_not_found")
 
     async def list_for_user(
         self, *, user_id: uuid.UUID, limit: int, offset: int

@@ -33,7 +33,6 @@ from domains.ai.conversations import ConversationStore
 from domains.ai.intents import classify_intent
 from domains.ai.memory.base import FactRef, MemoryBackend, MemoryContext
 from domains.ai.memory.savepoint import memory_savepoint
-from domains.ai.models import Message
 from domains.ai.providers.base import (
     AssistantRequest,
     ChatTurn,
@@ -619,28 +618,31 @@ class AIAssistantService:
                 now=now,
             )
         else:
-            conversation = await self.conversations.get_owned(
-                user_id=prepared.user_id, conversation_id=prepared.conversation_id
+            await self.conversations.touch(
+                user_id=prepared.user_id, conversation_id=prepared.conversation_id, now=now
             )
-            await self.conversations.touch(conversation, now=now)
         common = {"conversation_id": prepared.conversation_id, "user_id": prepared.user_id, "created_at": now}
         intent, language = findings.intent[:40], findings.language[:5]
-        rows = [Message(role=t.role, content=t.content, **common) for t in prepared.prior_messages]
-        rows.append(Message(role="user", content=prepared.text, intent=intent, language=language, **common))
+        rows: list[dict[str, Any]] = [
+            {"role": t.role, "content": t.content, **common} for t in prepared.prior_messages
+        ]
         rows.append(
-            Message(
-                role="assistant",
-                content=findings.answer,
-                intent=intent,
-                language=language,
-                provider=provider[:20],
-                model=usage.model[:100],
-                sources=findings.sources,
-                interpretation=findings.interpretation,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
+            {"role": "user", "content": prepared.text, "intent": intent, "language": language, **common}
+        )
+        rows.append(
+            {
+                "role": "assistant",
+                "content": findings.answer,
+                "intent": intent,
+                "language": language,
+                "provider": provider[:20],
+                "model": usage.model[:100],
+                "sources": findings.sources,
+                "interpretation": findings.interpretation,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
                 **common,
-            )
+            }
         )
         await self.conversations.add_messages(rows)
 
