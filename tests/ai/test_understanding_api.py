@@ -185,3 +185,38 @@ async def test_taught_words_from_the_chat_and_the_api_are_the_users_own(
     gone = await client.delete(f"/ai/vocabulary/{created.json()['id']}", headers=auth)
     assert gone.status_code == 204
     assert (await client.delete(f"/ai/vocabulary/{created.json()['id']}", headers=auth)).status_code == 404
+
+
+async def test_a_product_added_after_the_names_were_read_is_understood_by_the_next_question(
+    client: httpx.AsyncClient, auth: dict[str, str], builtin: None, db: AsyncSession
+) -> None:
+    """The business's names are read once per process and kept while the catalogue stays the
+    same: a product added through the API after that, or written to the database by another
+    worker process, is understood by the very next question."""
+    await shop(db)
+    before = await ask(client, auth, "how many gazelles do i have")  # the names are read and kept
+    assert before["interpretation"]["unknown_terms"] == ["gazelles"]
+
+    created = await client.post(
+        "/products",
+        json={"sku": "BB5476", "name": 'Gazelle "Collegiate Green"', "brand": "Adidas", "retail_price": "100"},
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    after = await ask(client, auth, "how many gazelles do i have")
+    assert after["interpretation"]["unknown_terms"] == []
+    assert after["interpretation"]["filters"] == {"product": ["BB5476"]}
+
+    # Another worker: the row reaches the database without passing through this process.
+    adidas = await db.scalar(text("SELECT id FROM brands WHERE name = 'Adidas'"))
+    await db.execute(
+        text(
+            "INSERT INTO products (sku, name, brand_id, category, created_at, updated_at) "
+            "VALUES ('ID2350', 'Campus 00s \"Grey White\"', :brand, 'sneakers', :now, :now)"
+        ),
+        {"brand": adidas, "now": days_ago(0)},
+    )
+    await db.commit()
+    campus = await ask(client, auth, "how many campus do i have")
+    assert campus["interpretation"]["unknown_terms"] == []
+    assert campus["interpretation"]["filters"] == {"product": ["ID2350"]}
