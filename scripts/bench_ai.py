@@ -1218,13 +1218,12 @@ async def explain_recall(conn: Any, user_id: uuid.UUID, query: str) -> list[str]
     terms = repository.search_terms(query)
     tsquery = " | ".join(f"{t}:*" for t in terms)  # letters and digits only (search_terms)
     sql = repository.message_search_sql_postgresql(exclude=False)
-    patterns = "ARRAY[" + ", ".join(f"'%{t}%'" for t in terms) + "]"
-    for number, name in enumerate(("uid", "query", "limit", "patterns"), start=1):
+    for number, name in enumerate(("uid", "query", "limit"), start=1):
         sql = sql.replace(f":{name}", f"${number}")
     await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-    await conn.exec_driver_sql(f"PREPARE recall_probe(uuid, text, int, text[]) AS {sql}")
+    await conn.exec_driver_sql(f"PREPARE recall_probe(uuid, text, int) AS {sql}")
     rows = await conn.exec_driver_sql(
-        f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE recall_probe('{user_id}', '{tsquery}', 40, {patterns})"
+        f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE recall_probe('{user_id}', '{tsquery}', 40)"
     )
     lines = [r[0] for r in rows]
     await conn.exec_driver_sql("DEALLOCATE recall_probe")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -24,11 +25,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Uuid
 
-from domains.ai.memory.fts import FACTS_FTS_TABLE, MESSAGES_FTS_TABLE, TS_CONFIG
+from domains.ai.memory.fts import FACTS_FTS_TABLE, MESSAGES_DOCUMENT_COLUMN, MESSAGES_FTS_TABLE, TS_CONFIG
 from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UnansweredQuestion
 from shared.database.types import UTCDateTime
@@ -52,7 +52,8 @@ MAX_QUERY_TERMS = 12
 # user with 1,700 messages paid ~220 ms per answer for parsing every matching message.
 RECALL_MESSAGE_BOUND = 400
 # Only the first RECALL_TEXT_CHARS characters of a message are parsed, ranked and returned (a
-# snippet shows the first 300): a long answer costs no more than a short one.
+# snippet shows the first 300): a long answer costs no more than a short one. PostgreSQL's stored
+# document (ai_messages.fts_document, migration 0009) is parsed from as many.
 RECALL_TEXT_CHARS = 1000
 
 
@@ -90,45 +91,58 @@ def _current(user_id: uuid.UUID) -> Select[MemoryFact]:
     return select(MemoryFact).where(MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None))
 
 
-async def current_facts_with_relevance(
-    session: AsyncSession, *, user_id: uuid.UUID, terms: list[str], note_limit: int = 50
-) -> list[RecalledFact]:
-    """Every current typed fact (oldest first), then the newest `note_limit` current notes (newest
-    first), each with the full-text relevance of its text to any of `terms` (0.0: no match); one
-    round trip, plain rows (no ORM objects to track)."""
+@functools.cache
+def _facts_statement(dialect: str, *, with_terms: bool) -> Select[Any]:
+    """The facts-with-relevance query, built once per dialect (parameters :uid, :note_limit and,
+    with terms, :fact_query): a new statement per call cost a cache key computation each time."""
+    uid = bindparam("uid", type_=Uuid())
     newest_notes = (
         select(MemoryFact.id)
-        .where(MemoryFact.user_id == user_id, MemoryFact.valid_to.is_(None), MemoryFact.kind == "note")
+        .where(MemoryFact.user_id == uid, MemoryFact.valid_to.is_(None), MemoryFact.kind == "note")
         .order_by(MemoryFact.id.desc())
-        .limit(note_limit)
+        .limit(bindparam("note_limit", type_=Integer()))
     )
     relevance: Any = literal(0.0, Float())
     statement = select(
         MemoryFact.id, MemoryFact.kind, MemoryFact.value, MemoryFact.text, MemoryFact.valid_from
     ).where(
-        MemoryFact.user_id == user_id,
+        MemoryFact.user_id == uid,
         MemoryFact.valid_to.is_(None),
         or_(MemoryFact.kind != "note", MemoryFact.id.in_(newest_notes.scalar_subquery())),
     )
-    if terms and session.get_bind().dialect.name == "postgresql":
+    if with_terms and dialect == "postgresql":
         document = func.to_tsvector(literal_column(f"'{TS_CONFIG}'"), MemoryFact.text)
-        query = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), " | ".join(f"{t}:*" for t in terms))
+        query = func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), bindparam("fact_query", type_=Text()))
         relevance = case((document.bool_op("@@")(query), func.ts_rank(document, query)), else_=0.0)
-    elif terms:
+    elif with_terms:
         matches = (
             text(
                 f"SELECT rowid AS id, -bm25({FACTS_FTS_TABLE}) AS relevance FROM {FACTS_FTS_TABLE} "
                 f"WHERE {FACTS_FTS_TABLE} MATCH :fact_query"
             )
             .columns(id=Integer(), relevance=Float())
-            .bindparams(fact_query=" OR ".join(f'"{t}"*' for t in terms))
             .subquery("fact_matches")
         )
         statement = statement.outerjoin(matches, matches.c.id == MemoryFact.id)
         relevance = func.coalesce(matches.c.relevance, 0.0)
-    rows = (
-        await session.execute(statement.add_columns(relevance.label("relevance")).order_by(MemoryFact.id))
-    ).all()
+    return statement.add_columns(relevance.label("relevance")).order_by(MemoryFact.id)
+
+
+async def current_facts_with_relevance(
+    session: AsyncSession, *, user_id: uuid.UUID, terms: list[str], note_limit: int = 50
+) -> list[RecalledFact]:
+    """Every current typed fact (oldest first), then the newest `note_limit` current notes (newest
+    first), each with the full-text relevance of its text to any of `terms` (0.0: no match); one
+    round trip, plain rows (no ORM objects to track)."""
+    dialect = session.get_bind().dialect.name
+    parameters: dict[str, Any] = {"uid": user_id, "note_limit": note_limit}
+    if terms:
+        parameters["fact_query"] = (
+            " | ".join(f"{t}:*" for t in terms)
+            if dialect == "postgresql"
+            else " OR ".join(f'"{t}"*' for t in terms)
+        )
+    rows = (await session.execute(_facts_statement(dialect, with_terms=bool(terms)), parameters)).all()
     facts = [
         RecalledFact(
             id=r.id,
@@ -309,35 +323,33 @@ _UID = bindparam("uid", type_=Uuid())
 
 
 def message_search_sql_postgresql(*, exclude: bool) -> str:
-    """The message search on PostgreSQL, parameters :uid, :query, :patterns, :limit (and :exclude).
+    """The message search on PostgreSQL, parameters :uid, :query, :limit (and :exclude).
 
     Resellers all talk about the same words (stock, sales, Nike, StockX), so a term matches a
-    large share of everybody's messages while user_id matches a few hundred rows. Matching
-    inside the user's own rows (the MATERIALIZED CTE) keeps it that way for every plan: with
-    the GIN index in reach, asyncpg's reused prepared statement got a generic plan that
-    ANDed the user_id index with a GIN scan over ~170k entries per common term (105 ms at
-    1M messages instead of ~1 ms; see docs/benchmarks.md, memory-recall).
+    large share of everybody's messages while user_id matches a few hundred rows: the search
+    stays inside the user's own rows, never the GIN index (with it in reach, asyncpg's reused
+    prepared statement got a generic plan that ANDed the user_id index with a GIN scan over
+    ~170k entries per common term: 105 ms at 1M messages instead of ~1 ms; see
+    docs/benchmarks.md, memory-recall).
 
-    `recent` is the user's newest RECALL_MESSAGE_BOUND messages by the (user_id, created_at)
-    index, cut to RECALL_TEXT_CHARS characters. Parsing (to_tsvector, ~0.1-0.2 ms per 1,000
-    characters here) is the whole cost of the search, so `candidates` parses, once, only the
-    messages containing a term at all (:patterns, '%term%' on the lower-cased text: a word
-    starting with the term implies it; ten times cheaper than parsing); the work is bounded
-    whatever the length of the history.
+    The user's newest RECALL_MESSAGE_BOUND messages are those from `cutoff` on: the created_at
+    of the RECALL_MESSAGE_BOUND-th newest, read from the (user_id, created_at) index, so the
+    rows read are bounded by a range of that index whatever plan the row estimates lead to
+    (an `ORDER BY created_at DESC LIMIT` read all of a long history's rows under a bitmap
+    plan). Their parsed documents are stored (fts_document, migration 0009): matching and
+    ranking them parses nothing (to_tsvector of the 400 newest took 5-15 ms per recall).
     """
     not_excluded = "AND conversation_id <> :exclude" if exclude else ""
     return f"""
-        WITH recent AS MATERIALIZED (
-            SELECT id, conversation_id, role, left(content, {RECALL_TEXT_CHARS}) AS content, created_at
-            FROM ai_messages WHERE user_id = :uid {not_excluded}
-            ORDER BY created_at DESC LIMIT {RECALL_MESSAGE_BOUND}
-        ), candidates AS MATERIALIZED (
-            SELECT r.*, to_tsvector('{TS_CONFIG}', r.content) AS document
-            FROM recent r WHERE lower(r.content) LIKE ANY (:patterns)
-        )
-        SELECT m.id, m.conversation_id, m.role, m.content, m.created_at, ts_rank(m.document, q) AS relevance
-        FROM candidates m, to_tsquery('{TS_CONFIG}', :query) q
-        WHERE m.document @@ q
+        SELECT m.id, m.conversation_id, m.role, left(m.content, {RECALL_TEXT_CHARS}) AS content,
+               m.created_at, ts_rank(m.{MESSAGES_DOCUMENT_COLUMN}, q) AS relevance
+        FROM ai_messages m, to_tsquery('{TS_CONFIG}', :query) q
+        WHERE m.user_id = :uid {not_excluded}
+          AND m.created_at >= coalesce((
+              SELECT created_at FROM ai_messages WHERE user_id = :uid {not_excluded}
+              ORDER BY created_at DESC OFFSET {RECALL_MESSAGE_BOUND - 1} LIMIT 1
+          ), '-infinity')
+          AND m.{MESSAGES_DOCUMENT_COLUMN} @@ q
         ORDER BY relevance DESC, m.id DESC LIMIT :limit
     """
 
@@ -386,10 +398,6 @@ async def search_messages(
         .columns(conversation_id=Uuid(), created_at=UTCDateTime())
         .bindparams(query=query, uid=user_id, limit=limit)
     )
-    if dialect == "postgresql":  # terms are letters and digits only: no LIKE wildcards in them
-        statement = statement.bindparams(
-            bindparam("patterns", [f"%{t}%" for t in terms], type_=postgresql.ARRAY(Text()))
-        )
     if exclude_conversation_id:
         statement = statement.bindparams(bindparam("exclude", exclude_conversation_id, type_=Uuid()))
     rows = await session.execute(statement)
