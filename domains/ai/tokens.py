@@ -188,11 +188,28 @@ def _heuristic_count(text: str) -> int:
     return count
 
 
+# Short texts are counted once per process: the same recalled snippets, fact lines and questions
+# come back turn after turn (memory recall counts up to 40 snippets against its budget per turn).
+_CACHED_TEXT_CHARS = 1000
+
+
 def count_tokens(text: str, model: str | None = None) -> int:
     """Tokens in `text` for `model`'s vocabulary. Special-token strings count as plain text."""
     if not text:
         return 0
-    _, encoder = _encoder(encoding_name_for_model(model))
+    encoding = encoding_name_for_model(model)
+    if len(text) <= _CACHED_TEXT_CHARS:
+        return _count_short(text, encoding)
+    return _count(text, encoding)
+
+
+@lru_cache(maxsize=8192)
+def _count_short(text: str, encoding: str) -> int:
+    return _count(text, encoding)
+
+
+def _count(text: str, encoding: str) -> int:
+    _, encoder = _encoder(encoding)
     if encoder is None:
         return _heuristic_count(text)
     return len(encoder.encode(text, disallowed_special=()))
