@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, Table, bindparam, func, insert, select, update
+from sqlalchemy import JSON, CursorResult, Table, Uuid, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.models import Conversation, Message
+from shared.database.types import UTCDateTime
 from shared.error_handling.errors import NotFound
 
 TITLE_LENGTH = 80
@@ -44,8 +45,12 @@ _INSERT_MESSAGES = insert(_MESSAGES).values(
 )
 _TOUCH = (
     update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"), _CONVERSATIONS.c.user_id == bindparam("uid"))
-    .values(updated_at=bindparam("now"))
+    # Typed here: built at import, a foreign key column's type may not be resolved yet.
+    .where(
+        _CONVERSATIONS.c.id == bindparam("conversation_id", type_=Uuid()),
+        _CONVERSATIONS.c.user_id == bindparam("uid", type_=Uuid()),
+    )
+    .values(updated_at=bindparam("now", type_=UTCDateTime()))
 )
 
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domains.ai.conversations import ConversationStore
 from domains.ai.memory.base import FACT_KINDS
 from domains.ai.memory.extraction import extract_facts
 from domains.ai.memory.models import MemoryFact
@@ -34,6 +35,7 @@ from domains.ai.suggestions import DEFAULT_SUGGESTIONS
 from domains.ai.tokens import count_tokens
 from domains.ai.tools.specs import FactKind
 from domains.auth.models import User
+from shared.error_handling.errors import NotFound
 from tests.ai.fakes.app_providers import LanguageModels, install_builtin, language_models
 from tests.ai.fakes.llm_server import OPENAI_PATH, FakeLLMServer, Reply, openai_error, openai_stream
 from tests.ai.fakes.tools import running_fake_server
@@ -912,6 +914,40 @@ async def test_conversation_list_is_paginated_and_newest_first(
     assert missing.status_code == 404
     malformed = await client.get("/ai/conversations/not-a-uuid", headers=auth)
     assert malformed.status_code == 422
+
+
+async def test_a_continued_conversation_moves_to_the_top_and_only_its_owner_moves_it(
+    client: httpx.AsyncClient, app: FastAPI, auth: dict[str, str], builtin: None, db: AsyncSession
+) -> None:
+    ids = []
+    for question in ("first question", "second question"):
+        response = await client.post(
+            "/ai/query", json={"query": question, "include_context": False}, headers=auth
+        )
+        ids.append(response.json()["conversation_id"])
+    again = await client.post(
+        "/ai/query",
+        json={"query": "and now?", "conversation_id": ids[0], "include_context": False},
+        headers=auth,
+    )
+    assert again.status_code == 200, again.text
+    listing = (await client.get("/ai/conversations", headers=auth)).json()
+    assert [(c["title"], c["message_count"]) for c in listing["items"]] == [
+        ("first question", 4),
+        ("second question", 2),
+    ]
+
+    other = await make_user(db, email="other@example.com")
+    await db.commit()
+    before = await db.scalar(select(Conversation.updated_at).where(Conversation.id == uuid.UUID(ids[1])))
+    with pytest.raises(NotFound):
+        await ConversationStore(db).touch(
+            user_id=other.id, conversation_id=uuid.UUID(ids[1]), now=datetime.now(UTC)
+        )
+    await db.rollback()
+    assert (
+        await db.scalar(select(Conversation.updated_at).where(Conversation.id == uuid.UUID(ids[1]))) == before
+    )
 
 
 # --- memory -------------------------------------------------------------------------------------
