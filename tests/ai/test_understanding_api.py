@@ -199,7 +199,12 @@ async def test_a_product_added_after_the_names_were_read_is_understood_by_the_ne
 
     created = await client.post(
         "/products",
-        json={"sku": "BB5476", "name": 'Gazelle "Collegiate Green"', "brand": "Adidas", "retail_price": "100"},
+        json={
+            "sku": "BB5476",
+            "name": 'Gazelle "Collegiate Green"',
+            "brand": "Adidas",
+            "retail_price": "100",
+        },
         headers=auth,
     )
     assert created.status_code == 201, created.text
