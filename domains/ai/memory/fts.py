@@ -2,7 +2,7 @@
 
 PostgreSQL: GIN expression indexes over to_tsvector('simple', ...) (the 'simple'
 configuration: no stemming, no stop words, so English and German text index alike), and
-ai_messages.fts_document, each message's parsed document stored with it (migration 0010).
+ai_messages.fts_document, each message's parsed document stored with it (migration 0011).
 SQLite: FTS5 tables with external content, kept in sync by triggers.
 
 They are not in SQLAlchemy's metadata; `include_object` tells Alembic's autogenerate to

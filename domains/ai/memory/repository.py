@@ -53,7 +53,7 @@ MAX_QUERY_TERMS = 12
 RECALL_MESSAGE_BOUND = 400
 # Only the first RECALL_TEXT_CHARS characters of a message are parsed, ranked and returned (a
 # snippet shows the first 300): a long answer costs no more than a short one. PostgreSQL's stored
-# document (ai_messages.fts_document, migration 0010) is parsed from as many.
+# document (ai_messages.fts_document, migration 0011) is parsed from as many.
 RECALL_TEXT_CHARS = 1000
 
 
@@ -336,7 +336,7 @@ def message_search_sql_postgresql(*, exclude: bool) -> str:
     of the RECALL_MESSAGE_BOUND-th newest, read from the (user_id, created_at) index, so the
     rows read are bounded by a range of that index whatever plan the row estimates lead to
     (an `ORDER BY created_at DESC LIMIT` read all of a long history's rows under a bitmap
-    plan). Their parsed documents are stored (fts_document, migration 0010): matching and
+    plan). Their parsed documents are stored (fts_document, migration 0011): matching and
     ranking them parses nothing (to_tsvector of the 400 newest took 5-15 ms per recall).
     """
     not_excluded = "AND conversation_id <> :exclude" if exclude else ""

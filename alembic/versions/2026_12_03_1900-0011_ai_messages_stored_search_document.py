@@ -7,17 +7,17 @@ SQLite keeps its FTS5 table (migration 0003). The column is not in SQLAlchemy's 
 (domains.ai.memory.fts.include_object skips columns named fts_*), so `select(Message)` never
 reads it.
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-03 18:30:00
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03 19:00:00
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
