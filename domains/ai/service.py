@@ -581,6 +581,7 @@ class AIAssistantService:
                     user_id=prepared.user_id,
                     query=prepared.text,
                     token_budget=min(MEMORY_TOKEN_BUDGET, self.settings.AI_MAX_TOKENS // 4),
+                    with_messages=self.provider.reads_past_messages,
                 )
         except DomainError:
             raise

@@ -199,6 +199,14 @@ async def test_recall_prefers_relevant_and_recent_snippets_within_budget(
     assert len(small.snippets) < len(context.snippets)
     none = await memory.load(user_id=user.id, query="Jordan Chicago", token_budget=0)
     assert none.snippets == []
+    # The built-in engine reads no old answers: its recall skips the message search, keeps the facts.
+    facts_only = await memory.load(
+        user_id=user.id,
+        query="Where did I list the Jordan 1 Chicago?",
+        token_budget=2000,
+        with_messages=False,
+    )
+    assert facts_only.snippets == [] and facts_only.facts == context.facts
 
 
 async def test_recall_with_a_long_history_searches_only_the_newest_messages(

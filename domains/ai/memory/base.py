@@ -55,7 +55,11 @@ class MemoryBackend(Protocol):
         self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, text: str, language: str
     ) -> list[FactRef]: ...
 
-    async def load(self, *, user_id: uuid.UUID, query: str, token_budget: int) -> MemoryContext: ...
+    async def load(
+        self, *, user_id: uuid.UUID, query: str, token_budget: int, with_messages: bool = True
+    ) -> MemoryContext:
+        """Facts (and, with_messages, snippets of past conversations) relevant to `query`."""
+        ...
 
     async def after_turn(
         self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, user_text: str, answer: str

@@ -428,12 +428,14 @@ class MemoriMemory:
         query: str,
         token_budget: int,
         exclude_conversation_id: uuid.UUID | None = None,
+        with_messages: bool = True,
     ) -> MemoryContext:
         return await self._sql.load(
             user_id=user_id,
             query=query,
             token_budget=token_budget,
             exclude_conversation_id=exclude_conversation_id,
+            with_messages=with_messages,
         )
 
     async def after_turn(

@@ -92,6 +92,7 @@ class SqlMemory:
         query: str,
         token_budget: int,
         exclude_conversation_id: uuid.UUID | None = None,
+        with_messages: bool = True,
     ) -> MemoryContext:
         now = utcnow()
         terms = repository.search_terms(query)
@@ -101,12 +102,16 @@ class SqlMemory:
             self.session, user_id=user_id, terms=terms, note_limit=NOTE_CANDIDATES
         )
         typed = [fact_ref(f) for f in facts if f.kind != "note"]
-        messages = await repository.search_messages(
-            self.session,
-            user_id=user_id,
-            terms=terms,
-            limit=MESSAGE_CANDIDATES,
-            exclude_conversation_id=exclude_conversation_id,
+        messages = (
+            await repository.search_messages(
+                self.session,
+                user_id=user_id,
+                terms=terms,
+                limit=MESSAGE_CANDIDATES,
+                exclude_conversation_id=exclude_conversation_id,
+            )
+            if with_messages
+            else []
         )
 
         # Typed facts always come along (they set tool defaults and are cited); they use budget first.

@@ -118,6 +118,7 @@ class _Turn:
 class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic, _Turn]):
     name = "anthropic"
     wants_prefetched_context = False  # as OpenAIProvider: the model asks query_business itself
+    reads_past_messages = True
 
     def _new_client(self) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(

@@ -132,6 +132,10 @@ class Provider(Protocol):
     # itself: the built-in engine, and the language models (the summary cost them ~600 prompt
     # tokens on every first request and was one fixed query per intent; docs/benchmarks.md).
     wants_prefetched_context: bool
+    # True: recalled snippets of the user's past conversations go into its prompt (language
+    # models). False: it reads only the user's facts (settings, taught words): the built-in engine,
+    # whose turn then skips the message search (docs/benchmarks.md).
+    reads_past_messages: bool
 
     def stream(self, request: AssistantRequest, tools: ToolExecutor) -> AsyncIterator[ProviderEvent]:
         """Yield TextDelta / ToolCall* events and exactly one Completed, last."""

@@ -87,6 +87,7 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI, _Turn]):
     # No pre-fetched summary: it cost ~600 prompt tokens on every first request and covered one
     # fixed query per intent; the model asks query_business for the figures the question needs.
     wants_prefetched_context = False
+    reads_past_messages = True
 
     def _new_client(self) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(

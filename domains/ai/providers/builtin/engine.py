@@ -112,6 +112,7 @@ class BuiltinProvider:
     name = "builtin"
     model = "soleflip-builtin-1"
     wants_prefetched_context = False  # it fetches exactly the figures it states, through the tools
+    reads_past_messages = False  # it reads the user's facts (settings, taught words), not old answers
 
     def __init__(self, settings: Settings | None = None, *, now: datetime | None = None) -> None:
         self.settings = settings or Settings()
