@@ -44,11 +44,21 @@ from scripts.bench_core import (
     SECTIONS,
     BenchContext,
     SectionResult,
+    block_markers,
     load_average,
     machine,
     ms,
     percentile,
+    replace_block,
     section,
+)
+from scripts.bench_growth import (
+    GROWTH_SCALES,
+    GROWTH_SECTIONS,
+    ScaleRun,
+    default_scales,
+    growth_result,
+    parse_scale,
 )
 from scripts.demo_data import ensure_demo_user
 from scripts.demo_data import run as load_demo
@@ -58,6 +68,7 @@ from shared.database.migrations import upgrade_to_head_async
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
 NAIVE_TIME_BUDGET = 20.0  # seconds per naive metric; at least one run whatever it costs
+MIN_SAMPLES = 5  # an endpoint's timed requests when a time budget cuts them short (--growth)
 
 
 async def time_requests(ctx: BenchContext, path: str) -> tuple[list[float], dict[str, Any]]:
@@ -67,8 +78,11 @@ async def time_requests(ctx: BenchContext, path: str) -> tuple[list[float], dict
         response = await ctx.client.get(path, headers=ctx.headers)
         if response.status_code != 200:
             raise RuntimeError(f"GET {path} -> {response.status_code}: {response.text[:300]}")
-    samples = []
+    samples: list[float] = []
+    budget_end = time.perf_counter() + ctx.time_budget if ctx.time_budget is not None else None
     for _ in range(ctx.requests):
+        if budget_end is not None and len(samples) >= MIN_SAMPLES and time.perf_counter() > budget_end:
+            break
         started = time.perf_counter()
         response = await ctx.client.get(path, headers=ctx.headers)
         samples.append(time.perf_counter() - started)
@@ -271,16 +285,28 @@ def _agree(fields: Sequence[str], api: dict[str, Any], naive: dict[str, Any]) ->
 @section("analytics")
 async def analytics_section(ctx: BenchContext) -> SectionResult:
     rows = []
+    counts = []
     for path, naive, compared in tqdm(ANALYTICS_ENDPOINTS, desc="analytics endpoints", unit="endpoint"):
         samples, body = await time_requests(ctx, path)
+        counts.append(len(samples))
         row = [f"`{path}`", ms(percentile(samples, 50)), ms(percentile(samples, 95))]
-        if naive is None:
+        if naive is None or not ctx.naive:
             rows.append([*row, "-", "-", "-"])
             continue
         naive_samples, naive_result = await time_naive(ctx, naive)
         naive_p50 = percentile(naive_samples, 50)
         ratio = naive_p50 / percentile(samples, 50)
         rows.append([*row, ms(naive_p50), f"{ratio:,.1f}x", _agree(compared, body, naive_result)])
+    if not ctx.naive:
+        return SectionResult(
+            title=f"Analytics API ({ctx.items:,} pairs, N={ctx.requests})",
+            columns=["endpoint", "API p50 ms", "API p95 ms", "requests"],
+            rows=[[*row[:3], str(count)] for row, count in zip(rows, counts, strict=True)],
+            notes=[
+                "API: full HTTP round trip in-process (ASGI transport, auth, validation, JSON), SQL aggregation.",
+                "The naive Python aggregation is not run (--growth: at 10M pairs it would load every row).",
+            ],
+        )
     return SectionResult(
         title=f"Analytics API vs naive Python aggregation ({ctx.items:,} pairs, N={ctx.requests})",
         columns=["endpoint", "API p50 ms", "API p95 ms", "naive p50 ms", "naive / API", "same answer"],
@@ -304,21 +330,49 @@ async def _item_count(engine: AsyncEngine) -> int:
         return (await conn.execute(select(func.count()).select_from(InventoryItem))).scalar_one()
 
 
-async def seed(database_url: str, items: int, seed_value: int) -> float | None:
-    """Load the demo data unless the database already holds that many pairs; the load's seconds."""
+class DatabaseHoldsOtherData(RuntimeError):
+    """The database holds another number of pairs and replacing them was not allowed."""
 
+
+def _where(database_url: str) -> str:
+    return make_url(database_url).render_as_string(hide_password=True).rsplit("@", 1)[-1]
+
+
+def _refuse_other_data(database_url: str, items: int, present: int) -> None:
+    if present and present != items:
+        raise DatabaseHoldsOtherData(
+            f"{_where(database_url)} holds {present:,} pairs, not {items:,}; not replacing them "
+            "(load it with python -m scripts.demo_data --reset, or name another database)"
+        )
+
+
+async def pairs_present(database_url: str, *, demo_user_if: int | None = None) -> int:
+    """Migrate, then count the pairs; the demo user is (re)made when exactly demo_user_if are there
+    (the benchmark logs in as the demo user, whatever happened to the users)."""
     settings = Settings(DATABASE_URL=database_url)
     await upgrade_to_head_async(settings.DATABASE_URL)
     engine = create_engine(settings)
     try:
         present = await _item_count(engine)
-        if present == items:  # the benchmark logs in as the demo user, whatever happened to users
+        if present == demo_user_if:
             await ensure_demo_user(engine, settings)
+        return present
     finally:
         await engine.dispose()
+
+
+async def seed(database_url: str, items: int, seed_value: int, *, replace: bool = True) -> float | None:
+    """Load the demo data unless the database already holds that many pairs; the load's seconds.
+
+    A database holding another number of pairs is reloaded, or with replace=False (--growth: its
+    databases are loaded once, 10M pairs take many minutes) refused unless it is empty.
+    """
+    present = await pairs_present(database_url, demo_user_if=items)
     if present == items:
-        print(f"bench: {database_url.rsplit('@', 1)[-1]} already holds {items:,} pairs; not reseeding")
+        print(f"bench: {_where(database_url)} already holds {items:,} pairs; not reseeding")
         return None
+    if not replace:
+        _refuse_other_data(database_url, items, present)
     print(f"bench: seeding {items:,} pairs (database held {present:,})")
     summary = await load_demo(
         database_url=database_url, items=items, seed=seed_value, if_empty=False, reset=True
@@ -328,10 +382,19 @@ async def seed(database_url: str, items: int, seed_value: int) -> float | None:
 
 
 async def run_benchmarks(
-    *, database_url: str, items: int, requests: int, warmup: int, sections: Sequence[str], seed_value: int
+    *,
+    database_url: str,
+    items: int,
+    requests: int,
+    warmup: int,
+    sections: Sequence[str],
+    seed_value: int,
+    naive: bool = True,
+    time_budget: float | None = None,
+    replace: bool = True,
 ) -> tuple[list[tuple[str, list[SectionResult]]], float | None]:
     demo_data = any(name not in OWN_DATA_SECTIONS for name in sections)
-    load_seconds = await seed(database_url, items, seed_value) if demo_data else None
+    load_seconds = await seed(database_url, items, seed_value, replace=replace) if demo_data else None
     if not demo_data:
         print(f"bench: {', '.join(sections)} bring their own data; demo data not checked or loaded")
     settings = Settings(DATABASE_URL=database_url, AUTO_MIGRATE=False, LOG_LEVEL="WARNING")
@@ -363,6 +426,8 @@ async def run_benchmarks(
                 items=items,
                 requests=requests,
                 warmup=warmup,
+                naive=naive,
+                time_budget=time_budget,
             )
             for name in sections:
                 produced = await SECTIONS[name](ctx)
@@ -378,12 +443,12 @@ def _backend(database_url: str) -> str:
     return "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
 
 
-def block_key(name: str, *, items: int, database_url: str) -> str:
+def block_key(name: str, *, items: int | str, database_url: str) -> str:
     """One docs block per section, scale and database: a later run of the same section at the same
-    scale replaces it, and nothing else (issue 12: the 1M analytics block was overwritten)."""
-    key = f"section={name}"
-    if name not in OWN_DATA_SECTIONS:
-        key += f" items={items}"
+    scale replaces it, and nothing else (issue 12: the 1M analytics block was overwritten). Every
+    key names its scale: items=0 for a section that brings its own data (memory-recall), as many
+    as the growth table spans for it (items=100000,1000000,10000000)."""
+    key = f"section={name} items={0 if name in OWN_DATA_SECTIONS else items}"
     if _backend(database_url) == "SQLite":
         key += " db=sqlite"
     return key
@@ -402,7 +467,7 @@ def write_docs(
     load = f"{load_seconds:.1f}s in this run" if load_seconds is not None else "already loaded"
     for name, section_results in results:
         key = block_key(name, items=items, database_url=database_url)
-        start, end = f"<!-- bench {key} -->", f"<!-- /bench {key} -->"
+        start, end = block_markers(key)
         own_data = name in OWN_DATA_SECTIONS
         database = section_results[0].database or make_url(database_url).database or "?"
         scale = "" if own_data else f" at {items:,} pairs"
@@ -421,13 +486,96 @@ def write_docs(
                 end,
             ]
         )
-        if start in current and end in current:
-            before, rest = current.split(start, 1)
-            current = before + block + rest.split(end, 1)[1]
-        else:
-            current = current.rstrip("\n") + "\n\n" + block + "\n"
+        current = replace_block(current, key, block)
     DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
     DOCS_PATH.write_text(current)
+
+
+# --------------------------------------------------------------------------------------
+# Growth: the same sections on one database per scale (scripts/bench_growth.py)
+# --------------------------------------------------------------------------------------
+
+GROWTH_REQUESTS = 20  # per endpoint and per question (the ai-latency rounds); --requests overrides
+GROWTH_WARMUP = 2
+GROWTH_TIME_BUDGET = 30.0  # seconds per analytics endpoint, after MIN_SAMPLES requests
+
+
+async def _database_size(database_url: str) -> int | None:
+    if _backend(database_url) != "PostgreSQL":
+        return None
+    engine = create_engine(Settings(DATABASE_URL=database_url))
+    try:
+        async with engine.connect() as conn:
+            size: int = (
+                await conn.execute(select(func.pg_database_size(func.current_database())))
+            ).scalar_one()
+            return size
+    finally:
+        await engine.dispose()
+
+
+async def run_growth(
+    scales: Sequence[tuple[int, str]],
+    *,
+    requests: int,
+    warmup: int,
+    sections: Sequence[str],
+    seed_value: int,
+    time_budget: float | None = GROWTH_TIME_BUDGET,
+) -> SectionResult:
+    """Every section at every scale (smallest first), on databases that are loaded once: one that
+    holds the pairs already is used as it is, an empty one is loaded, any other is refused."""
+    for items, database_url in scales:  # before anything is timed: a refusal at 10M comes first
+        _refuse_other_data(database_url, items, await pairs_present(database_url))
+    runs = []
+    for items, database_url in sorted(scales):
+        print(f"\nbench --growth: {items:,} pairs on {make_url(database_url).database}")
+        results, load_seconds = await run_benchmarks(
+            database_url=database_url,
+            items=items,
+            requests=requests,
+            warmup=warmup,
+            sections=sections,
+            seed_value=seed_value,
+            naive=False,
+            time_budget=time_budget,
+            replace=False,
+        )
+        runs.append(
+            ScaleRun(
+                items=items,
+                database=make_url(database_url).database or "?",
+                results=results,
+                load_average=load_average(),
+                size_bytes=await _database_size(database_url),
+                load_seconds=load_seconds,
+            )
+        )
+    return growth_result(runs)
+
+
+def write_growth_docs(result: SectionResult, *, scales: Sequence[tuple[int, str]], command: str) -> None:
+    """The growth table as its own block (one per set of scales and database kind)."""
+    items = sorted(items for items, _url in scales)
+    url = scales[0][1]
+    key = block_key("growth", items=",".join(str(i) for i in items), database_url=url)
+    start, end = block_markers(key)
+    block = "\n".join(
+        [
+            start,
+            f"## growth: {' / '.join(f'{i:,}' for i in items)} pairs ({_backend(url)})",
+            "",
+            f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; at the end: {load_average()}",
+            "",
+            f"- machine: {machine()}",
+            "",
+            result.markdown(),
+            "",
+            end,
+        ]
+    )
+    current = DOCS_PATH.read_text() if DOCS_PATH.exists() else DOCS_INTRO
+    DOCS_PATH.write_text(replace_block(current, key, block))
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -435,23 +583,59 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--items", type=int, default=100_000, help="pairs of demo data (default 100000)")
     parser.add_argument("--full", action="store_true", help="1,000,000 pairs")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint (N)")
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help=f"timed requests per endpoint (N; 50, --growth {GROWTH_REQUESTS})",
+    )
+    parser.add_argument("--warmup", type=int, default=None, help=f"3, --growth {GROWTH_WARMUP}")
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="analytics and ai-latency at 100k, 1M and 10M pairs (databases "
+        + ", ".join(name for _items, name in GROWTH_SCALES)
+        + " on the server of --database-url, loaded once): the growth table",
+    )
+    parser.add_argument(
+        "--growth-database",
+        action="append",
+        type=parse_scale,
+        metavar="PAIRS=URL",
+        help="with --growth: a scale and its database, instead of the default three (repeat)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--section", action="append", choices=sorted(SECTIONS), help="run only these sections"
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.growth_database and not args.growth:
+        parser.error("--growth-database needs --growth")
+    args.requests = args.requests or (GROWTH_REQUESTS if args.growth else 50)
+    args.warmup = args.warmup if args.warmup is not None else (GROWTH_WARMUP if args.growth else 3)
+    return args
+
+
+def _masked(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def command_line(args: argparse.Namespace) -> str:
     """The command that reproduces this run, for the docs: the options as given (the database
     URL's password masked), sections in the order asked for."""
     parts = ["python", "-m", "scripts.bench"]
-    parts += ["--full"] if args.full else ["--items", str(args.items)]
-    parts += ["--database-url", make_url(args.database_url).render_as_string(hide_password=True)]
-    for option, default in (("requests", 50), ("warmup", 3), ("seed", 42)):
+    if args.growth:
+        parts += ["--growth"]
+        for items, url in args.growth_database or []:
+            parts += ["--growth-database", f"{items}={_masked(url)}"]
+        if not args.growth_database:
+            parts += ["--database-url", _masked(args.database_url)]
+    else:
+        parts += ["--full"] if args.full else ["--items", str(args.items)]
+        parts += ["--database-url", _masked(args.database_url)]
+    requests, warmup = (GROWTH_REQUESTS, GROWTH_WARMUP) if args.growth else (50, 3)
+    for option, default in (("requests", requests), ("warmup", warmup), ("seed", 42)):
         value = getattr(args, option)
         parts += [f"--{option}", str(value)] if value != default else []
     for name in args.section or []:
@@ -461,6 +645,27 @@ def command_line(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.growth:
+        scales = args.growth_database or default_scales(args.database_url)
+        try:
+            growth = asyncio.run(
+                run_growth(
+                    scales,
+                    requests=args.requests,
+                    warmup=args.warmup,
+                    sections=args.section or list(GROWTH_SECTIONS),
+                    seed_value=args.seed,
+                )
+            )
+        except DatabaseHoldsOtherData as exc:
+            print(f"bench --growth: {exc}", file=sys.stderr)
+            return 2
+        print()
+        print(growth.text())
+        if not args.no_docs:
+            write_growth_docs(growth, scales=scales, command=command_line(args))
+            print(f"\nbench: wrote {DOCS_PATH.relative_to(PROJECT_ROOT)}")
+        return 0
     items = 1_000_000 if args.full else args.items
     database_url = Settings(DATABASE_URL=args.database_url).DATABASE_URL
     results, load_seconds = asyncio.run(

@@ -38,6 +38,8 @@ class BenchContext:
     items: int
     requests: int
     warmup: int
+    naive: bool = True  # analytics: time the naive Python aggregation beside the API (off in --growth)
+    time_budget: float | None = None  # seconds per analytics endpoint (after 5 samples; --growth)
 
     def session(self) -> AsyncSession:
         maker: Callable[[], AsyncSession] = self.app.state.sessionmaker
@@ -128,6 +130,27 @@ Run with `make bench` (`python -m scripts.bench`, 100,000 pairs) or `python -m s
 `postgresql+asyncpg://postgres@127.0.0.1:5432/bench`). Each run rewrites its own block below
 (one per item count); the text outside the blocks is kept.
 """
+
+
+# --------------------------------------------------------------------------------------
+# docs/benchmarks.md blocks
+# --------------------------------------------------------------------------------------
+
+
+def block_markers(key: str) -> tuple[str, str]:
+    """The opening and closing comment of the docs block with this key (e.g. "section=analytics
+    items=1000000"): every block names its section and its scale."""
+    return f"<!-- bench {key} -->", f"<!-- /bench {key} -->"
+
+
+def replace_block(document: str, key: str, block: str) -> str:
+    """The document with the block of this key replaced by `block` (markers included), or with
+    `block` appended when there is none yet; everything else is kept as it is."""
+    start, end = block_markers(key)
+    if start in document and end in document:
+        before, rest = document.split(start, 1)
+        return before + block + rest.split(end, 1)[1]
+    return document.rstrip("\n") + "\n\n" + block + "\n"
 
 
 def load_average() -> str:
