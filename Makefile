@@ -95,6 +95,10 @@ bench-demo: install-dev  ## The assistant at demo scale on SQLite (5,000 pairs):
 bench-full: install-dev  ## The benchmarks at 1,000,000 pairs (loads them first; a few minutes)
 	$(PY) -m scripts.bench --full
 
+.PHONY: bench-growth
+bench-growth: install-dev  ## Growth: analytics + assistant at 100k, 1M, 10M pairs (bench_100k/_1m/_10m on BENCH_DATABASE_URL's server, loaded once)
+	$(PY) -m scripts.bench --growth
+
 .PHONY: lint
 lint: install-dev  ## ruff and the import contracts (import-linter: shared/ never imports domains/, no cycles)
 	$(VENV)/bin/ruff check .

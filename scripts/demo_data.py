@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import bisect
 import calendar
+import contextlib
 import itertools
 import random
 import sys
@@ -719,6 +720,18 @@ async def ensure_demo_user(engine: AsyncEngine, settings: Settings) -> str:
         return user.email
 
 
+@contextlib.contextmanager
+def _phase(name: str, progress: bool) -> Iterator[None]:
+    """A step without a bar (minutes at 10M pairs): say when it starts and how long it took."""
+    if not progress:
+        yield
+        return
+    started = time.perf_counter()
+    print(f"{name}: running", file=sys.stderr, flush=True)
+    yield
+    print(f"{name}: done in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
+
+
 def _normalize_now(now: datetime | None) -> datetime:
     now = now or datetime.now(UTC)
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
@@ -792,7 +805,8 @@ async def load_demo_data(
             restore, desc="indexes + keys", unit="index", disable=not progress or not restore
         ):
             await conn.execute(text(statement))
-        await rebuild_rollups(conn)
+        with _phase("analytics rollups", progress):
+            await rebuild_rollups(conn)
         await _announce_fee_change(conn, now)
         for statement in enable_triggers:
             await conn.execute(text(statement))
@@ -803,7 +817,8 @@ async def load_demo_data(
         if postgres:
             # VACUUM sets the visibility map of the freshly copied pages: without it no index-only
             # scan is possible (the analytics' raw edge-day reads) until autovacuum comes by.
-            await conn.execute(text("VACUUM (ANALYZE) " + ", ".join((*DEMO_TABLES, *ROLLUP_TABLES))))
+            with _phase("VACUUM (ANALYZE)", progress):
+                await conn.execute(text("VACUUM (ANALYZE) " + ", ".join((*DEMO_TABLES, *ROLLUP_TABLES))))
         else:
             await conn.execute(text("ANALYZE"))
     return DemoSummary(
