@@ -113,7 +113,7 @@ class GrowthRow:
     figures: list[Figure | None]  # one per scale, None where the scale did not measure it
     ratios: list[tuple[float, float] | None]  # p50 and p95 ratio from the scale before
     exponent: float  # p50, first to last measured scale
-    slower_than_data: bool  # every p50 and p95 ratio below its data ratio
+    slower_than_data: bool | None  # every p50 and p95 ratio below its data ratio; None: one scale
 
 
 def growth_rows(scales: Sequence[ScaleRun]) -> list[GrowthRow]:
@@ -149,7 +149,7 @@ def growth_rows(scales: Sequence[ScaleRun]) -> list[GrowthRow]:
                 figures=figures,
                 ratios=ratios,
                 exponent=exponent,
-                slower_than_data=slower and len(measured) >= 2,
+                slower_than_data=slower if len(measured) >= 2 else None,
             )
         )
     return rows
@@ -178,21 +178,26 @@ def growth_result(scales: Sequence[ScaleRun]) -> SectionResult:
             cells.append(" / ".join(counts) if any(c != "-" for c in counts) else "")
         cells += [f"{r[0]:.2f}x / {r[1]:.2f}x" if r else "-" for r in row.ratios[1:]]
         cells.append("-" if math.isnan(row.exponent) else f"{row.exponent:.2f}")
-        cells.append("slower than the data" if row.slower_than_data else "**not slower than the data**")
+        verdicts = {True: "slower than the data", False: "**not slower than the data**", None: "-"}
+        cells.append(verdicts[row.slower_than_data])
         table.append(cells)
     data_ratios = ", ".join(
         f"{short_count(b.items)} / {short_count(a.items)} = {b.items / a.items:g}x"
         for a, b in itertools.pairwise(scales)
     )
-    faster = [row.label for row in rows if not row.slower_than_data]
-    notes = [
-        f"data ratio between neighbouring scales: {data_ratios}. A figure grows slower than the data "
-        "when each of its p50 and p95 ratios is below the data ratio; b is the growth exponent of "
-        "p50 from the first to the last scale (1: linear in the pairs, 0: flat).",
-        "every figure grows slower than the data"
-        if not faster
-        else "not slower than the data: " + "; ".join(faster),
-    ]
+    faster = [row.label for row in rows if row.slower_than_data is False]
+    notes = (
+        [
+            f"data ratio between neighbouring scales: {data_ratios}. A figure grows slower than the data "
+            "when each of its p50 and p95 ratios is below the data ratio; b is the growth exponent of "
+            "p50 from the first to the last scale (1: linear in the pairs, 0: flat).",
+            "every figure grows slower than the data"
+            if not faster
+            else "not slower than the data: " + "; ".join(faster),
+        ]
+        if len(scales) > 1
+        else ["one scale: no growth to compare"]
+    )
     largest = scales[-1]
     overall = next((r for r in rows if r.label == "assistant: overall"), None)
     if overall is not None and overall.figures[-1] is not None:

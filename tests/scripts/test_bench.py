@@ -29,25 +29,8 @@ def test_percentile_interpolates_between_samples() -> None:
 async def test_analytics_section_naive_numbers_match_the_api(
     db: AsyncSession, client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    settings = app.state.settings
-    await load_demo_data(app.state.engine, items=300, seed=5, progress=False, settings=settings)
-    login = await client.post(
-        "/auth/token",
-        data={
-            "username": settings.DEMO_USER_EMAIL,
-            "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
-        },
-    )
-    ctx = BenchContext(
-        app=app,
-        client=client,
-        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
-        engine=app.state.engine,
-        settings=settings,
-        items=300,
-        requests=2,
-        warmup=0,
-    )
+    ctx = await _demo_context(client, app, items=300)
+    ctx.requests = 2
     result = await SECTIONS["analytics"](ctx)
     assert len(result.rows) == 9
     answers = [row[-1] for row in result.rows]
@@ -227,6 +210,8 @@ async def test_growth_uses_a_loaded_database_as_it_is_and_refuses_one_of_another
     assert await _pairs(app) == before
     assert any(note.startswith("300 pairs: ") and "already loaded" in note for note in growth.notes)
     assert len(growth.rows) == len(bench.ANALYTICS_ENDPOINTS)
+    assert {row[-1] for row in growth.rows} == {"-"}  # one scale: nothing grows
+    assert "one scale: no growth to compare" in growth.notes
 
     # 300 pairs where 3,000 are asked for: refused before anything runs, nothing replaced
     with pytest.raises(bench.DatabaseHoldsOtherData, match="holds 300 pairs, not 3,000"):
