@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tqdm import tqdm
@@ -500,16 +500,19 @@ GROWTH_WARMUP = 2
 GROWTH_TIME_BUDGET = 30.0  # seconds per analytics endpoint, after MIN_SAMPLES requests
 
 
-async def _database_size(database_url: str) -> int | None:
+async def _database_facts(database_url: str) -> tuple[int | None, float | None]:
+    """PostgreSQL: the database's size in bytes and how closely the orders lie on disk in sale
+    order (pg_stats correlation of orders.sold_at: ~1 as a business writes them, ~0 at random)."""
     if _backend(database_url) != "PostgreSQL":
-        return None
+        return None, None
     engine = create_engine(Settings(DATABASE_URL=database_url))
     try:
         async with engine.connect() as conn:
-            size: int = (
-                await conn.execute(select(func.pg_database_size(func.current_database())))
-            ).scalar_one()
-            return size
+            size = await conn.scalar(select(func.pg_database_size(func.current_database())))
+            correlation = await conn.scalar(
+                text("SELECT correlation FROM pg_stats WHERE tablename = 'orders' AND attname = 'sold_at'")
+            )
+            return size, None if correlation is None else float(correlation)
     finally:
         await engine.dispose()
 
@@ -541,13 +544,15 @@ async def run_growth(
             time_budget=time_budget,
             replace=False,
         )
+        size, time_order = await _database_facts(database_url)
         runs.append(
             ScaleRun(
                 items=items,
                 database=make_url(database_url).database or "?",
                 results=results,
                 load_average=load_average(),
-                size_bytes=await _database_size(database_url),
+                size_bytes=size,
+                time_order=time_order,
                 load_seconds=load_seconds,
             )
         )

@@ -30,6 +30,7 @@ GROWTH_SCALES: tuple[tuple[int, str], ...] = (
 )
 ASSISTANT_TARGET_MS = 100.0  # issue 12: the assistant stays under 100 ms p95 at 10M pairs
 STATEMENTS_COLUMN = "SQL statements / turn"
+TIME_ORDERED = 0.9  # pg_stats correlation of orders.sold_at from which the orders count as in time order
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class ScaleRun:
     results: list[tuple[str, list[SectionResult]]]
     load_average: str = ""
     size_bytes: int | None = None
+    time_order: float | None = None  # correlation of orders.sold_at with their place on disk
     load_seconds: float | None = None  # None: the database already held the pairs
 
 
@@ -209,6 +211,10 @@ def growth_result(scales: Sequence[ScaleRun]) -> SectionResult:
         )
     for run in scales:
         size = f", {run.size_bytes / 2**30:,.1f} GiB" if run.size_bytes is not None else ""
+        if run.time_order is not None:
+            size += f", orders in sale order on disk: correlation {run.time_order:.2f}"
+            if run.time_order < TIME_ORDERED:
+                size += " (**not**: loaded before the loader wrote them in time order; reload it)"
         load = (
             f"loaded in {run.load_seconds:.0f}s in this run"
             if run.load_seconds is not None
