@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import bcrypt
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,18 @@ async def make_user(
 def auth_headers_for(app: FastAPI, user: User) -> dict[str, str]:
     token = create_access_token(app.state.settings, user_id=user.id)
     return {"Authorization": f"Bearer {token}"}
+
+
+async def demo_login(client: httpx.AsyncClient, app: FastAPI) -> httpx.Response:
+    """POST /auth/token as the demo user of the app's settings (the demo data creates it)."""
+    settings = app.state.settings
+    return await client.post(
+        "/auth/token",
+        data={
+            "username": settings.DEMO_USER_EMAIL,
+            "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
+        },
+    )
 
 
 async def make_brand(session: AsyncSession, name: str = "Nike") -> Brand:

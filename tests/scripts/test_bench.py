@@ -18,6 +18,7 @@ from scripts.bench_core import SectionResult
 from scripts.bench_growth import GROWTH_SECTIONS, ScaleRun, growth_result
 from scripts.demo_data import load_demo_data
 from shared.config.settings import PROJECT_ROOT
+from tests.factories import demo_login
 
 
 def test_percentile_interpolates_between_samples() -> None:
@@ -37,6 +38,20 @@ async def test_analytics_section_naive_numbers_match_the_api(
     assert all(a.startswith("yes") or a == "-" for a in answers), answers
     assert sum(a.startswith("yes") for a in answers) >= 5
     assert "| endpoint |" in result.markdown()
+
+
+async def _demo_context_loaded(client: httpx.AsyncClient, app: FastAPI, *, items: int) -> BenchContext:
+    login = await demo_login(client, app)
+    return BenchContext(
+        app=app,
+        client=client,
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        engine=app.state.engine,
+        settings=app.state.settings,
+        items=items,
+        requests=1,
+        warmup=0,
+    )
 
 
 async def _demo_context(client: httpx.AsyncClient, app: FastAPI, *, items: int) -> BenchContext:
@@ -166,27 +181,6 @@ async def test_growth_table_compares_every_endpoint_and_question_kind_across_sca
     assert all(c != "-" for c in rows["assistant: overall"]["SQL statements / turn"].split(" / "))
     assert any("3k / 300 = 10x" in note for note in growth.notes)
     assert any(note.startswith("assistant p95 at 3,000 pairs") for note in growth.notes)
-
-
-async def _demo_context_loaded(client: httpx.AsyncClient, app: FastAPI, *, items: int) -> BenchContext:
-    settings = app.state.settings
-    login = await client.post(
-        "/auth/token",
-        data={
-            "username": settings.DEMO_USER_EMAIL,
-            "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
-        },
-    )
-    return BenchContext(
-        app=app,
-        client=client,
-        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
-        engine=app.state.engine,
-        settings=settings,
-        items=items,
-        requests=1,
-        warmup=0,
-    )
 
 
 async def _pairs(app: FastAPI) -> list[tuple[object, ...]]:

@@ -17,6 +17,7 @@ from domains.orders.models import Order
 from domains.pricing.fees import compute_fees
 from domains.pricing.models import FeeSchedule
 from scripts.demo_data import DemoDataExists, load_demo_data, run
+from tests.factories import demo_login
 
 # A Wednesday afternoon: "today" and "this week" both have room for sales.
 NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)
@@ -43,14 +44,7 @@ async def _dump(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
 
 async def test_demo_user_can_log_in(db: AsyncSession, client: httpx.AsyncClient, app: FastAPI) -> None:
     summary = await _load(app)
-    settings = app.state.settings
-    response = await client.post(
-        "/auth/token",
-        data={
-            "username": settings.DEMO_USER_EMAIL,
-            "password": settings.DEMO_USER_PASSWORD.get_secret_value(),
-        },
-    )
+    response = await demo_login(client, app)
     assert response.status_code == 200, response.text
     me = await client.get("/auth/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"})
     assert me.json()["email"] == summary.demo_user_email == "demo@soleflip.dev"
