@@ -2,11 +2,16 @@
 
     python -m scripts.bench [--items 100000] [--full] [--database-url URL] [--requests 50]
                             [--section analytics] [--no-docs]
+    python -m scripts.bench --growth [--growth-database PAIRS=URL ...] [--requests 20]
 
 Seeds the benchmark database with the demo data (skipped when it already holds the same
 number of pairs), runs the app in-process (httpx ASGITransport inside the app's lifespan),
 logs in as the demo user and times every registered section. Prints the tables and writes
 docs/benchmarks.md.
+
+--growth runs analytics (the API only) and ai-latency on one database per scale (bench_100k,
+bench_1m, bench_10m; each loaded once, never reloaded) and writes the growth table
+(scripts/bench_growth.py) as its own block.
 
 Sections are registered with @section("name"): an async function taking a BenchContext and
 returning a SectionResult. Add AI latency or memory recall benchmarks the same way.
