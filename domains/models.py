@@ -8,6 +8,7 @@ from domains.ai.memory.models import MemoryFact
 from domains.ai.models import Conversation, Message, UnansweredQuestion, UsageLedger
 from domains.analytics.models import (
     ProductSalesDaily,
+    ProductSalesHourly,
     ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
@@ -38,6 +39,7 @@ __all__ = [
     "Order",
     "Product",
     "ProductSalesDaily",
+    "ProductSalesHourly",
     "ProductSalesMonthly",
     "PurchasesDaily",
     "SalesDaily",

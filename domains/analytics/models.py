@@ -135,3 +135,18 @@ class StockHourly(Base):
     status: Mapped[str] = mapped_column(String(10), primary_key=True)
     units: Mapped[int] = mapped_column(Integer, nullable=False)
     value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+
+
+class ProductSalesHourly(Base):
+    """product_sales_daily by UTC hour (its start) of the sale (migration 0012): by product, the
+    partial days at a window's edges are read from here, only their partial hours raw."""
+
+    __tablename__ = "product_sales_hourly"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # sum over the orders of (payout - purchase_price)
+    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)

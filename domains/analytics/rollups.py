@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domains.analytics.models import (
     ProductSalesDaily,
+    ProductSalesHourly,
     ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
@@ -38,6 +39,7 @@ ROLLUPS: tuple[type[Base], ...] = (
     ProductSalesMonthly,
     SalesHourly,
     StockHourly,
+    ProductSalesHourly,
 )
 # Tables whose row triggers maintain the rollups (all named analytics_*).
 SOURCE_TABLES = ("inventory_items", "orders")
@@ -139,6 +141,7 @@ def rollup_queries(dialect: str) -> dict[type[Base], Select[Any]]:
         ProductSalesMonthly: product_sales(utc_month(dialect, Order.sold_at)),
         SalesHourly: sales(utc_hour(dialect, Order.sold_at)),
         StockHourly: stock(utc_hour(dialect, InventoryItem.purchased_at)),
+        ProductSalesHourly: product_sales(utc_hour(dialect, Order.sold_at)),
     }
 
 

@@ -537,13 +537,15 @@ async def test_only_listed_pairs_count_for_a_platform(db: AsyncSession) -> None:
 
 async def test_a_long_window_reads_months_days_and_edges_and_equals_the_raw_rows(db: AsyncSession) -> None:
     """200 days ending mid-afternoon: whole months from product_sales_monthly, the whole days of
-    the partial months from product_sales_daily, the partial days at both ends from orders."""
+    the partial months from product_sales_daily, the whole hours of the partial days at both ends
+    from product_sales_hourly, their partial hours from orders."""
     await build_shop(db)
     pairs, sales = await oracle.load(db)
     window = windows.between(NOW - timedelta(days=200, hours=3), NOW)
     query = {"metrics": ["units_sold", "revenue", "profit"], "group_by": ["product"]}
     result = await run(db, **query, start=window.start, end=window.end, limit=500)
-    assert result.sources == ["orders", "products", "product_sales_monthly", "product_sales_daily"]
+    tables = ["orders", "products", "product_sales_monthly", "product_sales_daily", "product_sales_hourly"]
+    assert result.sources == tables
     assert_matches(result, window, **query, pairs=pairs, sales=sales)
 
 

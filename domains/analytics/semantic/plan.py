@@ -34,6 +34,7 @@ from sqlalchemy.sql.expression import Executable
 
 from domains.analytics.models import (
     ProductSalesDaily,
+    ProductSalesHourly,
     ProductSalesMonthly,
     PurchasesDaily,
     SalesDaily,
@@ -149,8 +150,8 @@ SALES_HOURLY = Rollup(
 )  # fmt: skip
 
 
-def _product_sales(model: Any, period: Any, grain: Literal["day", "month"]) -> Rollup:
-    times = TIME_DIMENSIONS if grain == "day" else MONTHLY_DIMENSIONS
+def _product_sales(model: Any, period: Any, grain: Literal["hour", "day", "month"]) -> Rollup:
+    times = MONTHLY_DIMENSIONS if grain == "month" else TIME_DIMENSIONS
     return Rollup(
         table=model.__tablename__, model=model, weight=model.orders, period=period, grain=grain,
         sums=lambda dialect: {"sale_price": model.revenue, "profit": model.profit},
@@ -161,6 +162,7 @@ def _product_sales(model: Any, period: Any, grain: Literal["day", "month"]) -> R
 
 PRODUCT_SALES_DAILY = _product_sales(ProductSalesDaily, ProductSalesDaily.day, "day")
 PRODUCT_SALES_MONTHLY = _product_sales(ProductSalesMonthly, ProductSalesMonthly.month, "month")
+PRODUCT_SALES_HOURLY = _product_sales(ProductSalesHourly, ProductSalesHourly.hour, "hour")
 PURCHASES_DAILY = Rollup(
     table="purchases_daily", model=PurchasesDaily, weight=PurchasesDaily.units, period=PurchasesDaily.day,
     grain="day", sums=lambda dialect: {"purchase_price": PurchasesDaily.value},
@@ -203,7 +205,7 @@ class Chain:
 ROLLUPS: dict[SourceName, tuple[Chain, ...]] = {
     "sales": (
         Chain(SALES_DAILY, hourly=SALES_HOURLY),
-        Chain(PRODUCT_SALES_DAILY, monthly=PRODUCT_SALES_MONTHLY),
+        Chain(PRODUCT_SALES_DAILY, monthly=PRODUCT_SALES_MONTHLY, hourly=PRODUCT_SALES_HOURLY),
     ),
     "stock": (Chain(STOCK_DAILY, hourly=STOCK_HOURLY), Chain(STOCK_BY_PRODUCT_SIZE)),
     "purchases": (Chain(PURCHASES_DAILY),),
