@@ -46,7 +46,7 @@ class AssistantParts:
         )
 
 
-def _assistant_parts(
+async def _assistant_parts(
     request: Request,
     settings: AppSettings,
     providers: Providers,
@@ -65,15 +65,15 @@ def _assistant_parts(
 Parts = Annotated[AssistantParts, Depends(_assistant_parts)]
 
 
-def _assistant(parts: Parts, session: DbSession) -> AIAssistantService:
+async def _assistant(parts: Parts, session: DbSession) -> AIAssistantService:
     return parts.service(session)
 
 
-def _suggestions(session: DbSession, settings: AppSettings) -> SuggestionService:
+async def _suggestions(session: DbSession, settings: AppSettings) -> SuggestionService:
     return SuggestionService(session, settings=settings, memory=build_memory(session, settings))
 
 
-def _usage(session: DbSession, settings: AppSettings) -> UsageService:
+async def _usage(session: DbSession, settings: AppSettings) -> UsageService:
     return UsageService(session, settings=settings)
 
 

@@ -61,15 +61,15 @@ def budget_reservations_for(app: FastAPI) -> ReservationStore:
     return _kept_on(app, "ai_budget_reservations", lambda: build_reservation_store(app.state.settings))
 
 
-def _providers(request: Request) -> AssistantProviders:
+async def _providers(request: Request) -> AssistantProviders:
     return providers_for(request.app)
 
 
-def _request_limit(request: Request) -> RequestRateLimit:
+async def _request_limit(request: Request) -> RequestRateLimit:
     return request_limit_for(request.app)
 
 
-def _budget_reservations(request: Request) -> ReservationStore:
+async def _budget_reservations(request: Request) -> ReservationStore:
     return budget_reservations_for(request.app)
 
 

@@ -57,7 +57,7 @@ logger = structlog.get_logger(__name__)
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def require_enabled(settings: AppSettings) -> None:
+async def require_enabled(settings: AppSettings) -> None:
     if not settings.AI_ASSISTANT_ENABLED:
         raise ServiceUnavailable(
             "The AI assistant is disabled on this server (AI_ASSISTANT_ENABLED=false)",

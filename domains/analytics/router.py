@@ -26,7 +26,7 @@ from shared.api.schemas import ERROR_RESPONSES, Page
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
 
-def request_now() -> datetime:
+async def request_now() -> datetime:
     """One "now" per request, shared by the window and the service."""
     return datetime.now(UTC)
 
@@ -34,7 +34,7 @@ def request_now() -> datetime:
 Now = Annotated[datetime, Depends(request_now)]
 
 
-def window_params(
+async def window_params(
     now: Now,
     period: Annotated[
         PeriodName | None,
