@@ -540,6 +540,17 @@ async def test_a_long_window_reads_months_days_and_edges_and_equals_the_raw_rows
     the partial months from product_sales_daily, the whole hours of the partial days at both ends
     from product_sales_hourly, their partial hours from orders."""
     await build_shop(db)
+    # Sold after the window ends, in the window's last month: March's monthly row holds it, and
+    # the days after the window are taken away again; the product must not come back as a group.
+    brand = await make_brand(db, "Later Co")
+    later = await make_product(db, brand=brand, sku="LATE-001", name="Later Runner")
+    item = await make_item(
+        db, product=later, size="9", purchase_price=Decimal("90"), purchased_at=NOW - timedelta(days=3)
+    )
+    await make_order(
+        db, item=item, sale_price=Decimal("150"), platform="goat", sold_at=NOW + timedelta(days=2)
+    )
+    await db.commit()
     pairs, sales = await oracle.load(db)
     window = windows.between(NOW - timedelta(days=200, hours=3), NOW)
     query = {"metrics": ["units_sold", "revenue", "profit"], "group_by": ["product"]}
@@ -547,6 +558,7 @@ async def test_a_long_window_reads_months_days_and_edges_and_equals_the_raw_rows
     tables = ["orders", "products", "product_sales_monthly", "product_sales_daily", "product_sales_hourly"]
     assert result.sources == tables
     assert_matches(result, window, **query, pairs=pairs, sales=sales)
+    assert "LATE-001" not in {row.group["sku"] for row in result.rows}
 
 
 async def test_age_lines_split_only_their_own_hours_out_of_the_stock_rollups(db: AsyncSession) -> None:

@@ -58,6 +58,7 @@ from domains.analytics.semantic.sql import start_of_day
 from domains.products.models import Brand, Product
 
 Aggregate = Callable[[Rows], ColumnElement[Any]]
+RECORDS = "records_"  # every part's weighted count of records, for taking groups away again
 TIME_DIMENSIONS = frozenset({"day", "week", "month", "quarter", "year"})
 MONTHLY_DIMENSIONS = frozenset({"month", "quarter", "year"})
 
@@ -222,6 +223,7 @@ ROLLUPS: dict[SourceName, tuple[Chain, ...]] = {
 class Part:
     view: Any  # a Source (raw rows) or a BoundRollup
     where: list[ColumnElement[bool]]
+    sign: int = 1  # -1: the part's sums are taken away (a month less the days outside a window)
 
 
 class _ColumnNames:
@@ -279,6 +281,41 @@ def _in_periods(rollup: Rollup, ranges: Sequence[tuple[datetime, datetime]]) -> 
     return or_(*(and_(rollup.period >= bound(start), rollup.period < bound(end)) for start, end in ranges))
 
 
+def _months_and_days(
+    first_day: datetime, end_day: datetime
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """The whole days [first_day, end_day) as months to add, days to add and days to take away:
+    a month the window covers whole is one monthly row per key; a month it covers mostly is the
+    month less the days outside the window (the last 30 days: November less its first 3 days,
+    not 27 daily rows per key); a month it covers less than half of is its days."""
+    months: list[tuple[datetime, datetime]] = []
+    days: list[tuple[datetime, datetime]] = []
+    outside: list[tuple[datetime, datetime]] = []
+    month = _month_start(first_day)
+    while month < end_day:
+        following = _next_month(month + timedelta(days=1))
+        low, high = max(first_day, month), min(end_day, following)
+        covered, length = (high - low).days, (following - month).days
+        if covered == length or length - covered < covered:
+            months.append((month, following))
+            outside += [(a, b) for a, b in ((month, low), (high, following)) if a < b]
+        else:
+            days.append((low, high))
+        month = following
+    return _merged(months), _merged(days), _merged(outside)
+
+
+def _merged(ranges: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Adjacent ranges as one (one index range instead of an OR of many)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in ranges:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _windowed(source: Source, ctx: Context, chain: Chain, group_by: Sequence[str]) -> list[Part]:
     """Whole months (monthly rollup), whole days (daily), the whole hours of the partial days at
     the edges (hourly), the partial hours (or without an hourly rollup the partial days) raw."""
@@ -299,11 +336,13 @@ def _windowed(source: Source, ctx: Context, chain: Chain, group_by: Sequence[str
         hours = [(a, b) for a, b in ((inner_start, first_day), (end_day, inner_end)) if a < b]
         days = [(first_day, end_day)]
         if chain.monthly is not None and set(group_by) <= chain.monthly.dimensions:
-            first_month, end_month = _next_month(first_day), _month_start(end_day)
-            if first_month < end_month:
+            months, days, outside = _months_and_days(first_day, end_day)
+            if months:
                 monthly = BoundRollup(chain.monthly, ctx.dialect)
-                parts.append(Part(monthly, [_in_periods(chain.monthly, [(first_month, end_month)])]))
-                days = [(a, b) for a, b in ((first_day, first_month), (end_month, end_day)) if a < b]
+                parts.append(Part(monthly, [_in_periods(chain.monthly, months)]))
+            if outside:
+                daily = BoundRollup(chain.rollup, ctx.dialect)
+                parts.append(Part(daily, [_in_periods(chain.rollup, outside)], sign=-1))
     if days:
         parts.append(Part(BoundRollup(chain.rollup, ctx.dialect), [_in_periods(chain.rollup, days)]))
     if hours and chain.hourly is not None:
@@ -391,13 +430,15 @@ def fact_statement(
         aggregate(Rows(names, ctx))
     tables: list[str] = []
     aggregated = []
-    for index, part in enumerate(plan_parts(source, ctx, filters, group_by, measures)):
+    parts = plan_parts(source, ctx, filters, group_by, measures)
+    for index, part in enumerate(parts):
         statement, read = _part_statement(part, ctx, filters, group_by, measures, sorted(names.names), index)
         aggregated.append(statement)
         tables += read
     by_product = any(dimension in PRODUCT_DIMENSIONS for dimension in group_by)
     if len(aggregated) == 1 and not by_product:
         return FactStatement(aggregated[0], tuple(dict.fromkeys(tables)))
+    taken_away = any(part.sign < 0 for part in parts)
     # The parts' sums added per group; also for one part grouped by ids, whose labels (a model,
     # a brand) can name several of them.
     combined: Any = aggregated[0] if len(aggregated) == 1 else union_all(*aggregated)
@@ -406,7 +447,13 @@ def fact_statement(
     statement = select(*keys, *(func.sum(sums.c[name]).label(name) for name in measures)).select_from(sums)
     if keys:
         statement = statement.group_by(*keys)
+        if taken_away:  # a group whose records were all taken away again is no group
+            statement = statement.having(func.sum(sums.c[RECORDS]) != 0)
     return FactStatement(statement, tuple(dict.fromkeys(tables)))
+
+
+def _records(rows: Rows) -> ColumnElement[Any]:
+    return rows.count()
 
 
 def _part_statement(
@@ -450,9 +497,11 @@ def _part_statement(
         .where(*part.where, *filter_conditions(view, ctx, filters))
         .subquery(f"part{index}")
     )
+    in_rows = Rows(rows.c, ctx, rows.c.weight if rollup else None)
+    counted: dict[str, Aggregate] = {**measures, RECORDS: _records}
     aggregates = [
-        aggregate(Rows(rows.c, ctx, rows.c.weight if rollup else None)).label(name)
-        for name, aggregate in measures.items()
+        (aggregate(in_rows) if part.sign > 0 else -aggregate(in_rows)).label(name)
+        for name, aggregate in counted.items()
     ]
     keys = [rows.c[column.name] for column in group_columns]
     statement = select(*keys, *aggregates).select_from(rows)
@@ -480,6 +529,6 @@ def _part_statement(
             )
         else:
             columns_out += [sums.c[f"k{position}"], sums.c[f"l{position}"]]
-    return select(*columns_out, *(sums.c[name] for name in measures)).select_from(labelled), list(
+    return select(*columns_out, *(sums.c[name] for name in (*measures, RECORDS))).select_from(labelled), list(
         dict.fromkeys(read)
     )
