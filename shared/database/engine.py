@@ -44,8 +44,17 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
             pool_size=settings.DATABASE_POOL_SIZE,
             max_overflow=settings.DATABASE_MAX_OVERFLOW,
             pool_recycle=1800,
-            # date_trunc and "today" must mean UTC whatever the server's timezone is.
-            connect_args={"server_settings": {"timezone": "UTC"}},
+            connect_args={
+                "server_settings": {
+                    # date_trunc and "today" must mean UTC whatever the server's timezone is.
+                    "timezone": "UTC",
+                    # The service's statements add up rollup rows and index ranges: parallel
+                    # workers cost more to start than they save there (a year of best sellers by
+                    # product at 1M pairs: 21 ms with two workers, ~10 ms without; EXPLAIN ANALYZE
+                    # in docs/benchmarks.md). Scans of every row are not on a request's path.
+                    "max_parallel_workers_per_gather": "0",
+                }
+            },
         )
         if settings.DATABASE_PGBOUNCER:
             # pgbouncer (transaction pooling) hands each transaction a different server
