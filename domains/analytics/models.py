@@ -73,7 +73,19 @@ class StockByProductSize(Base):
     units: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-class ProductSalesDaily(Base):
+class _ProductSales:
+    """The key after the period and the sums of the product_sales_* rollups (same columns, one
+    period each). sort_order keeps them after the period column, as the tables have them."""
+
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=1)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True, sort_order=1)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False, sort_order=1)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    # sum over the orders of (payout - purchase_price)
+    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+
+
+class ProductSalesDaily(_ProductSales, Base):
     """Orders by sale day, product and platform (migration 0005): best sellers by product and the
     sold side of low stock read whole days from here."""
 
@@ -82,27 +94,15 @@ class ProductSalesDaily(Base):
     __table_args__ = (Index("ix_product_sales_daily_product_id_day", "product_id", "day"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, nullable=False)
-    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # sum over the orders of (payout - purchase_price)
-    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)
 
 
-class ProductSalesMonthly(Base):
+class ProductSalesMonthly(_ProductSales, Base):
     """Orders by sale month (its first day, UTC), product and platform (migration 0009): the
     semantic query reads whole months of best sellers by product from here."""
 
     __tablename__ = "product_sales_monthly"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, nullable=False)
-    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # sum over the orders of (payout - purchase_price)
-    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)
 
 
 class SalesHourly(Base):
@@ -137,16 +137,10 @@ class StockHourly(Base):
     value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
 
 
-class ProductSalesHourly(Base):
+class ProductSalesHourly(_ProductSales, Base):
     """product_sales_daily by UTC hour (its start) of the sale (migration 0012): by product, the
     partial days at a window's edges are read from here, only their partial hours raw."""
 
     __tablename__ = "product_sales_hourly"
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, nullable=False)
-    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # sum over the orders of (payout - purchase_price)
-    profit: Mapped[Decimal] = mapped_column(Money(), nullable=False)
