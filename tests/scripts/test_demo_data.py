@@ -172,13 +172,12 @@ async def test_the_api_can_add_rows_after_a_load(db: AsyncSession, app: FastAPI)
     await db.rollback()
 
 
+@pytest.mark.postgresql_only  # SQLite keeps rows in rowid order; its demo scale is a few thousand pairs
 async def test_pairs_and_orders_lie_on_disk_in_the_order_the_business_wrote_them(
-    db: AsyncSession, app: FastAPI, backend: str
+    db: AsyncSession, app: FastAPI
 ) -> None:
     """A day of sales is a few neighbouring pages, as in a real orders table, not one page per
     order spread over the whole table (PostgreSQL: the raw reads of the semantic query's edge days)."""
-    if backend != "postgresql":
-        pytest.skip("SQLite keeps rows in rowid order; the demo scale there is a few thousand pairs")
     await _load(app)
     for table, column in (("inventory_items", "purchased_at"), ("orders", "sold_at")):
         on_disk = [r[0] for r in await _rows(app.state.engine, f"SELECT {column} FROM {table} ORDER BY ctid")]
