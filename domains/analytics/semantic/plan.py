@@ -65,13 +65,14 @@ MONTHLY_DIMENSIONS = frozenset({"month", "quarter", "year"})
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
-    """A rollup table as a view of one fact: the raw columns it has sums for (`columns`, moments as
-    the start of the row's day or month), the dimensions and filters its keys can express."""
+    """A rollup table as a view of one fact: the raw columns it has sums for (`sums`; a moment
+    stands for the start of the row's hour, day or month), the dimensions and filters its keys can
+    express."""
 
     table: str
     model: Any
     weight: Any
-    period: Any  # the DATE column (day or first day of the month); None: no time key
+    period: Any  # the hour's start (timestamp), the day or the month's first day (DATE); None: no time key
     grain: Literal["hour", "day", "month"] | None
     sums: Callable[[str], dict[str, Any]]  # by dialect
     dimensions: frozenset[str]
@@ -378,8 +379,9 @@ def plan_parts(
     filters: QueryFilters,
     group_by: Sequence[str],
     measures: Mapping[str, Aggregate],
-) -> list[Part]:
-    """The parts one fact is read from: the first rollup that covers the query, or the raw rows."""
+) -> tuple[list[Part], list[str]]:
+    """The parts one fact is read from (the first rollup that covers the query, or the raw rows),
+    and the names of the row columns the measures read."""
     probe = Context(dialect=ctx.dialect, now=ctx.now, window=ctx.window, dead_stock_days=ctx.dead_stock_days)
     names = _ColumnNames()
     for aggregate in measures.values():
@@ -388,10 +390,11 @@ def plan_parts(
     for dimension in group_by:
         dimension_columns(source, dimension, probe)
     used_filters = list(filters.model_dump(exclude_defaults=True))
+    needed = sorted(names.names)
     try:
         _next_day(ctx.window.end)  # windows at the end of the calendar are read raw
     except OverflowError:
-        return [Part(source, source.scope(ctx))]
+        return [Part(source, source.scope(ctx))], needed
     for chain in ROLLUPS[source.name]:
         rollup = chain.rollup
         if not rollup.covers(group_by, used_filters, names.names, ctx.dialect):
@@ -399,11 +402,11 @@ def plan_parts(
         if rollup.period is None:
             if probe.cuts:
                 continue
-            return [Part(BoundRollup(rollup, ctx.dialect), [])]
+            return [Part(BoundRollup(rollup, ctx.dialect), [])], needed
         if source.name == "stock":
-            return _stock(source, ctx, chain, probe.cuts)
-        return _windowed(source, ctx, chain, group_by)
-    return [Part(source, source.scope(ctx))]
+            return _stock(source, ctx, chain, probe.cuts), needed
+        return _windowed(source, ctx, chain, group_by), needed
+    return [Part(source, source.scope(ctx))], needed
 
 
 # --- the statement ------------------------------------------------------------------------------
@@ -425,20 +428,19 @@ def fact_statement(
     """One statement for one fact: its measures per group (columns k0, l0, k1, l1: key, label),
     or one row of totals without groups. Each part is aggregated on its own (one pass over its
     rows); the parts' sums are then added up per group (every measure is a count or a sum)."""
-    names = _ColumnNames()
-    for aggregate in measures.values():
-        aggregate(Rows(names, ctx))
+    parts, needed = plan_parts(source, ctx, filters, group_by, measures)
+    # A part taken away can leave a group with no records: then each part counts its records too.
+    taken_away = any(part.sign < 0 for part in parts)
+    counted: dict[str, Aggregate] = {**measures, RECORDS: _records} if taken_away else dict(measures)
     tables: list[str] = []
     aggregated = []
-    parts = plan_parts(source, ctx, filters, group_by, measures)
     for index, part in enumerate(parts):
-        statement, read = _part_statement(part, ctx, filters, group_by, measures, sorted(names.names), index)
+        statement, read = _part_statement(part, ctx, filters, group_by, counted, needed, index)
         aggregated.append(statement)
         tables += read
     by_product = any(dimension in PRODUCT_DIMENSIONS for dimension in group_by)
     if len(aggregated) == 1 and not by_product:
         return FactStatement(aggregated[0], tuple(dict.fromkeys(tables)))
-    taken_away = any(part.sign < 0 for part in parts)
     # The parts' sums added per group; also for one part grouped by ids, whose labels (a model,
     # a brand) can name several of them.
     combined: Any = aggregated[0] if len(aggregated) == 1 else union_all(*aggregated)
@@ -498,10 +500,9 @@ def _part_statement(
         .subquery(f"part{index}")
     )
     in_rows = Rows(rows.c, ctx, rows.c.weight if rollup else None)
-    counted: dict[str, Aggregate] = {**measures, RECORDS: _records}
     aggregates = [
         (aggregate(in_rows) if part.sign > 0 else -aggregate(in_rows)).label(name)
-        for name, aggregate in counted.items()
+        for name, aggregate in measures.items()
     ]
     keys = [rows.c[column.name] for column in group_columns]
     statement = select(*keys, *aggregates).select_from(rows)
@@ -529,6 +530,6 @@ def _part_statement(
             )
         else:
             columns_out += [sums.c[f"k{position}"], sums.c[f"l{position}"]]
-    return select(*columns_out, *(sums.c[name] for name in (*measures, RECORDS))).select_from(labelled), list(
+    return select(*columns_out, *(sums.c[name] for name in measures)).select_from(labelled), list(
         dict.fromkeys(read)
     )
