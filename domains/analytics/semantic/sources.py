@@ -1,7 +1,7 @@
-"""The facts a semantic query reads, as SQL: which rows belong to each (scope), the columns its
-measures aggregate, its dimensions and its filters; and the one statement per fact that groups
-them. Every figure comes from the raw tables (inventory_items, orders, products, brands), so each
-combination of filters and groups is exact."""
+"""The facts a semantic query reads, as SQL over their raw rows: which rows belong to each (scope),
+the columns its measures aggregate, its dimensions and its filters. Dimensions, filters and joins
+read a view's columns by name, so the rollups of plan.py (which builds each fact's statement) are
+read through the same code."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
-from domains.analytics.repository import AGING_BUCKETS
+from domains.analytics.repository import AGING_BUCKETS, count_where
 from domains.analytics.semantic.query import QueryFilters
 from domains.analytics.semantic.sql import (
     LIKE_ESCAPE,
@@ -76,7 +76,7 @@ class Rows:
     def count(self, condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
         """The records (pairs, orders) among the rows, those meeting `condition` if given."""
         if self.weight is None:
-            return func.count() if condition is None else func.count().filter(condition)
+            return func.count() if condition is None else count_where(condition)
         total = func.sum(self.weight) if condition is None else func.sum(self.weight).filter(condition)
         return func.coalesce(total, 0)
 
