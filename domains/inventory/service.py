@@ -82,25 +82,27 @@ class InventoryService:
         self, *, filters: InventoryFilters, limit: int = 50, offset: int = 0
     ) -> tuple[list[ItemOut], int]:
         """A page of items matching `filters`, and how many match in all."""
-        now = self.now
-        criteria = await self._criteria(filters, now)
+        criteria = await self._criteria(filters, self.now)
         if criteria is None:
             return [], 0
         total = await self.repo.count_items(criteria)
         if limit <= 0 or offset >= total:
             return [], total
-        rows = await self.repo.find_items(criteria, sort=filters.sort, limit=limit, offset=offset)
-        return [self._out(row, now) for row in rows], total
+        return await self._page(criteria, filters, limit=limit, offset=offset), total
 
     async def page_items(self, *, filters: InventoryFilters, limit: int = 50) -> list[ItemOut]:
         """The first `limit` items matching `filters`, without counting them all (a caller that
         has the count from the stock rollups: the assistant's list_inventory)."""
-        now = self.now
-        criteria = await self._criteria(filters, now)
+        criteria = await self._criteria(filters, self.now)
         if criteria is None or limit <= 0:
             return []
-        rows = await self.repo.find_items(criteria, sort=filters.sort, limit=limit, offset=0)
-        return [self._out(row, now) for row in rows]
+        return await self._page(criteria, filters, limit=limit, offset=0)
+
+    async def _page(
+        self, criteria: ItemCriteria, filters: InventoryFilters, *, limit: int, offset: int
+    ) -> list[ItemOut]:
+        rows = await self.repo.find_items(criteria, sort=filters.sort, limit=limit, offset=offset)
+        return [self._out(row, self.now) for row in rows]
 
     async def dead_stock(
         self,
@@ -129,8 +131,7 @@ class InventoryService:
         if criteria is not None:
             units, value = await self.repo.count_and_value(criteria)
             if limit > 0 and offset < units:
-                rows = await self.repo.find_items(criteria, sort="oldest", limit=limit, offset=offset)
-                items = [self._out(row, now) for row in rows]
+                items = await self._page(criteria, filters, limit=limit, offset=offset)
         return DeadStockResult(
             items=items,
             total=units,
