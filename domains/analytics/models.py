@@ -21,16 +21,39 @@ from shared.database.base import Base
 from shared.database.types import Money, UTCDateTime
 
 
-class StockDaily(Base):
+class _Stock:
+    """The key after the period and the sums of stock_daily / stock_hourly (sort_order keeps them
+    after the period column, as the tables have them)."""
+
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=1)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True, sort_order=1)
+    units: Mapped[int] = mapped_column(Integer, nullable=False, sort_order=1)
+    value: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+
+
+class _Sales:
+    """The key after the period and the sums of sales_daily / sales_hourly: the order columns the
+    KPIs read (sort_order keeps them after the period column, as the tables have them)."""
+
+    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=1)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True, sort_order=1)
+    orders: Mapped[int] = mapped_column(Integer, nullable=False, sort_order=1)
+    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    cogs: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    payout: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    platform_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    processing_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    shipping_costs: Mapped[Decimal] = mapped_column(Money(), nullable=False, sort_order=1)
+    # sum over the orders of (sold_at - purchased_at) in fractional days
+    days_to_sell_sum: Mapped[float] = mapped_column(Float, nullable=False, sort_order=1)
+
+
+class StockDaily(_Stock, Base):
     """Pairs in inventory NOW (in_stock / listed), by purchase day, brand and status."""
 
     __tablename__ = "stock_daily"
 
     purchase_day: Mapped[date] = mapped_column(Date, primary_key=True)
-    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(10), primary_key=True)
-    units: Mapped[int] = mapped_column(Integer, nullable=False)
-    value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
 
 
 class PurchasesDaily(Base):
@@ -44,23 +67,12 @@ class PurchasesDaily(Base):
     value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
 
 
-class SalesDaily(Base):
+class SalesDaily(_Sales, Base):
     """Orders by sale day, brand and platform: sums of the order columns the KPIs read."""
 
     __tablename__ = "sales_daily"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, nullable=False)
-    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    cogs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    payout: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    platform_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    processing_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    shipping_costs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # sum over the orders of (sold_at - purchased_at) in fractional days
-    days_to_sell_sum: Mapped[float] = mapped_column(Float, nullable=False)
 
 
 class StockByProductSize(Base):
@@ -105,36 +117,22 @@ class ProductSalesMonthly(_ProductSales, Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class SalesHourly(Base):
+class SalesHourly(_Sales, Base):
     """sales_daily's sums by UTC hour (its start) of the sale (migration 0010): the partial days at
     a window's edges are read from here, only their partial hours from the raw orders."""
 
     __tablename__ = "sales_hourly"
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, nullable=False)
-    revenue: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    cogs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    payout: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    platform_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    processing_fees: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    shipping_costs: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    days_to_sell_sum: Mapped[float] = mapped_column(Float, nullable=False)
 
 
-class StockHourly(Base):
+class StockHourly(_Stock, Base):
     """stock_daily by UTC hour (its start) of the purchase (migration 0010): the purchase days an
     age line falls in are read from here, only the hour of the line from the raw pairs."""
 
     __tablename__ = "stock_hourly"
 
     purchase_hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    brand_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(10), primary_key=True)
-    units: Mapped[int] = mapped_column(Integer, nullable=False)
-    value: Mapped[Decimal] = mapped_column(Money(), nullable=False)
 
 
 class ProductSalesHourly(_ProductSales, Base):
