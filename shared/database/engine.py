@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.config.settings import Settings
+from shared.database import sqlite_driver
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,13 +34,16 @@ def _with_query(url: str, **params: str) -> str:
 
 
 def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
-    url = settings.DATABASE_URL
+    url: Any = settings.DATABASE_URL
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if settings.is_sqlite:
         path = settings.sqlite_path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         kwargs = {}
+        parsed = make_url(url)
+        if parsed.drivername == "sqlite+aiosqlite":  # one thread round trip per statement
+            url = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
     else:
         kwargs.update(
             pool_size=settings.DATABASE_POOL_SIZE,
