@@ -77,25 +77,30 @@ class ConversationStore:
             raise NotFound(f"Conversation {conversation_id} not found", code="conversation_not_found")
         return conversation
 
-    async def recent_messages(
+    async def recent_turns(
         self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, limit: int
-    ) -> list[Message]:
-        """The newest `limit` messages of the conversation, oldest first."""
-        if limit <= 0:
-            return []
-        rows = (
-            (
-                await self.session.execute(
-                    select(Message)
-                    .where(Message.conversation_id == conversation_id, Message.user_id == user_id)
+    ) -> list[tuple[str, str]]:
+        """The newest `limit` user and assistant messages of the user's conversation as (role,
+        content), oldest first; NotFound when the conversation is not theirs. One statement (a
+        second only when it finds no messages, to tell an empty conversation from someone else's)."""
+        rows: list[tuple[str, str]] = []
+        if limit > 0:
+            rows = [
+                (r.role, r.content)
+                for r in await self.session.execute(
+                    select(Message.role, Message.content)
+                    .where(
+                        Message.conversation_id == conversation_id,
+                        Message.user_id == user_id,
+                        Message.role.in_(("user", "assistant")),
+                    )
                     .order_by(Message.id.desc())
                     .limit(limit)
                 )
-            )
-            .scalars()
-            .all()
-        )
-        return list(reversed(rows))
+            ]
+        if not rows:
+            await self.get_owned(user_id=user_id, conversation_id=conversation_id)
+        return rows[::-1]
 
     async def create(
         self, *, conversation_id: uuid.UUID, user_id: uuid.UUID, title: str, now: datetime

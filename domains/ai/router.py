@@ -76,7 +76,7 @@ RETRYABLE_STREAM_ERRORS = frozenset({"database_unavailable", "assistant_unavaila
 
 
 def sse(event: StreamEvent) -> str:
-    payload = event.data
+    payload = event.payload()
     if event.event == "error":
         error = payload["error"]
         payload = {"error": {**error, "retryable": error.get("code") in RETRYABLE_STREAM_ERRORS}}

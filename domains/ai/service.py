@@ -68,11 +68,16 @@ MEMORY_TOKEN_BUDGET = 600
 
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
-    """One server-sent event: `event` name and JSON `data` (see the router for the wire format)."""
+    """One server-sent event: `event` name and JSON `data` (see the router for the wire format).
+    `final` carries the response instead, turned into JSON only when it is sent (`payload`): a
+    non-streaming answer returns the response itself."""
 
     event: str
-    data: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
     response: AIQueryResponse | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return self.response.model_dump(mode="json") if self.response is not None else self.data
 
 
 @dataclass(slots=True)
@@ -177,11 +182,10 @@ class AIAssistantService:
         )
 
     async def _stored_history(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID) -> list[ChatTurn]:
-        await self.conversations.get_owned(user_id=user_id, conversation_id=conversation_id)
-        rows = await self.conversations.recent_messages(
+        turns = await self.conversations.recent_turns(
             user_id=user_id, conversation_id=conversation_id, limit=2 * self.settings.AI_CONTEXT_WINDOW_SIZE
         )
-        return [ChatTurn(role=r.role, content=r.content) for r in rows if r.role in ("user", "assistant")]  # type: ignore[arg-type]
+        return [ChatTurn(role=role, content=content) for role, content in turns]  # type: ignore[arg-type]
 
     def _fit_history(self, history: list[ChatTurn], text: str) -> list[ChatTurn]:
         """The last AI_CONTEXT_WINDOW_SIZE turns, trimmed (oldest first) to AI_MAX_TOKENS."""
@@ -301,8 +305,10 @@ class AIAssistantService:
                 intent=turn.guessed_intent, filters=prepared.filters
             )
             for result in turn.context.results:
+                source = _source(result)
+                turn.context_sources.append(source)
                 yield _tool_call_event(result.call_id, result.name, result.arguments)
-                yield _tool_result_event(result)
+                yield _tool_result_event(result, source)
         request = self._assistant_request(prepared, turn)
         answered = _Answered(provider=self.provider)
         async for event in self._answer_with_fallback(prepared, request, turn, answered, buffered=buffered):
@@ -314,7 +320,7 @@ class AIAssistantService:
         findings = self._findings(prepared, turn, answered, completed)
         cost = await self._persist(prepared, turn, answered, usage, findings)
         response = self._response(prepared, turn, answered, usage, findings, cost=cost)
-        yield StreamEvent("final", response.model_dump(mode="json"), response=response)
+        yield StreamEvent("final", response=response)
 
     def _prefetches(self, prepared: PreparedTurn) -> bool:
         return prepared.include_context and self.provider.wants_prefetched_context
@@ -432,7 +438,7 @@ class AIAssistantService:
             intent=intent,
             language=language,
             interpretation=interpretation,
-            sources=[_source(r) for r in [*turn.context.results, *outcome.results]],
+            sources=[*turn.context_sources, *outcome.sources],
             facts_saved=facts_saved,
             suggestions=list(completed.suggestions),
         )
@@ -550,8 +556,10 @@ class AIAssistantService:
             elif isinstance(event, ToolCallStarted):
                 yield _tool_call_event(event.call_id, event.name, event.arguments)
             elif isinstance(event, ToolCallFinished):
+                source = _source(event.result)
                 outcome.results.append(event.result)
-                yield _tool_result_event(event.result)
+                outcome.sources.append(source)
+                yield _tool_result_event(event.result, source)
             elif isinstance(event, Completed):
                 outcome.completed = event
         if outcome.completed is None:
@@ -655,6 +663,7 @@ class _Outcome:
     text: list[str] = field(default_factory=list)
     text_sent: bool = False
     results: list[ToolResult] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # the results as JSON (_source)
     completed: Completed | None = None
 
 
@@ -683,6 +692,7 @@ class _Turn:
     facts_saved: list[FactRef]
     guessed_intent: str
     context: BuiltContext = field(default_factory=BuiltContext)
+    context_sources: list[dict[str, Any]] = field(default_factory=list)  # its results as JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -754,6 +764,8 @@ def _failure_reason(exc: BaseException) -> str:
 
 
 def _source(result: ToolResult) -> dict[str, Any]:
+    """A tool result as JSON, made once per result: the answer's `sources` and the stream's
+    `tool_result` event both show it."""
     return {
         "tool": result.name,
         "arguments": jsonable(result.arguments),
@@ -767,13 +779,13 @@ def _tool_call_event(call_id: str, name: str, arguments: dict[str, Any]) -> Stre
     return StreamEvent("tool_call", {"id": call_id, "name": name, "arguments": jsonable(arguments)})
 
 
-def _tool_result_event(result: ToolResult) -> StreamEvent:
+def _tool_result_event(result: ToolResult, source: dict[str, Any]) -> StreamEvent:
     data: dict[str, Any] = {
         "id": result.call_id,
         "name": result.name,
-        "arguments": jsonable(result.arguments),
-        "result": jsonable(result.data) if result.error is None else {"error": result.error},
-        "facts_used": jsonable(result.facts_used),
+        "arguments": source["arguments"],
+        "result": source["result"] if result.error is None else {"error": result.error},
+        "facts_used": source["facts_used"],
     }
     return StreamEvent("tool_result", data)
 

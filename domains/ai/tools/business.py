@@ -60,8 +60,13 @@ ALL_TIME_START = datetime(2000, 1, 1, tzinfo=UTC)
 DEFAULT_PLATFORM = "stockx"
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def jsonable(value: Any) -> Any:
     """Service results (pydantic models, dataclasses, Decimals, datetimes) as plain JSON values."""
+    if type(value) in _JSON_SCALARS:  # most values of a result: checked first, exactly
+        return value
     if isinstance(value, BaseModel):
         return jsonable(value.model_dump(mode="python"))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -5,6 +5,7 @@ Tokens keep their position in the original text so unknown words can be reported
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -36,22 +37,31 @@ def fold(text: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """The question's tokens. Offsets refer to `text` (folding keeps lengths except for umlauts,
     so offsets are computed per character on the original)."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=256)  # a turn reads its question several times (language, parse, teaching)
+def _tokens(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
-    folded_chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold(char)
-        folded_chars.append(folded)
-        origin.extend([index] * len(folded))
-    folded_text = "".join(folded_chars)
-    origin.append(len(text))
+    if text.isascii():  # folding is lowercasing: one offset per character
+        folded_text = text.lower()
+        origin = list(range(len(text) + 1))
+    else:
+        folded_chars: list[str] = []
+        origin = []
+        for index, char in enumerate(text):
+            folded = fold(char)
+            folded_chars.append(folded)
+            origin.extend([index] * len(folded))
+        folded_text = "".join(folded_chars)
+        origin.append(len(text))
     for match in _TOKEN.finditer(folded_text):
         value = match.group(0).replace("’", "'")
         start, end = origin[match.start()], origin[match.end() - 1] + 1
         if value.endswith("'s"):  # "nike's" -> "nike"
             value = value[:-2]
         tokens.append(Token(text=value, raw=text[start:end], start=start, end=end))
-    return tokens
+    return tuple(tokens)
 
 
 def number_value(text: str) -> float | None:
