@@ -36,6 +36,7 @@ MESSAGE_COLUMNS = (
     "interpretation",
     "prompt_tokens",
     "completion_tokens",
+    "cost_usd",
     "created_at",
 )
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
@@ -117,8 +118,14 @@ class ConversationStore:
         )
 
     async def add_messages(self, messages: Sequence[Mapping[str, Any]]) -> None:
-        """Insert messages (dicts of MESSAGE_COLUMNS; missing keys are NULL, tokens 0) in one statement."""
-        defaults = dict.fromkeys(MESSAGE_COLUMNS) | {"prompt_tokens": 0, "completion_tokens": 0}
+        """Insert messages (dicts of MESSAGE_COLUMNS; missing keys are NULL, tokens and cost 0) in
+        one statement. An assistant message with a provider is an answer: a trigger adds it to the
+        usage ledger (migration 0013)."""
+        defaults = dict.fromkeys(MESSAGE_COLUMNS) | {
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "cost_usd": 0,
+        }
         await self.session.execute(_INSERT_MESSAGES, [defaults | dict(m) for m in messages])
 
     async def touch(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, now: datetime) -> None:

@@ -50,11 +50,16 @@ class Message(Base):
     interpretation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # The answer's estimated cost (USD); a trigger adds each answer to ai_usage (migration 0013).
+    cost_usd: Mapped[Decimal] = mapped_column(
+        Numeric(12, 6), default=Decimal(0), server_default="0", nullable=False
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class UsageLedger(Base):
-    """Tokens and estimated cost per user, day, provider and model."""
+    """Tokens and estimated cost per user, UTC day, provider and model: kept by a trigger on
+    ai_messages from each answer the assistant stores (its provider set), never decreased."""
 
     __tablename__ = "ai_usage"
     __table_args__ = (

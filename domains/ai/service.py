@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domains.ai.budget import BudgetHold, DailyTokenBudget
 from domains.ai.context_builder import BuiltContext, ContextBuilder
 from domains.ai.conversations import ConversationStore
+from domains.ai.costs import estimate_cost_usd
 from domains.ai.intents import classify_intent
 from domains.ai.memory.base import FactRef, MemoryBackend, MemoryContext
 from domains.ai.memory.savepoint import memory_savepoint
@@ -56,7 +57,6 @@ from domains.ai.tools.memory import RememberingTools
 from domains.ai.understanding.interpretation import STOCK_METRICS
 from domains.ai.understanding.lexicon import detect_language
 from domains.ai.understanding.restatement import empty_interpretation, interpretation_from_query
-from domains.ai.usage import UsageService
 from shared.config.settings import Settings
 from shared.error_handling.errors import DomainError, ServiceUnavailable
 from shared.error_handling.handlers import lost_connection
@@ -456,15 +456,17 @@ class AIAssistantService:
         """The turn's messages and usage, memory's after-turn step and the unanswered-question
         log, flushed (the caller commits); returns the turn's estimated cost in USD."""
         provider = answered.provider.name
-        await self._store_messages(prepared, now=turn.now, provider=provider, usage=usage, findings=findings)
-        cost = await UsageService(self.session, settings=self.settings, now=turn.now).record(
-            user_id=prepared.user_id,
+        cost = estimate_cost_usd(
             provider=provider,
             model=usage.model,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             cached_tokens=usage.cached_tokens,
             cache_write_tokens=usage.cache_write_tokens,
+        )
+        # The answer's message carries its cost; storing it adds it to the usage ledger (trigger).
+        await self._store_messages(
+            prepared, now=turn.now, provider=provider, usage=usage, findings=findings, cost=cost
         )
         await self._memory_after(prepared, findings.answer)
         await record_unanswered(
@@ -616,7 +618,14 @@ class AIAssistantService:
     # --- storage ----------------------------------------------------------------------------
 
     async def _store_messages(
-        self, prepared: PreparedTurn, *, now: datetime, provider: str, usage: _TokenUsage, findings: _Findings
+        self,
+        prepared: PreparedTurn,
+        *,
+        now: datetime,
+        provider: str,
+        usage: _TokenUsage,
+        findings: _Findings,
+        cost: Decimal,
     ) -> None:
         """The conversation (created, or its activity time moved on) and the turn's messages."""
         if prepared.is_new:
@@ -645,11 +654,12 @@ class AIAssistantService:
                 "intent": intent,
                 "language": language,
                 "provider": provider[:20],
-                "model": usage.model[:100],
+                "model": (usage.model or provider)[:100],
                 "sources": findings.sources,
                 "interpretation": findings.interpretation,
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
+                "cost_usd": cost,
                 **common,
             }
         )

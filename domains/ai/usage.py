@@ -1,6 +1,7 @@
-"""The assistant's usage ledger: one `ai_usage` row per user, UTC day, provider and model
-(upserted, so concurrent requests add up instead of clashing on the unique key), and the
-report of it (GET /ai/usage).
+"""The assistant's usage ledger: one `ai_usage` row per user, UTC day, provider and model, and
+the report of it (GET /ai/usage). The rows are kept by the database: storing an answer's message
+(with its tokens and estimated cost) adds it to its row in the same statement (an upsert in a
+trigger, migration 0013), so concurrent answers add up instead of clashing on the unique key.
 
 The other parts of what the assistant costs and who may use it how much:
 - domains/ai/costs.py        the price table and cost estimates
@@ -12,23 +13,19 @@ The other parts of what the assistant costs and who may use it how much:
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domains.ai.costs import estimate_cost_usd
 from domains.ai.models import UsageLedger
 from shared.config.settings import Settings
 
 
 class UsageService:
-    """The ledger of one user's assistant usage; reads and upserts `ai_usage` (flushes, never commits)."""
+    """The ledger of one user's assistant usage (read only: answers add themselves)."""
 
     def __init__(self, session: AsyncSession, *, settings: Settings, now: datetime | None = None) -> None:
         self.session = session
@@ -40,41 +37,6 @@ class UsageService:
             func.coalesce(func.sum(UsageLedger.prompt_tokens + UsageLedger.completion_tokens), 0)
         ).where(UsageLedger.user_id == user_id, UsageLedger.day == day)
         return int((await self.session.execute(stmt)).scalar_one())
-
-    async def record(
-        self,
-        *,
-        user_id: uuid.UUID,
-        provider: str,
-        model: str,
-        prompt_tokens: int,
-        completion_tokens: int,
-        cached_tokens: int = 0,
-        cache_write_tokens: int = 0,
-    ) -> Decimal:
-        """Add one request to today's ledger row; returns its estimated cost in USD (the cached
-        part of the prompt priced as the provider bills it)."""
-        cost = estimate_cost_usd(
-            provider=provider,
-            model=model,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            cached_tokens=cached_tokens,
-            cache_write_tokens=cache_write_tokens,
-        )
-        values = {
-            "user_id": user_id,
-            "day": self.now.date(),
-            "provider": provider[:20],
-            "model": (model or provider)[:100],
-            "requests": 1,
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "cost_usd": cost,
-        }
-        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
-        await self.session.execute(_upsert(dialect), values)
-        return cost
 
     async def report(self, *, user_id: uuid.UUID, days: int) -> dict[str, Any]:
         """The user's usage per day and per model over the last `days` days (today included)."""
@@ -137,25 +99,6 @@ class UsageService:
             },
             "rate_limit_per_minute": self.settings.AI_RATE_LIMIT_PER_MINUTE or None,
         }
-
-
-@functools.cache
-def _upsert(dialect: str) -> Any:
-    """The ledger upsert, built once per dialect with its values as parameters: built per call
-    with the values inlined, SQLAlchemy computed a new cache key for it every time (1.5 ms per
-    call on SQLite against 0.5 ms now)."""
-    table = cast(Table, UsageLedger.__table__)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.user_id, table.c.day, table.c.provider, table.c.model],
-        set_={
-            "requests": table.c.requests + stmt.excluded.requests,
-            "prompt_tokens": table.c.prompt_tokens + stmt.excluded.prompt_tokens,
-            "completion_tokens": table.c.completion_tokens + stmt.excluded.completion_tokens,
-            "cost_usd": table.c.cost_usd + stmt.excluded.cost_usd,
-        },
-    )
 
 
 def _as_date(value: Any) -> date:

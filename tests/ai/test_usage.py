@@ -13,12 +13,13 @@ from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.budget import DailyTokenBudget, seconds_until_next_utc_day
+from domains.ai.conversations import ConversationStore
 from domains.ai.costs import estimate_cost_usd
-from domains.ai.models import UsageLedger
+from domains.ai.models import Conversation, UsageLedger
 from domains.ai.rate_limit import RequestRateLimit
 from domains.ai.usage import UsageService
 from domains.auth.models import User
@@ -91,21 +92,79 @@ def test_budget_retry_is_the_next_utc_midnight() -> None:
     assert seconds_until_next_utc_day(datetime(2026, 3, 15, 23, 59, 59, 900000, tzinfo=UTC)) == 1
 
 
-async def test_ledger_adds_up_per_day_provider_and_model(db: AsyncSession, user: User, app: FastAPI) -> None:
+async def answered(
+    db: AsyncSession,
+    user: User,
+    *,
+    at: datetime,
+    provider: str,
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    history: bool = False,
+) -> None:
+    """Store one turn as the assistant does (its conversation, the question, the answer with its
+    tokens and cost); with `history`, a client-sent earlier exchange comes first (no provider)."""
+    store = ConversationStore(db)
+    conversation_id = uuid.uuid4()
+    await store.create(conversation_id=conversation_id, user_id=user.id, title="q", now=at)
+    common = {"conversation_id": conversation_id, "user_id": user.id, "created_at": at}
+    earlier = [
+        {"role": "user", "content": "hi", **common},
+        {"role": "assistant", "content": "hello", **common},
+    ]
+    cost = estimate_cost_usd(
+        provider=provider, model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+    )
+    await store.add_messages(
+        [
+            *(earlier if history else []),
+            {"role": "user", "content": "how much?", **common},
+            {
+                "role": "assistant",
+                "content": "this much",
+                "provider": provider,
+                "model": model,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "cost_usd": cost,
+                **common,
+            },
+        ]
+    )
+
+
+async def test_ledger_adds_up_each_answer_per_day_provider_and_model(
+    db: AsyncSession, user: User, app: FastAPI
+) -> None:
+    """The database keeps the ledger from the answers stored (trigger, migration 0013): questions
+    and a client's earlier history are not answers of this service and do not count."""
     settings = app.state.settings
-    today = UsageService(db, settings=settings, now=NOON)
-    await today.record(
-        user_id=user.id, provider="openai", model="gpt-4o-mini", prompt_tokens=100, completion_tokens=10
+    await answered(
+        db, user, at=NOON, provider="openai", model="gpt-4o-mini", prompt_tokens=100, completion_tokens=10
     )
-    await today.record(
-        user_id=user.id, provider="openai", model="gpt-4o-mini", prompt_tokens=50, completion_tokens=5
+    await answered(
+        db,
+        user,
+        at=NOON,
+        provider="openai",
+        model="gpt-4o-mini",
+        prompt_tokens=50,
+        completion_tokens=5,
+        history=True,
     )
-    await today.record(
-        user_id=user.id, provider="builtin", model="soleflip-builtin-1", prompt_tokens=7, completion_tokens=3
+    await answered(
+        db,
+        user,
+        at=NOON,
+        provider="builtin",
+        model="soleflip-builtin-1",
+        prompt_tokens=7,
+        completion_tokens=3,
     )
-    yesterday = UsageService(db, settings=settings, now=NOON - timedelta(days=1))
-    await yesterday.record(
-        user_id=user.id, provider="openai", model="gpt-4o-mini", prompt_tokens=1, completion_tokens=1
+    late = datetime(2026, 3, 14, 23, 59, 59, 999999, tzinfo=UTC)  # the UTC day it was answered on
+    await answered(
+        db, user, at=late, provider="openai", model="gpt-4o-mini", prompt_tokens=1, completion_tokens=1
     )
     await db.commit()
     rows = (
@@ -119,6 +178,7 @@ async def test_ledger_adds_up_per_day_provider_and_model(db: AsyncSession, user:
         (date(2026, 3, 15), "openai", 2, 150, 15),
     ]
     assert rows[2].cost_usd == Decimal("0.000032")  # 0.000021 + 0.0000105 (rounded half up per request)
+    today = UsageService(db, settings=settings, now=NOON)
     assert await today.tokens_used_on(user_id=user.id, day=date(2026, 3, 15)) == 175
 
     report = await today.report(user_id=user.id, days=2)
@@ -130,20 +190,22 @@ async def test_ledger_adds_up_per_day_provider_and_model(db: AsyncSession, user:
     only_today = await today.report(user_id=user.id, days=1)
     assert only_today["totals"]["requests"] == 3
 
+    # Deleting the conversations does not give the tokens back.
+    await db.execute(delete(Conversation).where(Conversation.user_id == user.id))
+    await db.commit()
+    assert await today.tokens_used_on(user_id=user.id, day=date(2026, 3, 15)) == 175
+
 
 async def test_budget_blocks_at_the_limit_and_zero_means_unlimited(
     db: AsyncSession, user: User, app: FastAPI
 ) -> None:
     tight = app.state.settings.model_copy(update={"AI_DAILY_TOKEN_BUDGET": 100})
-    ledger = UsageService(db, settings=tight, now=NOON)
     budget = DailyTokenBudget(db, settings=tight, now=NOON)
-    await ledger.record(
-        user_id=user.id, provider="openai", model="gpt-4o", prompt_tokens=60, completion_tokens=39
+    await answered(
+        db, user, at=NOON, provider="openai", model="gpt-4o", prompt_tokens=60, completion_tokens=39
     )
     await budget.check(user_id=user.id)  # 99 < 100
-    await ledger.record(
-        user_id=user.id, provider="openai", model="gpt-4o", prompt_tokens=1, completion_tokens=0
-    )
+    await answered(db, user, at=NOON, provider="openai", model="gpt-4o", prompt_tokens=1, completion_tokens=0)
     with pytest.raises(RateLimited) as blocked:
         await budget.check(user_id=user.id)
     assert blocked.value.code == "token_budget_exceeded"

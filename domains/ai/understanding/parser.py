@@ -214,9 +214,12 @@ class Parser:
         self.lexicon: Lexicon = load_lexicon()
         self.taught = {fold_phrase(k): v for k, v in (taught or {}).items() if fold_phrase(k)}
         self.common, known, targets = _word_sets(vocabulary)
-        taught_words = {w for phrase in self.taught for w in phrase.split()}
-        self.known = known | taught_words
-        self._targets = [*targets, *(w for w in taught_words if len(w) >= 4 and w.isalpha())]
+        taught_words = {w for phrase in self.taught for w in phrase.split()} - known
+        # Copied only when the user taught new words: the sets are built once per vocabulary.
+        self.known = known | taught_words if taught_words else known
+        self._targets = (
+            [*targets, *(w for w in taught_words if len(w) >= 4 and w.isalpha())] if taught_words else targets
+        )
         self.used_taught: dict[str, str] = {}
 
     # --- 1. tokens -----------------------------------------------------------------------------
