@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, Table, Uuid, bindparam, func, insert, select, update
+from sqlalchemy import JSON, CursorResult, Integer, Table, Uuid, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.models import Conversation, Message
@@ -53,6 +53,15 @@ _TOUCH = (
     )
     .values(updated_at=bindparam("now", type_=UTCDateTime()))
 )
+_RECENT_TURNS = (
+    select(_MESSAGES.c.role, _MESSAGES.c.content)
+    .where(
+        _MESSAGES.c.conversation_id == bindparam("conversation_id", type_=Uuid()),
+        _MESSAGES.c.user_id == bindparam("uid", type_=Uuid()),
+    )
+    .order_by(_MESSAGES.c.id.desc())
+    .limit(bindparam("limit", type_=Integer()))
+)
 
 
 def title_from(text: str) -> str:
@@ -86,19 +95,10 @@ class ConversationStore:
         second only when it finds no messages, to tell an empty conversation from someone else's)."""
         rows: list[tuple[str, str]] = []
         if limit > 0:
-            rows = [
-                (r.role, r.content)
-                for r in await self.session.execute(
-                    select(Message.role, Message.content)
-                    .where(
-                        Message.conversation_id == conversation_id,
-                        Message.user_id == user_id,
-                        Message.role.in_(("user", "assistant")),
-                    )
-                    .order_by(Message.id.desc())
-                    .limit(limit)
-                )
-            ]
+            result = await self.session.execute(
+                _RECENT_TURNS, {"conversation_id": conversation_id, "uid": user_id, "limit": limit}
+            )
+            rows = [(role, content) for role, content in result if role in ("user", "assistant")]
         if not rows:
             await self.get_owned(user_id=user_id, conversation_id=conversation_id)
         return rows[::-1]
