@@ -334,6 +334,7 @@ async def _time_raw(ctx: Any, calls: list[dict[str, Any]]) -> float:
             raise RuntimeError(
                 f"POST /analytics/query {arguments} -> {response.status_code}: {response.text[:300]}"
             )
+        response.json()  # read as a client would, as the assistant's answer is (_ask)
     return time.perf_counter() - started
 
 
@@ -414,7 +415,8 @@ async def ai_vs_analytics_section(ctx: Any) -> Any:
         rows=rows,
         notes=[
             "raw call: the semantic queries the assistant ran for that answer (taken from its sources) "
-            "sent to POST /analytics/query through the same app and client (auth, validation, SQL, JSON). "
+            "sent to POST /analytics/query through the same app and client (auth, validation, SQL, JSON; "
+            "the client reads both responses' JSON). "
             "assistant: POST /ai/query for the question (memory, parse, the same queries, storing the "
             "turn, commit). Interleaved pairwise in one run: "
             f"{ctx.warmup} warm-up rounds, then N={ctx.requests}.",

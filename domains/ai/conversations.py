@@ -8,19 +8,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, Integer, Table, Uuid, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Integer, Table, Uuid, bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domains.ai.models import Conversation, Message
-from shared.database.types import UTCDateTime
 from shared.error_handling.errors import NotFound
 
 TITLE_LENGTH = 80
 
 # Storing a turn is plain Core statements built once (the ORM's unit of work, with a RETURNING
 # round trip per message and a new cache key per statement, took most of the turn's storing
-# time): one INSERT of the conversation (or one UPDATE of its activity time), one INSERT of all
-# the turn's messages. sources/interpretation are SQL NULL when absent, as the ORM wrote them.
+# time): one INSERT of a new conversation, one INSERT of all the turn's messages (triggers add
+# the answer to the usage ledger and move the conversation's activity time on). sources/interpretation are SQL NULL when absent, as the ORM wrote them.
 _CONVERSATIONS = cast(Table, Conversation.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 MESSAGE_COLUMNS = (
@@ -43,15 +43,6 @@ _INSERT_CONVERSATION = insert(_CONVERSATIONS)
 _INSERT_MESSAGES = insert(_MESSAGES).values(
     sources=bindparam("sources", type_=JSON(none_as_null=True)),
     interpretation=bindparam("interpretation", type_=JSON(none_as_null=True)),
-)
-_TOUCH = (
-    update(_CONVERSATIONS)
-    # Typed here: built at import, a foreign key column's type may not be resolved yet.
-    .where(
-        _CONVERSATIONS.c.id == bindparam("conversation_id", type_=Uuid()),
-        _CONVERSATIONS.c.user_id == bindparam("uid", type_=Uuid()),
-    )
-    .values(updated_at=bindparam("now", type_=UTCDateTime()))
 )
 _RECENT_TURNS = (
     select(_MESSAGES.c.role, _MESSAGES.c.content)
@@ -120,22 +111,17 @@ class ConversationStore:
     async def add_messages(self, messages: Sequence[Mapping[str, Any]]) -> None:
         """Insert messages (dicts of MESSAGE_COLUMNS; missing keys are NULL, tokens and cost 0) in
         one statement. An assistant message with a provider is an answer: a trigger adds it to the
-        usage ledger (migration 0013)."""
+        usage ledger (migration 0013), and every message moves its conversation's activity time
+        (`updated_at`) on (migration 0014)."""
         defaults = dict.fromkeys(MESSAGE_COLUMNS) | {
             "prompt_tokens": 0,
             "completion_tokens": 0,
             "cost_usd": 0,
         }
-        await self.session.execute(_INSERT_MESSAGES, [defaults | dict(m) for m in messages])
-
-    async def touch(self, *, user_id: uuid.UUID, conversation_id: uuid.UUID, now: datetime) -> None:
-        """Move the user's conversation's activity time on; NotFound when it is not (or no longer)
-        theirs: one UPDATE, no SELECT of the row first."""
-        result = await self.session.execute(
-            _TOUCH, {"conversation_id": conversation_id, "uid": user_id, "now": now}
-        )
-        if not cast(CursorResult[Any], result).rowcount:
-            raise NotFound(f"Conversation {conversation_id} not found", code="conversation_not_found")
+        try:
+            await self.session.execute(_INSERT_MESSAGES, [defaults | dict(m) for m in messages])
+        except IntegrityError as exc:  # a foreign key: the conversation was deleted meanwhile
+            raise NotFound("Conversation not found", code="conversation_not_found") from exc
 
     async def list_for_user(
         self, *, user_id: uuid.UUID, limit: int, offset: int

@@ -627,17 +627,14 @@ class AIAssistantService:
         findings: _Findings,
         cost: Decimal,
     ) -> None:
-        """The conversation (created, or its activity time moved on) and the turn's messages."""
+        """The conversation (when new) and the turn's messages. A stored conversation's owner was
+        checked when its history was read; storing a message moves its activity time on (trigger)."""
         if prepared.is_new:
             await self.conversations.create(
                 conversation_id=prepared.conversation_id,
                 user_id=prepared.user_id,
                 title=prepared.title,
                 now=now,
-            )
-        else:
-            await self.conversations.touch(
-                user_id=prepared.user_id, conversation_id=prepared.conversation_id, now=now
             )
         common = {"conversation_id": prepared.conversation_id, "user_id": prepared.user_id, "created_at": now}
         intent, language = findings.intent[:40], findings.language[:5]

@@ -940,14 +940,22 @@ async def test_a_continued_conversation_moves_to_the_top_and_only_its_owner_move
     other = await make_user(db, email="other@example.com")
     await db.commit()
     before = await db.scalar(select(Conversation.updated_at).where(Conversation.id == uuid.UUID(ids[1])))
-    with pytest.raises(NotFound):
-        await ConversationStore(db).touch(
-            user_id=other.id, conversation_id=uuid.UUID(ids[1]), now=datetime.now(UTC)
-        )
-    await db.rollback()
+    intruder = await client.post(
+        "/ai/query",
+        json={"query": "and now?", "conversation_id": ids[1]},
+        headers=auth_headers_for(app, other),
+    )
+    assert intruder.status_code == 404
     assert (
         await db.scalar(select(Conversation.updated_at).where(Conversation.id == uuid.UUID(ids[1]))) == before
     )
+
+    # Deleted while its answer was being written: the message has no conversation to go to.
+    with pytest.raises(NotFound):
+        await ConversationStore(db).add_messages(
+            [{"conversation_id": uuid.uuid4(), "user_id": other.id, "role": "user", "content": "hi"}]
+        )
+    await db.rollback()
 
 
 # --- memory -------------------------------------------------------------------------------------
