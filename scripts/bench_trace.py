@@ -29,7 +29,6 @@ import domains.ai.service as assistant_service
 from domains.ai.memory.sql_backend import SqlMemory
 from domains.ai.service import AIAssistantService
 from domains.ai.tools.business import BusinessTools
-from domains.ai.usage import UsageService
 
 REST = "HTTP, auth, validation, JSON"
 
@@ -135,8 +134,8 @@ _SPANS: list[tuple[Any, str, Callable[..., str], bool]] = [
     (SqlMemory, "load", _named("memory: recall"), True),
     (BusinessTools, "vocabulary", _named("vocabulary (names of the business)"), True),
     (BusinessTools, "run", _tool_stage, True),
+    # The usage ledger and the conversation's activity time are kept by triggers on the messages.
     (AIAssistantService, "_store_messages", _named("store the turn (messages, usage ledger)"), True),
-    (UsageService, "record", _named("store the turn (messages, usage ledger)"), True),
     (SqlMemory, "after_turn", _named("memory: after the turn"), True),
     (assistant_service, "record_unanswered", _named("unanswered-question log"), True),
     (AsyncSession, "commit", _named("commit"), True),
