@@ -316,9 +316,10 @@ class Parser:
         return reading
 
     def _skus(self, reading: Reading, words: list[str]) -> None:
+        compact = [compact_sku(word) for word in words]  # a SKU split over words is their concatenation
         for start in range(len(words)):
             for length in (3, 2, 1):
-                key = compact_sku("".join(words[start : start + length]))
+                key = "".join(compact[start : start + length])
                 if (
                     start + length <= len(words)
                     and key in self.vocabulary.skus
