@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from domains.insights.scheduler import DigestRunner, lock_key, scheduler_in_app,
 from shared.config.settings import Settings
 from shared.database.engine import create_engine, create_sessionmaker
 from tests.conftest import test_settings as settings_for
-from tests.factories import days_ago, make_brand, make_item, make_product, make_user, now_utc
+from tests.factories import make_brand, make_item, make_product, make_user, now_utc
 from tests.insights.test_detectors import remember
 from tests.reliability.test_limits_concurrency import redis_url
 
@@ -57,7 +57,9 @@ async def digests_per_user(db: AsyncSession) -> dict[uuid.UUID, int]:
 
 async def some_business(db: AsyncSession, users: int) -> list[User]:
     product = await make_product(db, brand=await make_brand(db))
-    await make_item(db, product=product, purchased_at=days_ago(61.5))
+    # Past the 60-day line since yesterday as the runners' clocks see it (today 00:00-21:00), at
+    # whatever time of day the tests run (days_ago(61.5) left the window after 21:00 UTC).
+    await make_item(db, product=product, purchased_at=at(9)() - timedelta(days=61.5))
     made = [await make_user(db) for _ in range(users)]
     await db.commit()
     return made
