@@ -6,9 +6,10 @@ statement: create the cursor, execute, fetch the rows, close. On this machine a 
 60-80 us against ~1 us for sqlite3 to answer a small statement, so a `SELECT 1` through the
 stock dialect took 0.36 ms and an assistant turn (7 statements) spent ~2 ms waiting on the
 thread. Here a statement's cursor is made, executed, fetched and closed in one function run in
-aiosqlite's thread (0.15 ms per statement; `scripts/bench.py --section ai-vs-analytics`,
+aiosqlite's thread (`SELECT 1` through a session: 0.20 ms; the assistant at demo scale in
 docs/benchmarks.md). Everything else (connections, transactions, server-side cursors, errors)
-is the stock dialect's.
+is the stock dialect's. A hand-written adapter because no maintained driver does this: SQLAlchemy
+ships only this dialect for asyncio SQLite.
 
 `create_engine` (shared/database/engine.py) picks it for `sqlite+aiosqlite` URLs; the URL users
 write stays the same.
