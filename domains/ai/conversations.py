@@ -20,7 +20,8 @@ TITLE_LENGTH = 80
 # Storing a turn is plain Core statements built once (the ORM's unit of work, with a RETURNING
 # round trip per message and a new cache key per statement, took most of the turn's storing
 # time): one INSERT of a new conversation, one INSERT of all the turn's messages (triggers add
-# the answer to the usage ledger and move the conversation's activity time on). sources/interpretation are SQL NULL when absent, as the ORM wrote them.
+# the answer to the usage ledger and move the conversation's activity time on).
+# sources/interpretation are SQL NULL when absent, as the ORM wrote them.
 _CONVERSATIONS = cast(Table, Conversation.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 MESSAGE_COLUMNS = (

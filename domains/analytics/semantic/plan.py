@@ -458,6 +458,15 @@ def _records(rows: Rows) -> ColumnElement[Any]:
     return rows.count()
 
 
+def _key_and_label(view: Any, dimension: str, ctx: Context, position: int) -> list[Any]:
+    """A group's key and label columns (k<position>, l<position>; the key doubles as the label)."""
+    columns = dimension_columns(view, dimension, ctx)
+    return [
+        columns.key.label(f"k{position}"),
+        (columns.key if columns.label is None else columns.label).label(f"l{position}"),
+    ]
+
+
 def _part_statement(
     part: Part,
     ctx: Context,
@@ -483,11 +492,8 @@ def _part_statement(
     from_clause, read = joined(view, filters, inner_dimensions)
     group_columns: list[Any] = [] if id_column is None else [id_column.label("id")]
     for position, dimension in enumerate(group_by):
-        if dimension in by_id:
-            continue
-        columns = dimension_columns(view, dimension, ctx)
-        group_columns.append(columns.key.label(f"k{position}"))
-        group_columns.append((columns.key if columns.label is None else columns.label).label(f"l{position}"))
+        if dimension not in by_id:
+            group_columns += _key_and_label(view, dimension, ctx, position)
     rollup = isinstance(view, BoundRollup)
     row_columns = view.columns if rollup else view.columns(ctx)
     selected = [*group_columns, *(row_columns[name].label(name) for name in names)]
@@ -523,11 +529,7 @@ def _part_statement(
     columns_out: list[Any] = []
     for position, dimension in enumerate(group_by):
         if dimension in by_id:
-            columns = dimension_columns(view, dimension, ctx)
-            columns_out.append(columns.key.label(f"k{position}"))
-            columns_out.append(
-                (columns.key if columns.label is None else columns.label).label(f"l{position}")
-            )
+            columns_out += _key_and_label(view, dimension, ctx, position)
         else:
             columns_out += [sums.c[f"k{position}"], sums.c[f"l{position}"]]
     return select(*columns_out, *(sums.c[name] for name in measures)).select_from(labelled), list(
